@@ -1,0 +1,124 @@
+/**
+ * The commands the Run decider accepts. Time (`now`, ISO-8601) and new ids
+ * (`runId`, `leaseId`) are passed in so the decider stays pure.
+ *
+ * @module
+ */
+import type { EventOf, Person } from "../events.ts";
+
+/** The workflow step events, recorded once per run by its lease holder. */
+export type StepEvent =
+  | EventOf<"IssueFetched">
+  | EventOf<"WorkspacePrepared">
+  | EventOf<"ChangesGenerated">
+  | EventOf<"ValidationCompleted">
+  | EventOf<"ChangesCommitted">
+  | EventOf<"BranchPushed">
+  | EventOf<"PullRequestOpened">
+  | EventOf<"PullRequestUpdated">
+  | EventOf<"JiraCommented">
+  | EventOf<"JiraTransitioned">
+  | EventOf<"JiraAssigned">;
+
+/** Events that GitHub's webhooks report about the issue's pull request. */
+export type PullRequestFact = EventOf<"PrReviewed"> | EventOf<"PrMerged"> | EventOf<"PrClosed">;
+
+/** Somebody asked for a run (the Jira webhook, the CLI, the demo). */
+export interface RequestRun {
+  type: "RequestRun";
+  issueKey: string;
+  /** Id for the run if a new one is queued. */
+  runId: string;
+  deliveryId: string;
+  source: "jira" | "cli" | "admin" | "demo";
+  requestedBy: Person | null;
+  now: string;
+}
+
+/** A worker takes a run (queued, due for retry, or with an expired lease). */
+export interface ClaimRun {
+  type: "ClaimRun";
+  runId: string;
+  workerId: string;
+  leaseId: string;
+  leaseMs: number;
+  now: string;
+}
+
+/** The lease holder keeps its lease alive. */
+export interface ExtendLease {
+  type: "ExtendLease";
+  runId: string;
+  leaseId: string;
+  leaseMs: number;
+  now: string;
+}
+
+/** The lease holder records the outcome of one workflow step. */
+export interface RecordStep {
+  type: "RecordStep";
+  runId: string;
+  leaseId: string;
+  now: string;
+  step: StepEvent;
+}
+
+/** The lease holder ends the run successfully. */
+export interface CompleteRun {
+  type: "CompleteRun";
+  runId: string;
+  leaseId: string;
+  now: string;
+  outcome: "pr_opened" | "pr_updated" | "no_changes";
+  summary: string;
+}
+
+/** The lease holder ends the run as failed. */
+export interface FailRun {
+  type: "FailRun";
+  runId: string;
+  leaseId: string;
+  now: string;
+  step: string;
+  reason: string;
+  kind: "permanent" | "transient_exhausted" | "budget" | "lease" | "config";
+}
+
+/** The lease holder gives the run back to be retried after `notBefore`. */
+export interface ScheduleRetry {
+  type: "ScheduleRetry";
+  runId: string;
+  leaseId: string;
+  now: string;
+  step: string;
+  reason: string;
+  notBefore: string;
+}
+
+/** Somebody cancels the issue's active (or queued) run. */
+export interface CancelRun {
+  type: "CancelRun";
+  /** The run to cancel; when omitted, the active run, else the queued one. */
+  runId?: string;
+  reason: string;
+  cancelledBy: Person | null;
+  now: string;
+}
+
+/** GitHub reported a review, merge or close of the issue's pull request. */
+export interface RecordPullRequestFact {
+  type: "RecordPullRequestFact";
+  fact: PullRequestFact;
+}
+
+/** Every command of the Run decider. */
+export type RunCommand =
+  | RequestRun
+  | ClaimRun
+  | ExtendLease
+  | RecordStep
+  | CompleteRun
+  | FailRun
+  | ScheduleRetry
+  | CancelRun
+  | RecordPullRequestFact;

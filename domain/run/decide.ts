@@ -1,0 +1,224 @@
+/**
+ * The Run decider: the rules of AI Runner, as one small pure function per
+ * command behind an exhaustive `decide` switch.
+ *
+ * - At most one active (claimed or retry-waiting) run per issue and at most one
+ *   queued behind it; further requests are coalesced into the queued run.
+ * - A delivery already seen on the stream changes nothing.
+ * - Only the holder of an unexpired lease records steps or ends the run; an
+ *   expired lease may be re-claimed (the stream version fences the old holder).
+ * - Each step is recorded once per run; finished runs accept nothing more.
+ *
+ * @module
+ */
+import type { DomainEvent } from "../events.ts";
+import type {
+  CancelRun,
+  ClaimRun,
+  CompleteRun,
+  ExtendLease,
+  FailRun,
+  RecordPullRequestFact,
+  RecordStep,
+  RequestRun,
+  RunCommand,
+  ScheduleRetry,
+} from "./commands.ts";
+import { type DomainError, domainError } from "./errors.ts";
+import { type IssueState, type RunState, STEP_OF_EVENT, TERMINAL_STATUSES } from "./state.ts";
+
+/** What the decider answers: the events to append (maybe none), or a refusal. */
+export type Decision = DomainEvent[] | DomainError;
+
+/** Decides what a command means for an issue in `state`. */
+export function decide(command: RunCommand, state: IssueState): Decision {
+  switch (command.type) {
+    case "RequestRun":
+      return requestRun(command, state);
+    case "ClaimRun":
+      return claimRun(command, state);
+    case "ExtendLease":
+      return extendLease(command, state);
+    case "RecordStep":
+      return recordStep(command, state);
+    case "CompleteRun":
+      return completeRun(command, state);
+    case "FailRun":
+      return failRun(command, state);
+    case "ScheduleRetry":
+      return scheduleRetry(command, state);
+    case "CancelRun":
+      return cancelRun(command, state);
+    case "RecordPullRequestFact":
+      return recordPullRequestFact(command, state);
+    default: {
+      const exhaustive: never = command;
+      return exhaustive;
+    }
+  }
+}
+
+const ms = (iso: string) => Date.parse(iso);
+const plus = (iso: string, millis: number) => new Date(ms(iso) + millis).toISOString();
+
+function requestRun(c: RequestRun, s: IssueState): Decision {
+  if (s.issueKey !== null && s.issueKey !== c.issueKey) {
+    return domainError("issue_mismatch", `stream belongs to ${s.issueKey}, not ${c.issueKey}`);
+  }
+  if (c.deliveryId in s.deliveries) return [];
+  if (s.queuedRunId !== null) {
+    return [{
+      type: "RunRequestCoalesced",
+      data: {
+        runId: s.queuedRunId,
+        deliveryId: c.deliveryId,
+        requestedBy: c.requestedBy,
+        requestedAt: c.now,
+      },
+    }];
+  }
+  return [{
+    type: "RunRequested",
+    data: {
+      runId: c.runId,
+      issueKey: c.issueKey,
+      deliveryId: c.deliveryId,
+      source: c.source,
+      requestedBy: c.requestedBy,
+      requestedAt: c.now,
+    },
+  }];
+}
+
+function findRun(s: IssueState, runId: string): RunState | DomainError {
+  return s.runs[runId] ?? domainError("run_not_found", `no run ${runId} on this issue`);
+}
+
+function open(s: IssueState, runId: string): RunState | DomainError {
+  const run = findRun(s, runId);
+  if ("kind" in run) return run;
+  if (TERMINAL_STATUSES.has(run.status)) {
+    return domainError("run_finished", `run ${runId} has already ${run.status}`);
+  }
+  return run;
+}
+
+/** The run, if `leaseId` holds its lease and the lease has not expired at `now`. */
+function heldRun(s: IssueState, runId: string, leaseId: string, now: string): RunState | DomainError {
+  const run = open(s, runId);
+  if ("kind" in run) return run;
+  if (run.status !== "claimed" || run.lease?.leaseId !== leaseId) {
+    return domainError("lease_not_held", `lease ${leaseId} does not hold run ${runId}`);
+  }
+  if (ms(run.lease.expiresAt) <= ms(now)) {
+    return domainError("lease_expired", `the lease on run ${runId} expired at ${run.lease.expiresAt}`);
+  }
+  return run;
+}
+
+function claimRun(c: ClaimRun, s: IssueState): Decision {
+  const run = open(s, c.runId);
+  if ("kind" in run) return run;
+  switch (run.status) {
+    case "queued":
+      if (s.activeRunId !== null) {
+        return domainError("issue_busy", `run ${s.activeRunId} is still active on this issue`);
+      }
+      break;
+    case "claimed":
+      if (run.lease && ms(run.lease.expiresAt) > ms(c.now)) {
+        return domainError(
+          "lease_held",
+          `run ${c.runId} is leased to ${run.lease.workerId} until ${run.lease.expiresAt}`,
+        );
+      }
+      break;
+    case "retry_wait":
+      if (run.notBefore && ms(run.notBefore) > ms(c.now)) {
+        return domainError("not_due", `run ${c.runId} is not to be retried before ${run.notBefore}`);
+      }
+      break;
+  }
+  return [{
+    type: "RunClaimed",
+    data: {
+      runId: c.runId,
+      workerId: c.workerId,
+      leaseId: c.leaseId,
+      leaseExpiresAt: plus(c.now, c.leaseMs),
+      attempt: run.attempt + 1,
+    },
+  }];
+}
+
+function extendLease(c: ExtendLease, s: IssueState): Decision {
+  const run = heldRun(s, c.runId, c.leaseId, c.now);
+  if ("kind" in run) return run;
+  return [{
+    type: "RunLeaseExtended",
+    data: { runId: c.runId, leaseId: c.leaseId, leaseExpiresAt: plus(c.now, c.leaseMs) },
+  }];
+}
+
+function recordStep(c: RecordStep, s: IssueState): Decision {
+  const run = heldRun(s, c.runId, c.leaseId, c.now);
+  if ("kind" in run) return run;
+  const step = STEP_OF_EVENT[c.step.type];
+  if (!step) return domainError("not_a_step", `${c.step.type} is not a workflow step`);
+  if (c.step.data.runId !== c.runId) {
+    return domainError("not_a_step", `the ${c.step.type} event names another run`);
+  }
+  if (run.steps[step]) {
+    return domainError("step_already_recorded", `step ${step} of run ${c.runId} is already recorded`);
+  }
+  return [c.step];
+}
+
+function completeRun(c: CompleteRun, s: IssueState): Decision {
+  const run = heldRun(s, c.runId, c.leaseId, c.now);
+  if ("kind" in run) return run;
+  return [{
+    type: "RunSucceeded",
+    data: { runId: c.runId, outcome: c.outcome, summary: c.summary },
+  }];
+}
+
+function failRun(c: FailRun, s: IssueState): Decision {
+  const run = heldRun(s, c.runId, c.leaseId, c.now);
+  if ("kind" in run) return run;
+  return [{
+    type: "RunFailed",
+    data: { runId: c.runId, step: c.step, reason: c.reason, kind: c.kind },
+  }];
+}
+
+function scheduleRetry(c: ScheduleRetry, s: IssueState): Decision {
+  const run = heldRun(s, c.runId, c.leaseId, c.now);
+  if ("kind" in run) return run;
+  return [{
+    type: "RunRetryScheduled",
+    data: {
+      runId: c.runId,
+      step: c.step,
+      reason: c.reason,
+      retry: run.attempt,
+      notBefore: c.notBefore,
+    },
+  }];
+}
+
+function cancelRun(c: CancelRun, s: IssueState): Decision {
+  const runId = c.runId ?? s.activeRunId ?? s.queuedRunId;
+  if (runId === null) return domainError("run_not_found", "this issue has no active or queued run");
+  const run = open(s, runId);
+  if ("kind" in run) return run;
+  return [{
+    type: "RunCancelled",
+    data: { runId, reason: c.reason, cancelledBy: c.cancelledBy },
+  }];
+}
+
+function recordPullRequestFact(c: RecordPullRequestFact, s: IssueState): Decision {
+  if (c.fact.data.deliveryId in s.deliveries) return [];
+  return [c.fact];
+}

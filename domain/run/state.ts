@@ -1,0 +1,229 @@
+/**
+ * The state of one issue stream as the Run decider sees it, and `evolve`, which
+ * folds an event into it. Pure: no I/O, no clock.
+ *
+ * @module
+ */
+import type { DomainEvent, EventType } from "../events.ts";
+
+/** Where a run stands. `claimed` and `retry_wait` are the active states. */
+export type RunStatus = "queued" | "claimed" | "retry_wait" | "succeeded" | "failed" | "cancelled";
+
+/** Statuses a run never leaves. */
+export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
+  "succeeded",
+  "failed",
+  "cancelled",
+]);
+
+/** The name of a workflow step, recorded once per run. */
+export type StepName =
+  | "fetch_issue"
+  | "prepare_workspace"
+  | "generate_changes"
+  | "validate"
+  | "commit"
+  | "push"
+  | "pull_request"
+  | "jira_comment"
+  | "jira_transition"
+  | "jira_assign";
+
+/** The step each step event records. */
+export const STEP_OF_EVENT: Partial<Record<EventType, StepName>> = {
+  IssueFetched: "fetch_issue",
+  WorkspacePrepared: "prepare_workspace",
+  ChangesGenerated: "generate_changes",
+  ValidationCompleted: "validate",
+  ChangesCommitted: "commit",
+  BranchPushed: "push",
+  PullRequestOpened: "pull_request",
+  PullRequestUpdated: "pull_request",
+  JiraCommented: "jira_comment",
+  JiraTransitioned: "jira_transition",
+  JiraAssigned: "jira_assign",
+};
+
+/** A lease on a run: who holds it and until when. */
+export interface Lease {
+  workerId: string;
+  leaseId: string;
+  expiresAt: string;
+}
+
+/** One run of an issue. */
+export interface RunState {
+  runId: string;
+  status: RunStatus;
+  /** How many times it has been claimed. */
+  attempt: number;
+  requestedAt: string;
+  lease: Lease | null;
+  /** With `retry_wait`: not to be claimed before this time. */
+  notBefore: string | null;
+  /** Step events recorded so far, each with the event's data. */
+  steps: Partial<Record<StepName, DomainEvent>>;
+}
+
+/** The pull request of the issue's branch, as far as the stream knows it. */
+export interface PullRequestState {
+  number: number;
+  url: string;
+  state: "open" | "merged" | "closed";
+}
+
+/** Everything the decider knows about one issue. */
+export interface IssueState {
+  issueKey: string | null;
+  runs: Record<string, RunState>;
+  /** The claimed or retry-waiting run. */
+  activeRunId: string | null;
+  /** The run waiting behind the active one (or for a worker). */
+  queuedRunId: string | null;
+  /** Every delivery seen on the stream, with the run it belongs to (null: not a run). */
+  deliveries: Record<string, string | null>;
+  pullRequest: PullRequestState | null;
+}
+
+/** The state of a stream with no events. */
+export function initialState(): IssueState {
+  return {
+    issueKey: null,
+    runs: {},
+    activeRunId: null,
+    queuedRunId: null,
+    deliveries: {},
+    pullRequest: null,
+  };
+}
+
+function withRun(state: IssueState, runId: string, change: Partial<RunState>): IssueState {
+  const run = state.runs[runId];
+  if (!run) return state;
+  return { ...state, runs: { ...state.runs, [runId]: { ...run, ...change } } };
+}
+
+function finish(state: IssueState, runId: string, status: RunStatus): IssueState {
+  const next = withRun(state, runId, { status, lease: null, notBefore: null });
+  return {
+    ...next,
+    activeRunId: next.activeRunId === runId ? null : next.activeRunId,
+    queuedRunId: next.queuedRunId === runId ? null : next.queuedRunId,
+  };
+}
+
+/** Folds one event into the issue's state. Unknown or foreign events change nothing. */
+export function evolve(state: IssueState, event: DomainEvent): IssueState {
+  switch (event.type) {
+    case "RunRequested": {
+      const d = event.data;
+      const run: RunState = {
+        runId: d.runId,
+        status: "queued",
+        attempt: 0,
+        requestedAt: d.requestedAt,
+        lease: null,
+        notBefore: null,
+        steps: {},
+      };
+      return {
+        ...state,
+        issueKey: state.issueKey ?? d.issueKey,
+        runs: { ...state.runs, [d.runId]: run },
+        queuedRunId: d.runId,
+        deliveries: { ...state.deliveries, [d.deliveryId]: d.runId },
+      };
+    }
+    case "RunRequestCoalesced":
+      return {
+        ...state,
+        deliveries: { ...state.deliveries, [event.data.deliveryId]: event.data.runId },
+      };
+    case "RunClaimed": {
+      const d = event.data;
+      const next = withRun(state, d.runId, {
+        status: "claimed",
+        attempt: d.attempt,
+        lease: { workerId: d.workerId, leaseId: d.leaseId, expiresAt: d.leaseExpiresAt },
+        notBefore: null,
+      });
+      return {
+        ...next,
+        activeRunId: d.runId,
+        queuedRunId: next.queuedRunId === d.runId ? null : next.queuedRunId,
+      };
+    }
+    case "RunLeaseExtended": {
+      const lease = state.runs[event.data.runId]?.lease;
+      if (!lease) return state;
+      return withRun(state, event.data.runId, {
+        lease: { ...lease, expiresAt: event.data.leaseExpiresAt },
+      });
+    }
+    case "RunRetryScheduled":
+      return withRun(state, event.data.runId, {
+        status: "retry_wait",
+        lease: null,
+        notBefore: event.data.notBefore,
+      });
+    case "RunSucceeded":
+      return finish(state, event.data.runId, "succeeded");
+    case "RunFailed":
+      return finish(state, event.data.runId, "failed");
+    case "RunCancelled":
+      return finish(state, event.data.runId, "cancelled");
+    case "PullRequestOpened":
+    case "PullRequestUpdated": {
+      const d = event.data;
+      const next = recordStep(state, d.runId, event);
+      return { ...next, pullRequest: { number: d.number, url: d.url, state: "open" } };
+    }
+    case "IssueFetched":
+    case "WorkspacePrepared":
+    case "ChangesGenerated":
+    case "ValidationCompleted":
+    case "ChangesCommitted":
+    case "BranchPushed":
+      return recordStep(state, event.data.runId, event);
+    case "JiraCommented":
+    case "JiraTransitioned":
+    case "JiraAssigned":
+      return event.data.runId ? recordStep(state, event.data.runId, event) : state;
+    case "PrReviewed":
+      return {
+        ...state,
+        deliveries: { ...state.deliveries, [event.data.deliveryId]: null },
+      };
+    case "PrMerged":
+    case "PrClosed": {
+      const d = event.data;
+      return {
+        ...state,
+        deliveries: { ...state.deliveries, [d.deliveryId]: null },
+        pullRequest: {
+          number: d.number,
+          url: d.url,
+          state: event.type === "PrMerged" ? "merged" : "closed",
+        },
+      };
+    }
+    default: {
+      const exhaustive: never = event;
+      return exhaustive;
+    }
+  }
+}
+
+function recordStep(state: IssueState, runId: string, event: DomainEvent): IssueState {
+  const step = STEP_OF_EVENT[event.type];
+  const run = state.runs[runId];
+  if (!step || !run) return state;
+  return withRun(state, runId, { steps: { ...run.steps, [step]: event } });
+}
+
+/** Folds a sequence of events from the initial state. */
+export function replay(events: Iterable<DomainEvent>): IssueState {
+  let state = initialState();
+  for (const e of events) state = evolve(state, e);
+  return state;
+}

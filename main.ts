@@ -1,0 +1,2 @@
+/** Placeholder entry point; replaced below. */
+console.log("ai-runner");
