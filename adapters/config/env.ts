@@ -1,0 +1,207 @@
+/**
+ * Configuration from the environment (DESIGN §7), validated at start with every
+ * problem listed in one message. A secret may also come from a file named by the
+ * same variable with `_FILE` appended (a mounted secret store).
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** What a command needs configured; each role checks only its own variables. */
+export type Role = "store" | "server" | "worker";
+
+/** The validated configuration. Absent sections were not required by the roles. */
+export interface RunnerConfig {
+  dataDir: string;
+  databaseUrl: string;
+  host: string;
+  port: number;
+  dashboardToken: string | null;
+  runnerConfigPath: string;
+  jira: {
+    baseUrl: string;
+    email: string;
+    apiToken: string;
+    webhookSecret: string;
+    aiAccountId: string;
+    reviewerAccountId: string;
+    transitionInTesting: string;
+    transitionDone: string;
+  };
+  github: {
+    apiUrl: string;
+    token: string | null;
+    app: { appId: string; privateKey: string; installationId: string | null } | null;
+    webhookSecret: string;
+  };
+  llm: {
+    provider: "anthropic" | "openai";
+    model: string;
+    anthropicApiKey: string | null;
+    openaiApiKey: string | null;
+  };
+  /** Every secret value, for redaction. */
+  secrets: string[];
+}
+
+/** Raised with every configuration problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `configuration problems (${problems.length}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n") +
+        "\nSee .env.example and README.md#configuration.",
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Variables whose values are secrets (and may come from `<NAME>_FILE`). */
+export const SECRET_VARIABLES = [
+  "JIRA_API_TOKEN",
+  "JIRA_WEBHOOK_SECRET",
+  "GITHUB_TOKEN",
+  "GITHUB_APP_PRIVATE_KEY",
+  "GITHUB_WEBHOOK_SECRET",
+  "ANTHROPIC_API_KEY",
+  "OPENAI_API_KEY",
+  "DASHBOARD_TOKEN",
+] as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads `NAME`, or the file named by `NAME_FILE`; problems go to `problems`. */
+function readVar(env: Env, name: string, problems: string[], readFile: (p: string) => string) {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (direct !== undefined && direct !== "" && file) {
+    problems.push(`${name} and ${name}_FILE are both set: keep one`);
+  }
+  if (file) {
+    try {
+      return readFile(file).replace(/\r?\n$/, "");
+    } catch (e) {
+      problems.push(`${name}_FILE=${file} cannot be read (${(e as Error).name})`);
+      return undefined;
+    }
+  }
+  return direct === "" ? undefined : direct;
+}
+
+const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL");
+
+/**
+ * Loads and validates the configuration needed by `roles`.
+ * Throws {@link ConfigError} listing every problem.
+ */
+export function loadConfig(
+  roles: Role[],
+  env: Env = Deno.env.toObject(),
+  readFile: (path: string) => string = Deno.readTextFileSync,
+): RunnerConfig {
+  const problems: string[] = [];
+  const get = (name: string) => readVar(env, name, problems, readFile);
+  const need = (name: string, when: boolean, hint: string): string => {
+    const v = get(name);
+    if (when && !v) problems.push(`${name} is required (${hint})`);
+    return v ?? "";
+  };
+  const server = roles.includes("server");
+  const worker = roles.includes("worker");
+
+  const dataDir = get("DATA_DIR") ?? "data";
+  const databaseUrl = get("DATABASE_URL") ?? `sqlite:${dataDir.replace(/\/$/, "")}/runner.db`;
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must start with sqlite: or postgres:// (got ${databaseUrl.split(":")[0]}:…)`);
+  }
+  const portText = get("PORT") ?? "8088";
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(`PORT must be a port number 0–65535 (got "${portText}")`);
+  }
+
+  const jiraBaseUrl = need("JIRA_BASE_URL", worker, "e.g. https://your-site.atlassian.net");
+  if (jiraBaseUrl && !httpUrl.safeParse(jiraBaseUrl).success) {
+    problems.push(`JIRA_BASE_URL must be an http(s) URL like https://your-site.atlassian.net`);
+  }
+  const githubApiUrl = get("GITHUB_API_URL") ?? "https://api.github.com";
+  if (!httpUrl.safeParse(githubApiUrl).success) {
+    problems.push(`GITHUB_API_URL must be an http(s) URL (default https://api.github.com)`);
+  }
+
+  const token = get("GITHUB_TOKEN") ?? null;
+  const appId = get("GITHUB_APP_ID");
+  const privateKey = get("GITHUB_APP_PRIVATE_KEY");
+  if (appId && !privateKey) problems.push("GITHUB_APP_ID is set but GITHUB_APP_PRIVATE_KEY is not");
+  if (privateKey && !appId) problems.push("GITHUB_APP_PRIVATE_KEY is set but GITHUB_APP_ID is not");
+  if (worker && !token && !appId) {
+    problems.push("GITHUB_TOKEN, or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY, is required");
+  }
+
+  const provider = get("LLM_PROVIDER") ?? "anthropic";
+  if (provider !== "anthropic" && provider !== "openai") {
+    problems.push(`LLM_PROVIDER must be "anthropic" or "openai" (got "${provider}")`);
+  }
+  const anthropicApiKey = get("ANTHROPIC_API_KEY") ?? null;
+  const openaiApiKey = get("OPENAI_API_KEY") ?? null;
+  if (worker && provider === "anthropic" && !anthropicApiKey) {
+    problems.push("ANTHROPIC_API_KEY is required when LLM_PROVIDER=anthropic");
+  }
+  if (worker && provider === "openai" && !openaiApiKey) {
+    problems.push("OPENAI_API_KEY is required when LLM_PROVIDER=openai");
+  }
+
+  const config: RunnerConfig = {
+    dataDir,
+    databaseUrl,
+    host: get("HOST") ?? "127.0.0.1",
+    port,
+    dashboardToken: get("DASHBOARD_TOKEN") ?? null,
+    runnerConfigPath: get("RUNNER_CONFIG") ?? "runner.config.json",
+    jira: {
+      baseUrl: jiraBaseUrl.replace(/\/$/, ""),
+      email: need("JIRA_EMAIL", worker, "the Jira user the API token belongs to"),
+      apiToken: need("JIRA_API_TOKEN", worker, "an Atlassian API token"),
+      webhookSecret: need(
+        "JIRA_WEBHOOK_SECRET",
+        server,
+        "the value the Automation rule sends in X-Jira-Webhook-Secret",
+      ),
+      aiAccountId: need(
+        "JIRA_ASSIGNEE_AI_ACCOUNT_ID",
+        server || worker,
+        "the Jira accountId of the AI Runner user",
+      ),
+      reviewerAccountId: need(
+        "JIRA_ASSIGNEE_LEIGH_ACCOUNT_ID",
+        worker,
+        "the Jira accountId of the reviewer",
+      ),
+      transitionInTesting: get("JIRA_TRANSITION_IN_TESTING") ?? "In Testing",
+      transitionDone: get("JIRA_TRANSITION_DONE") ?? "Done",
+    },
+    github: {
+      apiUrl: githubApiUrl.replace(/\/$/, ""),
+      token,
+      app: appId && privateKey
+        ? { appId, privateKey, installationId: get("GITHUB_APP_INSTALLATION_ID") ?? null }
+        : null,
+      webhookSecret: need(
+        "GITHUB_WEBHOOK_SECRET",
+        server,
+        "the secret of the repository's webhook",
+      ),
+    },
+    llm: {
+      provider: provider === "openai" ? "openai" : "anthropic",
+      model: get("LLM_MODEL") ??
+        (provider === "openai" ? "gpt-4.1" : "claude-sonnet-4-5"),
+      anthropicApiKey,
+      openaiApiKey,
+    },
+    secrets: [],
+  };
+  config.secrets = SECRET_VARIABLES.map((name) => get(name)).filter((v): v is string => !!v);
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  return config;
+}

@@ -1,0 +1,270 @@
+/**
+ * Appending to the SQLite log, group-committed: concurrent `append` calls are
+ * queued and written many per `BEGIN IMMEDIATE … COMMIT`, so one fsync covers
+ * the whole batch while each caller still gets its own outcome.
+ *
+ * @module
+ */
+import { setImmediate } from "node:timers";
+import {
+  type EventMetadata,
+  type EventRegistry,
+  type RecordedEvent,
+  validateEventData,
+  validateMetadata,
+} from "../../../domain/events.ts";
+import { eventHash, GENESIS_HASH } from "../../../domain/hash_chain.ts";
+import type { AppendResult, ExpectedVersion, NewEvent } from "../../../domain/ports/event_store.ts";
+import type { Connection } from "./connection.ts";
+
+/** An event that passed its schema, ready to be written. */
+export interface ValidEvent {
+  type: string;
+  schemaVersion: number;
+  /** The validated data exactly as it will read back (parsed from `dataJson`). */
+  data: unknown;
+  dataJson: string;
+  metadata: EventMetadata;
+  metadataJson: string;
+}
+
+/** One caller's append, waiting in the queue. */
+interface Pending {
+  stream: string;
+  expected: ExpectedVersion;
+  events: ValidEvent[];
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Validates an append's arguments and every event's data and metadata.
+ * Throws (`TypeError`, `EventSchemaError`) before anything is queued.
+ */
+export function validateAppend(
+  stream: string,
+  expected: ExpectedVersion,
+  events: readonly NewEvent[],
+  registry: EventRegistry,
+): ValidEvent[] {
+  if (typeof stream !== "string" || stream.length === 0 || stream.length > 500) {
+    throw new TypeError("stream must be a non-empty string of at most 500 characters");
+  }
+  if (
+    typeof expected === "number"
+      ? !Number.isSafeInteger(expected) || expected < 0
+      : !["no_stream", "stream_exists", "any"].includes(expected)
+  ) {
+    throw new TypeError(`invalid expected version ${JSON.stringify(expected)}`);
+  }
+  if (!Array.isArray(events)) throw new TypeError("events must be an array");
+  return events.map((e) => {
+    const dataJson = JSON.stringify(validateEventData(e.type, e.data, registry));
+    const metadataJson = JSON.stringify(validateMetadata(e.type, e.metadata));
+    // The hash and the returned event are built from the JSON as stored, so the
+    // caller sees exactly what a later read returns (no undefined keys, no toJSON).
+    return {
+      type: e.type,
+      schemaVersion: registry.currentVersion[e.type],
+      data: JSON.parse(dataJson),
+      dataJson,
+      metadata: JSON.parse(metadataJson),
+      metadataJson,
+    };
+  });
+}
+
+/** True when a stream at `actual` satisfies `expected`. */
+export function expectationHolds(expected: ExpectedVersion, actual: number): boolean {
+  switch (expected) {
+    case "any":
+      return true;
+    case "no_stream":
+      return actual === 0;
+    case "stream_exists":
+      return actual > 0;
+    default:
+      return actual === expected;
+  }
+}
+
+const SELECT_LOG_HEAD = "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1";
+const SELECT_STREAM_HEAD =
+  "SELECT version, position FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1";
+const INSERT_EVENT = `
+  INSERT INTO events (position, stream, version, type, schema_version, data, metadata, recorded_at, hash)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+interface StreamHead {
+  version: number;
+  position: number;
+}
+
+/**
+ * Writes a batch inside the caller's open write transaction and returns each
+ * request's outcome. Streams touched earlier in the batch are tracked in
+ * memory, so later appends to them see those versions.
+ */
+function writeBatch(conn: Connection, batch: readonly Pending[], recordedAt: string) {
+  const head = conn.statement(SELECT_LOG_HEAD).get() as
+    | { position: number; hash: string }
+    | undefined;
+  let position = head?.position ?? 0;
+  let previousHash = head?.hash ?? GENESIS_HASH;
+  const streams = new Map<string, StreamHead>();
+  const insert = conn.statement(INSERT_EVENT);
+  const streamHead = conn.statement(SELECT_STREAM_HEAD);
+
+  return batch.map((req): AppendResult => {
+    let current = streams.get(req.stream);
+    if (!current) {
+      const row = streamHead.get(req.stream) as StreamHead | undefined;
+      current = row ?? { version: 0, position: 0 };
+    }
+    if (!expectationHolds(req.expected, current.version)) {
+      return {
+        ok: false,
+        conflict: {
+          kind: "version_conflict",
+          stream: req.stream,
+          expected: req.expected,
+          actual: current.version,
+        },
+      };
+    }
+    const recorded: RecordedEvent[] = [];
+    let version = current.version;
+    for (const e of req.events) {
+      position++;
+      version++;
+      const fields = {
+        position,
+        stream: req.stream,
+        version,
+        type: e.type,
+        schemaVersion: e.schemaVersion,
+        data: e.data,
+        metadata: e.metadata,
+        recordedAt,
+      };
+      const hash = eventHash(previousHash, fields);
+      insert.run(
+        position,
+        req.stream,
+        version,
+        e.type,
+        e.schemaVersion,
+        e.dataJson,
+        e.metadataJson,
+        recordedAt,
+        hash,
+      );
+      previousHash = hash;
+      recorded.push({ ...fields, hash } as RecordedEvent);
+    }
+    if (recorded.length > 0) {
+      current = { version, position };
+      streams.set(req.stream, current);
+    }
+    return {
+      ok: true,
+      nextVersion: current.version,
+      lastPosition: current.position,
+      events: recorded,
+    };
+  });
+}
+
+/** Options of {@link AppendWriter}. */
+export interface AppendWriterOptions {
+  /** Many appends per transaction (default true); false: one transaction per append. */
+  groupCommit?: boolean;
+  /** Most appends written in one transaction. Default 1000. */
+  maxBatch?: number;
+  /** The store's clock, for `recordedAt`. */
+  clock?: () => Date;
+  /** Called after each commit that wrote at least one event. */
+  onCommit?: () => void;
+}
+
+/** Queues appends and writes them in batches, one transaction per batch. */
+export class AppendWriter {
+  readonly #conn: Connection;
+  readonly #groupCommit: boolean;
+  readonly #maxBatch: number;
+  readonly #clock: () => Date;
+  readonly #onCommit: () => void;
+  #queue: Pending[] = [];
+  #scheduled = false;
+
+  constructor(conn: Connection, options: AppendWriterOptions = {}) {
+    this.#conn = conn;
+    this.#groupCommit = options.groupCommit ?? true;
+    this.#maxBatch = options.maxBatch ?? 1000;
+    if (!Number.isInteger(this.#maxBatch) || this.#maxBatch < 1) {
+      throw new TypeError(`maxBatch must be a positive integer, got ${options.maxBatch}`);
+    }
+    this.#clock = options.clock ?? (() => new Date());
+    this.#onCommit = options.onCommit ?? (() => {});
+  }
+
+  /** Appends already-validated events; resolves once they are committed (or conflicted). */
+  submit(stream: string, expected: ExpectedVersion, events: ValidEvent[]): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      const pending = { stream, expected, events, resolve, reject };
+      if (!this.#groupCommit) {
+        this.#commit([pending]);
+        return;
+      }
+      this.#queue.push(pending);
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // A macrotask, not a microtask: every append issued before the loop turns
+    // (including those that arrived while the last commit blocked it) joins
+    // the batch. setImmediate rather than setTimeout(0), which the runtime
+    // clamps to milliseconds when nested.
+    setImmediate(() => this.flush());
+  }
+
+  /** Writes one capped batch, and schedules the next if more are queued. */
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#queue.length === 0) return;
+    this.#commit(this.#queue.splice(0, this.#maxBatch));
+    if (this.#queue.length > 0) this.#schedule();
+  }
+
+  /** Writes every queued append now, without yielding (used by close). */
+  drain(): void {
+    while (this.#queue.length > 0) this.#commit(this.#queue.splice(0, this.#maxBatch));
+  }
+
+  /** Appends waiting to be written. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  #commit(batch: Pending[]): void {
+    let outcomes: AppendResult[];
+    try {
+      const recordedAt = this.#clock().toISOString();
+      outcomes = this.#conn.immediate(() => writeBatch(this.#conn, batch, recordedAt));
+    } catch (error) {
+      // Nothing of the batch was committed: every caller learns why.
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    let wrote = false;
+    for (let i = 0; i < batch.length; i++) {
+      const outcome = outcomes[i];
+      if (outcome.ok && outcome.events.length > 0) wrote = true;
+      batch[i].resolve(outcome);
+    }
+    if (wrote) this.#onCommit();
+  }
+}

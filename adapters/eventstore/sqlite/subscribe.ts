@@ -1,0 +1,94 @@
+/**
+ * Subscriptions to the log: a consumer reads batches after its position, is
+ * woken at once by commits in this process, and polls for other processes'.
+ *
+ * @module
+ */
+import type { RecordedEvent } from "../../../domain/events.ts";
+import type { SubscribeOptions } from "../../../domain/ports/event_store.ts";
+
+/**
+ * Wakes waiters after each commit. A waiter takes a ticket before it reads, and
+ * waits on that ticket, so a commit between its read and its wait is not missed.
+ */
+export class CommitNotifier {
+  #generation = 0;
+  readonly #waiters = new Set<() => void>();
+
+  /** The current generation; pass it to {@link wait}. */
+  ticket(): number {
+    return this.#generation;
+  }
+
+  /** Wakes every waiter (called after a commit, and on close). */
+  notify(): void {
+    this.#generation++;
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /**
+   * Resolves when a commit happened after `ticket` was taken, after
+   * `timeoutMs`, or when `signal` aborts, whichever comes first.
+   */
+  wait(ticket: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (ticket !== this.#generation || signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener("abort", done, { once: true });
+      this.#waiters.add(done);
+    });
+  }
+}
+
+/** What a subscription needs from its store. */
+export interface SubscriptionSource {
+  notifier: CommitNotifier;
+  /** True once the store is closed: subscriptions end. */
+  closed(): boolean;
+  readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
+}
+
+/**
+ * Batches of events after `fromPosition`, in order, until the signal aborts or
+ * the store closes. Polling for other processes is a `position > ?` index seek
+ * that returns nothing when nothing is new: as cheap as any change check.
+ */
+export async function* subscribeToLog(
+  source: SubscriptionSource,
+  options: SubscribeOptions,
+): AsyncGenerator<RecordedEvent[], void, undefined> {
+  const batchSize = options.batchSize ?? 500;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const signal = options.signal;
+  if (!Number.isSafeInteger(options.fromPosition) || options.fromPosition < 0) {
+    throw new TypeError(`fromPosition must be a non-negative integer, got ${options.fromPosition}`);
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new TypeError(`batchSize must be a positive integer, got ${batchSize}`);
+  }
+  let position = options.fromPosition;
+  while (!signal?.aborted && !source.closed()) {
+    const ticket = source.notifier.ticket();
+    let batch: RecordedEvent[];
+    try {
+      batch = await source.readAll(position, batchSize);
+    } catch (error) {
+      if (source.closed()) return; // closed while reading: end quietly
+      throw error;
+    }
+    if (batch.length > 0) {
+      position = batch[batch.length - 1].position;
+      yield batch;
+      continue;
+    }
+    await source.notifier.wait(ticket, pollIntervalMs, signal);
+  }
+}

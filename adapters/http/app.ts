@@ -1,0 +1,141 @@
+/**
+ * The HTTP intake: a Hono app with the two webhook endpoints and the
+ * operations routes, each webhook behind small defences in this order:
+ * allow-list (403), rate limit (429), JSON content type (415), secret (401, Jira),
+ * deadline and body limit (408, 413), signature (401, GitHub), then the handler
+ * (400 for bad input). Every refusal is JSON `{error, detail}` and appends nothing;
+ * a 5xx is only ever a fault of the server.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { EventStore } from "../../domain/ports/event_store.ts";
+import type { Logger } from "../../domain/ports/logger.ts";
+import type { ReadModelStore } from "../../domain/ports/read_models.ts";
+import type { IntakeEnv } from "./context.ts";
+import { errorResponse, HttpError } from "./errors.ts";
+import { githubSignature, githubWebhook } from "./github/route.ts";
+import { healthz, metricsRoute, readyz } from "./health.ts";
+import { jiraSecret, jiraWebhook } from "./jira/route.ts";
+import type { Metrics } from "./metrics.ts";
+import { accessLog } from "./middleware/access_log.ts";
+import { allowList } from "./middleware/allow_list.ts";
+import { bodyLimit } from "./middleware/body_limit.ts";
+import { clientAddress } from "./middleware/client_address.ts";
+import { jsonOnly } from "./middleware/json_only.ts";
+import { rateLimit } from "./middleware/rate_limit.ts";
+import { requestId } from "./middleware/request_id.ts";
+import { requestTimeout } from "./middleware/request_timeout.ts";
+import { TokenBuckets } from "./net/token_bucket.ts";
+import { type IntakeOptions, resolveIntakeOptions } from "./options.ts";
+import { TimedEventStore } from "./timed_store.ts";
+
+/** What the intake app is built from. */
+export interface AppDeps {
+  store: EventStore & ReadModelStore;
+  logger: Logger;
+  options: IntakeOptions;
+  metrics: Metrics;
+  /** Clock for `requestedAt` and rate limiting; default the system clock. */
+  now?: () => Date;
+  /** Id of a newly queued run; default a random UUID. */
+  newRunId?: () => string;
+}
+
+/** The paths the app serves (everything else is counted as `other`). */
+export const ROUTES: ReadonlySet<string> = new Set([
+  "/jira/webhook",
+  "/github/webhook",
+  "/healthz",
+  "/readyz",
+  "/metrics",
+]);
+
+/** Builds the intake app. Throws when the options are invalid (bad CIDR, bad limits). */
+export function createApp(deps: AppDeps): Hono<IntakeEnv> {
+  const options = resolveIntakeOptions(deps.options);
+  const now = deps.now ?? (() => new Date());
+  const newRunId = deps.newRunId ?? (() => crypto.randomUUID());
+  const { logger, metrics } = deps;
+  const store = new TimedEventStore(deps.store, metrics);
+  if (!options.jiraWebhookSecret) logger.warn("no Jira webhook secret: /jira/webhook refuses all");
+  if (!options.githubWebhookSecret) {
+    logger.warn("no GitHub webhook secret: /github/webhook refuses all");
+  }
+  const buckets = new TokenBuckets(options.rateLimit.perSecond, options.rateLimit.burst);
+  const limit = rateLimit(buckets, () => now().getTime());
+  const body = [requestTimeout(options.requestTimeoutMs), bodyLimit(options.bodyLimitBytes)];
+
+  const app = new Hono<IntakeEnv>();
+  app.use(
+    "*",
+    requestId(),
+    clientAddress(options.trustedProxies),
+    accessLog(logger, metrics, ROUTES),
+  );
+
+  app.post(
+    "/jira/webhook",
+    allowList(options.allowList.jira),
+    limit,
+    jsonOnly(() => 'send the body as JSON with "Content-Type: application/json"'),
+    jiraSecret(options.jiraWebhookSecret),
+    ...body,
+    jiraWebhook({ store, aiAccountId: options.aiAccountId, now, newRunId }),
+  );
+  app.post(
+    "/github/webhook",
+    allowList(options.allowList.github),
+    limit,
+    jsonOnly((type) =>
+      type?.toLowerCase().startsWith("application/x-www-form-urlencoded")
+        ? 'this webhook is set to send form data: in the GitHub webhook settings choose "Content type: application/json"'
+        : 'choose "Content type: application/json" in the GitHub webhook settings'
+    ),
+    ...body,
+    githubSignature(options.githubWebhookSecret),
+    githubWebhook(store),
+  );
+  app.get("/healthz", healthz());
+  app.get("/readyz", readyz(deps.store, logger, Math.min(options.requestTimeoutMs, 5000)));
+  app.get("/metrics", metricsRoute(deps.store, metrics));
+
+  for (const path of ["/jira/webhook", "/github/webhook"]) {
+    app.all(
+      path,
+      (c) => errorResponse(c, 405, "method_not_allowed", "use POST", { Allow: "POST" }),
+    );
+  }
+  for (const path of ["/healthz", "/readyz", "/metrics"]) {
+    app.all(
+      path,
+      (c) => errorResponse(c, 405, "method_not_allowed", "use GET", { Allow: "GET, HEAD" }),
+    );
+  }
+  app.notFound((c) =>
+    errorResponse(c, 404, "not_found", `no route ${c.req.method} ${c.req.path.slice(0, 100)}`)
+  );
+  app.onError((err, c) => {
+    if (err instanceof HttpError) {
+      return errorResponse(c, err.status, err.code, err.detail, err.headers);
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      return errorResponse(c, err.status, "bad_request", err.message || "the request was refused");
+    }
+    const requestId = c.get("requestId");
+    logger.error("unexpected error while handling a request", {
+      requestId,
+      route: c.req.path,
+      error: err,
+      stack: err instanceof Error ? err.stack : undefined,
+    });
+    return errorResponse(
+      c,
+      500,
+      "internal_error",
+      `the server failed to handle the request; see the server log for request ${requestId}`,
+    );
+  });
+  return app;
+}

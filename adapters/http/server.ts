@@ -1,0 +1,86 @@
+/**
+ * Serves an app over `Deno.serve` with graceful shutdown: on SIGTERM/SIGINT or
+ * when `signal` aborts, the server stops accepting connections, lets the
+ * requests in flight finish (and with them their appends: a webhook is
+ * answered only after its event is stored), and then `finished` resolves.
+ *
+ * @module
+ */
+import type { Logger } from "../../domain/ports/logger.ts";
+
+/** Anything with a fetch handler taking Deno's connection info (a Hono app). */
+export interface FetchApp {
+  fetch(request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Response | Promise<Response>;
+}
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  app: FetchApp;
+  /** Interface to listen on; default `127.0.0.1`. */
+  hostname?: string;
+  /** Port; 0 picks a free one (see {@link RunningServer.addr}). */
+  port: number;
+  /** Aborting it shuts the server down gracefully. */
+  signal?: AbortSignal;
+  /** OS signals that shut the server down gracefully; default SIGTERM and SIGINT. */
+  shutdownSignals?: Deno.Signal[];
+  logger?: Logger;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  /** The address it listens on (the real port when 0 was asked). */
+  readonly addr: Deno.NetAddr;
+  /** `http://host:port` of the server. */
+  readonly url: string;
+  /** Resolves once the server has shut down and every in-flight request has finished. */
+  readonly finished: Promise<void>;
+  /** Shuts down gracefully; resolves like {@link finished}. Safe to call more than once. */
+  shutdown(): Promise<void>;
+}
+
+/** Starts serving `app`; resolves once the server listens. */
+export function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { app, logger } = options;
+  const hostname = options.hostname ?? "127.0.0.1";
+  const server = Deno.serve({
+    hostname,
+    port: options.port,
+    onListen: () => {},
+    onError: (error) => {
+      logger?.error("unhandled error in the HTTP server", { error });
+      return new Response(
+        JSON.stringify({
+          error: "internal_error",
+          detail: "the server failed to handle the request",
+        }),
+        { status: 500, headers: { "Content-Type": "application/json" } },
+      );
+    },
+    handler: (request, info) => app.fetch(request, info),
+  });
+  const addr = server.addr;
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  const url = `http://${host}:${addr.port}`;
+  logger?.info("http server listening", { url });
+
+  const signals = options.shutdownSignals ?? ["SIGTERM", "SIGINT"];
+  let stopping: Promise<void> | null = null;
+  const onSignal = () => void shutdown();
+  const shutdown = (): Promise<void> => {
+    if (stopping) return stopping;
+    logger?.info("http server shutting down: finishing requests in flight", { url });
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    options.signal?.removeEventListener("abort", onSignal);
+    stopping = server.shutdown().then(() => server.finished).then(() => {
+      logger?.info("http server stopped", { url });
+    });
+    return stopping;
+  };
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  if (options.signal?.aborted) void shutdown();
+  else options.signal?.addEventListener("abort", onSignal, { once: true });
+
+  const finished = server.finished.then(() => stopping ?? undefined);
+  return Promise.resolve({ addr, url, finished, shutdown });
+}

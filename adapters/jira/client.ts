@@ -1,0 +1,404 @@
+/**
+ * The Jira Cloud adapter: {@link JiraClient} over REST v3 with Basic auth
+ * (`email:api_token`), ADF bodies, retries and per-issue write spacing.
+ *
+ * Retry policy:
+ * - transient failures are 408, 429, 5xx and network errors (no response);
+ *   401/403/404/400 and other 4xx are permanent and never retried;
+ * - the wait is `Retry-After` (seconds) when Jira sends it, else on 429/503
+ *   the time until `X-RateLimit-Reset` (ISO-8601), else exponential backoff
+ *   from `initialDelayMs` doubling up to `maxDelayMs`, jittered ×0.7–1.3; a
+ *   requested wait longer than `maxRetryAfterMs` is not slept: the transient
+ *   error carries it in `retryAfterMs` for the caller to schedule;
+ * - reads (GET) and the assignee PUT are idempotent and retried on every
+ *   transient failure;
+ * - the two POSTs (add comment, transition) are retried only when Jira surely
+ *   did not process them: 429 and 503 (refused before processing) and failures
+ *   to connect. After any other transient failure (timeout, reset connection,
+ *   500/502/504) the outcome is unknown; retrying could post the comment twice,
+ *   so the client throws a transient error with `ambiguous: true` and the
+ *   worker re-reads Jira (its marked comment, the issue's status) before
+ *   trying the step again.
+ *
+ * @module
+ */
+import {
+  type JiraClient,
+  type JiraComment,
+  JiraError,
+  type JiraIssue,
+  type JiraTransition,
+  type JiraUser,
+} from "../../domain/ports/jira.ts";
+import type { Logger } from "../../domain/ports/logger.ts";
+import { markdownToAdf } from "./markdown_to_adf.ts";
+import { validateAdf } from "./adf_validate.ts";
+import { hintFor, jiraMessagesOf, SecretScrubber } from "./error_text.ts";
+import { ISSUE_FIELDS, toComment, toIssue, toTransition, toUser } from "./mapping.ts";
+import {
+  backoffDelay,
+  isConnectFailure,
+  isNotProcessedStatus,
+  isTransientStatus,
+  requestedWait,
+} from "./retry_policy.ts";
+import { PerIssueWriteGate } from "./write_gate.ts";
+
+/** Options of {@link HttpJiraClient}. */
+export interface HttpJiraClientOptions {
+  /** Site URL, e.g. `https://your-domain.atlassian.net`. */
+  baseUrl: string;
+  email: string;
+  apiToken: string;
+  fetch?: typeof fetch;
+  logger?: Logger;
+  /** Retries after the first attempt (default 4). */
+  maxRetries?: number;
+  /** First backoff delay (default 5000 ms). */
+  initialDelayMs?: number;
+  /** Backoff cap before jitter (default 30000 ms). */
+  maxDelayMs?: number;
+  /** Longest wait Jira may ask for that is slept in-process (default 120000 ms). */
+  maxRetryAfterMs?: number;
+  /** Spacing between writes to one issue (default 500 ms). */
+  perIssueWriteSpacingMs?: number;
+  /** Timeout of one HTTP request (default 30000 ms). */
+  requestTimeoutMs?: number;
+  /** `maxResults` asked for per comment page (default 100; Jira may return fewer). */
+  commentPageSize?: number;
+  /** Custom field ids to read into `JiraIssue.customFields` (e.g. `customfield_10020`). */
+  customFields?: string[];
+  /** Injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** One HTTP call to Jira, described for retries and error messages. */
+interface Call {
+  /** Stable name, e.g. `addComment`. */
+  operation: string;
+  /** For people, e.g. `add comment to MWC-42`. */
+  description: string;
+  issueKey?: string;
+  method: "GET" | "POST" | "PUT";
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  idempotent: boolean;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** {@link JiraClient} over Jira Cloud REST v3. */
+export class HttpJiraClient implements JiraClient {
+  readonly #base: string;
+  readonly #authorization: string;
+  readonly #fetch: typeof fetch;
+  readonly #logger?: Logger;
+  readonly #maxRetries: number;
+  readonly #initialDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #maxRetryAfterMs: number;
+  readonly #timeoutMs: number;
+  readonly #pageSize: number;
+  readonly #customFields: string[];
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #gate: PerIssueWriteGate;
+  readonly #scrubber: SecretScrubber;
+
+  constructor(options: HttpJiraClientOptions) {
+    this.#base = options.baseUrl.replace(/\/+$/, "");
+    const credentials = btoa(
+      String.fromCharCode(...new TextEncoder().encode(`${options.email}:${options.apiToken}`)),
+    );
+    this.#authorization = `Basic ${credentials}`;
+    this.#fetch = options.fetch ?? fetch;
+    this.#logger = options.logger;
+    this.#maxRetries = Math.max(0, options.maxRetries ?? 4);
+    this.#initialDelayMs = options.initialDelayMs ?? 5000;
+    this.#maxDelayMs = options.maxDelayMs ?? 30000;
+    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
+    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#pageSize = Math.max(1, options.commentPageSize ?? 100);
+    this.#customFields = options.customFields ?? [];
+    this.#sleep = options.sleep ?? defaultSleep;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#gate = new PerIssueWriteGate(
+      options.perIssueWriteSpacingMs ?? 500,
+      this.#now,
+      this.#sleep,
+    );
+    this.#scrubber = new SecretScrubber([options.apiToken, credentials]);
+  }
+
+  /** {@inheritDoc JiraClient.getIssue} */
+  async getIssue(key: string): Promise<JiraIssue> {
+    const json = await this.#call({
+      operation: "getIssue",
+      description: `get issue ${key}`,
+      issueKey: key,
+      method: "GET",
+      path: `/rest/api/3/issue/${encodeURIComponent(key)}`,
+      query: { fields: [...ISSUE_FIELDS, ...this.#customFields].join(",") },
+      idempotent: true,
+    });
+    return toIssue(json, this.#customFields);
+  }
+
+  /** {@inheritDoc JiraClient.listComments} */
+  async listComments(key: string): Promise<JiraComment[]> {
+    const byId = new Map<string, JiraComment>();
+    let startAt = 0;
+    for (let page = 0; page < 10_000; page++) {
+      const json = await this.#call({
+        operation: "listComments",
+        description: `list comments of ${key} (from ${startAt})`,
+        issueKey: key,
+        method: "GET",
+        path: `/rest/api/3/issue/${encodeURIComponent(key)}/comment`,
+        query: { startAt: String(startAt), maxResults: String(this.#pageSize), orderBy: "created" },
+        idempotent: true,
+      }) as Record<string, unknown>;
+      const comments = Array.isArray(json?.comments) ? json.comments : [];
+      for (const raw of comments) {
+        const comment = toComment(raw);
+        if (comment.id && !byId.has(comment.id)) byId.set(comment.id, comment);
+      }
+      startAt = (typeof json?.startAt === "number" ? json.startAt : startAt) + comments.length;
+      const total = typeof json?.total === "number" ? json.total : startAt;
+      if (comments.length === 0 || startAt >= total) break;
+    }
+    return [...byId.values()].sort((a, b) => a.created.localeCompare(b.created));
+  }
+
+  /** {@inheritDoc JiraClient.addComment} */
+  async addComment(key: string, markdown: string): Promise<{ id: string }> {
+    const operation = "addComment";
+    const description = `add comment to ${key}`;
+    if (markdown.trim() === "") {
+      throw new JiraError(`Jira ${description} refused: the comment is empty`, {
+        operation,
+        status: null,
+        kind: "permanent",
+        issueKey: key,
+      });
+    }
+    const body = markdownToAdf(markdown);
+    const problems = validateAdf(body);
+    if (problems.length > 0) {
+      throw new JiraError(
+        `Jira ${description} refused: the comment is not valid ADF (${
+          problems.slice(0, 3).join("; ")
+        })`,
+        { operation, status: null, kind: "permanent", issueKey: key },
+      );
+    }
+    return await this.#gate.run(key, async () => {
+      const json = await this.#call({
+        operation,
+        description,
+        issueKey: key,
+        method: "POST",
+        path: `/rest/api/3/issue/${encodeURIComponent(key)}/comment`,
+        body: { body },
+        idempotent: false,
+      }) as Record<string, unknown>;
+      return { id: String(json?.id ?? "") };
+    });
+  }
+
+  /** {@inheritDoc JiraClient.listTransitions} */
+  async listTransitions(key: string): Promise<JiraTransition[]> {
+    const json = await this.#call({
+      operation: "listTransitions",
+      description: `list transitions of ${key}`,
+      issueKey: key,
+      method: "GET",
+      path: `/rest/api/3/issue/${encodeURIComponent(key)}/transitions`,
+      idempotent: true,
+    }) as Record<string, unknown>;
+    const list = Array.isArray(json?.transitions) ? json.transitions : [];
+    return list.map(toTransition).filter((t) => t.id !== "");
+  }
+
+  /** {@inheritDoc JiraClient.transition} */
+  async transition(key: string, transitionId: string): Promise<void> {
+    await this.#gate.run(key, () =>
+      this.#call({
+        operation: "transition",
+        description: `transition ${key} (transition ${transitionId})`,
+        issueKey: key,
+        method: "POST",
+        path: `/rest/api/3/issue/${encodeURIComponent(key)}/transitions`,
+        body: { transition: { id: transitionId } },
+        idempotent: false,
+      }));
+  }
+
+  /** {@inheritDoc JiraClient.assign} */
+  async assign(key: string, accountId: string | null): Promise<void> {
+    await this.#gate.run(key, () =>
+      this.#call({
+        operation: "assign",
+        description: `assign ${key} to ${accountId ?? "nobody"}`,
+        issueKey: key,
+        method: "PUT",
+        path: `/rest/api/3/issue/${encodeURIComponent(key)}/assignee`,
+        body: { accountId },
+        idempotent: true,
+      }));
+  }
+
+  /** {@inheritDoc JiraClient.myself} */
+  async myself(): Promise<JiraUser> {
+    const json = await this.#call({
+      operation: "myself",
+      description: "get the current user (myself)",
+      method: "GET",
+      path: "/rest/api/3/myself",
+      idempotent: true,
+    });
+    const user = toUser(json);
+    if (!user) {
+      throw new JiraError("Jira get the current user (myself) failed: no accountId in the answer", {
+        operation: "myself",
+        status: 200,
+        kind: "permanent",
+      });
+    }
+    return user;
+  }
+
+  #url(call: Call): string {
+    const query = call.query ? `?${new URLSearchParams(call.query)}` : "";
+    return `${this.#base}${call.path}${query}`;
+  }
+
+  /** Sends a call with retries; the parsed JSON of a 2xx, or undefined for an empty body. */
+  async #call(call: Call): Promise<unknown> {
+    const headers: Record<string, string> = {
+      Authorization: this.#authorization,
+      Accept: "application/json",
+    };
+    if (call.body !== undefined) headers["Content-Type"] = "application/json";
+    for (let attempt = 0;; attempt++) {
+      let response: Response;
+      try {
+        response = await this.#fetch(this.#url(call), {
+          method: call.method,
+          headers,
+          body: call.body === undefined ? undefined : JSON.stringify(call.body),
+          signal: AbortSignal.timeout(this.#timeoutMs),
+        });
+      } catch (error) {
+        const notSent = isConnectFailure(error);
+        if (attempt < this.#maxRetries && (call.idempotent || notSent)) {
+          await this.#wait(call, attempt, null, undefined);
+          continue;
+        }
+        throw this.#networkError(call, error, attempt, !call.idempotent && !notSent);
+      }
+      if (response.ok) return await this.#json(response);
+      const text = await response.text().catch(() => "");
+      const messages = jiraMessagesOf(text).map((m) => this.#scrubber.scrub(m));
+      if (!isTransientStatus(response.status)) throw this.#statusError(call, response, messages);
+      const asked = requestedWait(response.status, response.headers, this.#now());
+      const safe = call.idempotent || isNotProcessedStatus(response.status);
+      const tooLong = asked !== undefined && asked > this.#maxRetryAfterMs;
+      if (attempt < this.#maxRetries && safe && !tooLong) {
+        await this.#wait(call, attempt, response.status, asked);
+        continue;
+      }
+      throw this.#statusError(call, response, messages, {
+        attempts: attempt + 1,
+        retryAfterMs: asked,
+        ambiguous: !safe,
+      });
+    }
+  }
+
+  async #json(response: Response): Promise<unknown> {
+    const text = await response.text();
+    if (text.trim() === "") return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #wait(call: Call, attempt: number, status: number | null, asked?: number): Promise<void> {
+    const waitMs = asked ?? backoffDelay(attempt, {
+      initialDelayMs: this.#initialDelayMs,
+      maxDelayMs: this.#maxDelayMs,
+      random: this.#random,
+    });
+    this.#logger?.warn("jira request retrying", {
+      operation: call.operation,
+      issueKey: call.issueKey,
+      status,
+      retry: attempt + 1,
+      waitMs,
+      retryAfterHonoured: asked !== undefined,
+    });
+    await this.#sleep(waitMs);
+  }
+
+  #statusError(
+    call: Call,
+    response: Response,
+    messages: string[],
+    transient?: { attempts: number; retryAfterMs?: number; ambiguous: boolean },
+  ): JiraError {
+    const status = response.status;
+    const parts = [`Jira ${call.description} failed: HTTP ${status} ${response.statusText}`.trim()];
+    if (messages.length > 0) parts.push(messages.join("; "));
+    if (transient) {
+      parts.push(
+        transient.ambiguous
+          ? "not retried: the request may have been applied"
+          : `gave up after ${transient.attempts} attempt(s)`,
+      );
+      if (transient.retryAfterMs !== undefined) {
+        parts.push(`Jira asked to wait ${Math.ceil(transient.retryAfterMs / 1000)} s`);
+      }
+    } else {
+      const hint = hintFor(status);
+      if (hint) parts.push(hint);
+    }
+    return new JiraError(this.#scrubber.scrub(parts.join(": ")), {
+      operation: call.operation,
+      status,
+      kind: transient ? "transient" : "permanent",
+      issueKey: call.issueKey,
+      retryAfterMs: transient?.retryAfterMs,
+      ambiguous: transient?.ambiguous ?? false,
+      jiraMessages: messages,
+    });
+  }
+
+  #networkError(call: Call, error: unknown, attempt: number, ambiguous: boolean): JiraError {
+    const reason = (error as Error)?.name === "TimeoutError"
+      ? `timed out after ${this.#timeoutMs} ms`
+      : String((error as Error)?.message ?? error);
+    const cause = (error as { cause?: unknown })?.cause;
+    const detail = cause instanceof Error ? `${reason} (${cause.message.split("\n")[0]})` : reason;
+    const tail = ambiguous
+      ? "not retried: the request may have been applied"
+      : `gave up after ${attempt + 1} attempt(s)`;
+    return new JiraError(
+      this.#scrubber.scrub(`Jira ${call.description} failed: no response: ${detail}: ${tail}`),
+      {
+        operation: call.operation,
+        status: null,
+        kind: "transient",
+        issueKey: call.issueKey,
+        ambiguous,
+      },
+    );
+  }
+}

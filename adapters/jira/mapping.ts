@@ -1,0 +1,107 @@
+/**
+ * Jira REST v3 JSON → the port's types: issues (`IssueBean`), comments
+ * (`Comment`), transitions (`Transitions`) and users. Tolerant of missing
+ * fields; bodies are rendered from ADF to text; times are normalized from
+ * Jira's `2024-05-01T09:30:00.000+0000` to ISO-8601 UTC.
+ *
+ * @module
+ */
+import type { JiraComment, JiraIssue, JiraTransition, JiraUser } from "../../domain/ports/jira.ts";
+import { adfToText } from "./adf_to_text.ts";
+
+type Json = Record<string, unknown>;
+
+function obj(value: unknown): Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Json : {};
+}
+
+function str(value: unknown, fallback = ""): string {
+  return typeof value === "string" ? value : typeof value === "number" ? String(value) : fallback;
+}
+
+/** The fields the client asks for on `GET /issue/{key}`. */
+export const ISSUE_FIELDS = [
+  "summary",
+  "description",
+  "status",
+  "labels",
+  "components",
+  "assignee",
+  "reporter",
+  "issuetype",
+  "updated",
+] as const;
+
+/**
+ * A Jira time as ISO-8601 UTC. Jira writes offsets without a colon
+ * (`+0000`); the original string is kept when it cannot be read.
+ */
+export function toIsoTime(value: unknown): string {
+  const text = str(value);
+  if (!text) return "";
+  const withColon = text.replace(/([+-]\d{2})(\d{2})$/, "$1:$2");
+  const ms = Date.parse(withColon);
+  return Number.isNaN(ms) ? text : new Date(ms).toISOString();
+}
+
+/** A user object, or null when there is none. */
+export function toUser(value: unknown): JiraUser | null {
+  const u = obj(value);
+  const accountId = str(u.accountId);
+  if (!accountId) return null;
+  return { accountId, displayName: str(u.displayName, accountId) };
+}
+
+/** An `IssueBean` as a {@link JiraIssue}; `customFieldIds` are copied raw. */
+export function toIssue(value: unknown, customFieldIds: readonly string[] = []): JiraIssue {
+  const json = obj(value);
+  const fields = obj(json.fields);
+  const status = obj(fields.status);
+  const issue: JiraIssue = {
+    key: str(json.key),
+    id: str(json.id),
+    summary: str(fields.summary),
+    descriptionText: adfToText(fields.description),
+    status: { name: str(status.name), categoryKey: str(obj(status.statusCategory).key) },
+    labels: Array.isArray(fields.labels) ? fields.labels.filter((l) => typeof l === "string") : [],
+    components: Array.isArray(fields.components)
+      ? fields.components.map((c) => str(obj(c).name)).filter((n) => n !== "")
+      : [],
+    assignee: toUser(fields.assignee),
+    updated: toIsoTime(fields.updated),
+  };
+  const issueType = str(obj(fields.issuetype).name);
+  if (issueType) issue.issueType = issueType;
+  if ("reporter" in fields) issue.reporter = toUser(fields.reporter);
+  if (customFieldIds.length > 0) {
+    issue.customFields = Object.fromEntries(
+      customFieldIds.map((id) => [id, fields[id] === undefined ? null : fields[id]]),
+    );
+  }
+  return issue;
+}
+
+/** A `Comment` as a {@link JiraComment}. */
+export function toComment(value: unknown): JiraComment {
+  const json = obj(value);
+  const created = toIsoTime(json.created);
+  return {
+    id: str(json.id),
+    author: toUser(json.author) ?? { accountId: "", displayName: "Anonymous" },
+    bodyText: adfToText(json.body),
+    created,
+    updated: toIsoTime(json.updated) || created,
+  };
+}
+
+/** One entry of `Transitions.transitions` as a {@link JiraTransition}. */
+export function toTransition(value: unknown): JiraTransition {
+  const json = obj(value);
+  const to = obj(json.to);
+  return {
+    id: str(json.id),
+    name: str(json.name),
+    toStatus: str(to.name),
+    toCategoryKey: str(obj(to.statusCategory).key),
+  };
+}

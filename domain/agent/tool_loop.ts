@@ -1,0 +1,402 @@
+/**
+ * The provider-neutral tool loop: send the task, run the tools the model
+ * calls, send back their results, until the model calls `finish`, a budget
+ * runs out, the caller stops it, or the model stops working without finishing.
+ *
+ * The loop never throws for what a tool does (refusals and failures go back to
+ * the model as tool errors). It rejects only when the model cannot be reached
+ * ({@link ToolLoopError}, carrying the {@link LlmError} and the transcript so
+ * far) or when `onTurn` throws.
+ *
+ * @module
+ */
+import {
+  type AssistantMessage,
+  type ChatMessage,
+  type Completion,
+  isLlmError,
+  type LlmClient,
+  LlmError,
+  type TokenUsage,
+  type ToolResult,
+} from "../ports/llm.ts";
+import type { ToolExecutor, ToolOutcome } from "./tool_executor.ts";
+import type {
+  BudgetName,
+  ToolLoopBudgets,
+  ToolLoopOutcome,
+  TranscriptEntry,
+} from "./transcript.ts";
+
+export type { BudgetName, ToolLoopBudgets, ToolLoopOutcome, TranscriptEntry };
+
+/** Progress after each turn (for dashboards and lease renewal). */
+export interface ToolLoopProgress {
+  turn: number;
+  usage: TokenUsage;
+  elapsedMs: number;
+  /** Names of the tools called this turn, in order. */
+  toolCalls: string[];
+}
+
+/** What {@link runToolLoop} needs. */
+export interface ToolLoopOptions {
+  llm: LlmClient;
+  system: string;
+  userPrompt: string;
+  tools: ToolExecutor;
+  budgets: ToolLoopBudgets;
+  /** The clock, in epoch milliseconds (`Date.now`). */
+  now: () => number;
+  /** Aborting it stops the loop (outcome `stopped`), cancelling a call in flight. */
+  signal?: AbortSignal;
+  /** Called after every turn; awaited; a rejection rejects the loop. */
+  onTurn?: (progress: ToolLoopProgress) => void | Promise<void>;
+  /** Most tokens of one reply (default 8192; never more than the budget left). */
+  maxOutputTokens?: number;
+  /** Applied to all text sent to the model: system, task and tool results. */
+  redact?: (text: string) => string;
+  /** Longest tool result sent to the model, in characters (default 60 000). */
+  maxToolResultChars?: number;
+}
+
+/** How the loop ended. */
+export interface ToolLoopResult {
+  outcome: ToolLoopOutcome;
+  /** The model's summary, when it finished. */
+  summary?: string;
+  /** The budget that ran out, when `outcome` is `budget_exceeded`. */
+  budget?: BudgetName;
+  /** Why the loop ended, for people, whenever it did not finish. */
+  reason?: string;
+  turns: number;
+  usage: TokenUsage;
+  transcript: TranscriptEntry[];
+}
+
+/** The model could not be reached; carries what happened before. */
+export class ToolLoopError extends Error {
+  constructor(
+    readonly llmError: LlmError,
+    readonly partial: Omit<ToolLoopResult, "outcome">,
+  ) {
+    super(llmError.message);
+    this.name = "ToolLoopError";
+  }
+
+  /** Whether a later retry can help. */
+  get kind(): LlmError["kind"] {
+    return this.llmError.kind;
+  }
+}
+
+/** The message that asks a model to call `finish` once after it stopped without it. */
+export const FINISH_NUDGE = "You ended your turn without calling the `finish` tool. " +
+  "If the task is done, call `finish` with a short summary of what you changed. " +
+  "Otherwise continue working with the tools.";
+
+const DEFAULT_MAX_OUTPUT_TOKENS = 8192;
+const DEFAULT_MAX_TOOL_RESULT_CHARS = 60_000;
+
+/** Runs the loop to its end; see the module documentation. */
+export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopResult> {
+  const loop = new Loop(options);
+  return await loop.run();
+}
+
+class Loop {
+  readonly #o: ToolLoopOptions;
+  readonly #startedAt: number;
+  readonly #transcript: TranscriptEntry[] = [];
+  readonly #messages: ChatMessage[] = [];
+  readonly #redact: (text: string) => string;
+  #turns = 0;
+  #usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+  #nudged = false;
+  #diffBytes = 0;
+
+  constructor(options: ToolLoopOptions) {
+    this.#o = options;
+    this.#startedAt = options.now();
+    this.#redact = options.redact ?? ((t) => t);
+  }
+
+  async run(): Promise<ToolLoopResult> {
+    const o = this.#o;
+    this.#transcript.push({
+      kind: "start",
+      t: 0,
+      startedAt: new Date(this.#startedAt).toISOString(),
+      provider: o.llm.provider,
+      model: o.llm.model,
+      system: this.#redact(o.system),
+      tools: [...o.tools.definitions],
+      budgets: { ...o.budgets },
+    });
+    this.#say({ role: "user", text: this.#redact(o.userPrompt) });
+
+    while (true) {
+      if (o.signal?.aborted) return this.#end("stopped", { reason: "stopped by the caller" });
+      const exceeded = this.#budgetBeforeCall();
+      if (exceeded) return this.#endBudget(exceeded);
+
+      const completion = await this.#call();
+      if ("ended" in completion) return completion.ended;
+
+      if (completion.toolCalls.length === 0) {
+        const ended = this.#afterTextOnly(completion);
+        if (ended) return ended;
+        continue;
+      }
+
+      const finish = await this.#runTools(completion);
+      await o.onTurn?.({
+        turn: this.#turns,
+        usage: { ...this.#usage },
+        elapsedMs: this.#elapsed(),
+        toolCalls: completion.toolCalls.map((c) => c.name),
+      });
+      if (finish) return this.#end("finished", { summary: finish.summary });
+      if (o.signal?.aborted) return this.#end("stopped", { reason: "stopped by the caller" });
+      const after = await this.#budgetAfterTurn();
+      if (after) return this.#endBudget(after);
+    }
+  }
+
+  /** One model call; the completion, or how the loop ended. */
+  async #call(): Promise<Completion | { ended: ToolLoopResult }> {
+    const o = this.#o;
+    this.#turns++;
+    const remaining = o.budgets.maxTokens - this.#usage.inputTokens - this.#usage.outputTokens;
+    const maxTokens = Math.max(
+      1,
+      Math.min(o.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS, remaining),
+    );
+    this.#transcript.push({
+      kind: "request",
+      t: this.#elapsed(),
+      turn: this.#turns,
+      messageCount: this.#messages.length,
+      maxTokens,
+    });
+
+    // The wall-time budget also bounds a call in flight.
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(),
+      Math.max(0, o.budgets.wallTimeMs - this.#elapsed()),
+    );
+    const signal = o.signal ? AbortSignal.any([o.signal, deadline.signal]) : deadline.signal;
+    const started = o.now();
+    let completion: Completion;
+    try {
+      completion = await o.llm.complete({
+        system: this.#redact(o.system),
+        messages: [...this.#messages],
+        tools: o.tools.definitions,
+        maxTokens,
+        signal,
+      });
+    } catch (error) {
+      if (o.signal?.aborted) {
+        return { ended: this.#end("stopped", { reason: "stopped by the caller" }) };
+      }
+      if (deadline.signal.aborted) return { ended: this.#endBudget("wall_time") };
+      const llmError = isLlmError(error) ? error : new LlmError({
+        kind: "permanent",
+        message: `LLM call failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
+      this.#transcript.push({
+        kind: "error",
+        t: this.#elapsed(),
+        turn: this.#turns,
+        error: llmError.toJSON(),
+      });
+      this.#record("llm_error", { reason: llmError.message });
+      throw new ToolLoopError(llmError, this.#snapshot({ reason: llmError.message }));
+    } finally {
+      clearTimeout(timer);
+    }
+
+    this.#usage = {
+      inputTokens: this.#usage.inputTokens + completion.usage.inputTokens,
+      outputTokens: this.#usage.outputTokens + completion.usage.outputTokens,
+    };
+    this.#transcript.push({
+      kind: "response",
+      t: this.#elapsed(),
+      turn: this.#turns,
+      stopReason: completion.stopReason,
+      usage: completion.usage,
+      durationMs: o.now() - started,
+    });
+    const assistant: AssistantMessage = {
+      role: "assistant",
+      text: completion.text,
+      toolCalls: completion.toolCalls,
+    };
+    this.#say(assistant);
+    return completion;
+  }
+
+  /** A reply without tool calls: nudge once, then give up. */
+  #afterTextOnly(completion: Completion): ToolLoopResult | null {
+    if (completion.stopReason === "refusal") {
+      return this.#end("no_finish", {
+        reason: `the model refused: ${oneLine(completion.text) || "(no text)"}`,
+      });
+    }
+    if (this.#nudged) {
+      return this.#end("no_finish", {
+        reason: `the model stopped (${completion.stopReason}) without calling finish, ` +
+          "after being reminded once",
+      });
+    }
+    this.#nudged = true;
+    this.#say({ role: "user", text: FINISH_NUDGE });
+    return null;
+  }
+
+  /** Runs every call of a turn (a `finish` last) and records the results. */
+  async #runTools(completion: Completion): Promise<{ summary: string } | null> {
+    const o = this.#o;
+    const limit = o.maxToolResultChars ?? DEFAULT_MAX_TOOL_RESULT_CHARS;
+    const ordered = [
+      ...completion.toolCalls.filter((c) => c.name !== "finish"),
+      ...completion.toolCalls.filter((c) => c.name === "finish"),
+    ];
+    const byId = new Map<string, ToolResult>();
+    let finish: { summary: string } | null = null;
+    for (const call of ordered) {
+      const started = o.now();
+      const outcome: ToolOutcome = finish && call.name === "finish"
+        ? { content: "finish was already called in this turn.", isError: true }
+        : await this.#execute(call.name, call.input, call.inputError);
+      if (outcome.finish && !outcome.isError && !finish) finish = outcome.finish;
+      byId.set(call.id, {
+        toolCallId: call.id,
+        content: truncate(this.#redact(outcome.content), limit),
+        isError: outcome.isError,
+      });
+      this.#transcript.push({
+        kind: "tool",
+        t: this.#elapsed(),
+        turn: this.#turns,
+        toolCallId: call.id,
+        name: call.name,
+        isError: outcome.isError,
+        durationMs: o.now() - started,
+      });
+    }
+    // Results go back in the order of the calls, as both providers expect.
+    this.#say({
+      role: "tool",
+      results: completion.toolCalls.map((c) => byId.get(c.id)!),
+    });
+    return finish;
+  }
+
+  async #execute(
+    name: string,
+    input: Record<string, unknown>,
+    inputError: string | undefined,
+  ): Promise<ToolOutcome> {
+    const tools = this.#o.tools;
+    if (inputError) return { content: `Invalid tool input: ${inputError}`, isError: true };
+    if (!tools.definitions.some((d) => d.name === name)) {
+      const names = tools.definitions.map((d) => d.name).join(", ");
+      return { content: `Unknown tool "${name}". Available tools: ${names}.`, isError: true };
+    }
+    try {
+      return await tools.execute(name, input, this.#o.signal);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { content: `Internal error in tool ${name}: ${message}`, isError: true };
+    }
+  }
+
+  #budgetBeforeCall(): BudgetName | null {
+    const b = this.#o.budgets;
+    if (this.#turns >= b.maxTurns) return "turns";
+    if (this.#elapsed() >= b.wallTimeMs) return "wall_time";
+    if (this.#usage.inputTokens + this.#usage.outputTokens >= b.maxTokens) return "tokens";
+    return null;
+  }
+
+  async #budgetAfterTurn(): Promise<BudgetName | null> {
+    const b = this.#o.budgets;
+    if (b.maxDiffBytes !== undefined && this.#o.tools.diffBytes) {
+      this.#diffBytes = await this.#o.tools.diffBytes();
+      if (this.#diffBytes > b.maxDiffBytes) return "diff";
+    }
+    return this.#budgetBeforeCall();
+  }
+
+  #endBudget(budget: BudgetName): ToolLoopResult {
+    const b = this.#o.budgets;
+    const tokens = this.#usage.inputTokens + this.#usage.outputTokens;
+    const reasons: Record<BudgetName, string> = {
+      turns: `turn budget exceeded: ${this.#turns} of ${b.maxTurns} model turns used ` +
+        "without finishing",
+      tokens: `token budget exceeded: ${tokens} of ${b.maxTokens} tokens used ` +
+        `(${this.#usage.inputTokens} input, ${this.#usage.outputTokens} output)`,
+      wall_time: `wall-time budget exceeded: ${Math.round(this.#elapsed() / 1000)} s of ` +
+        `${Math.round(b.wallTimeMs / 1000)} s used`,
+      diff: `diff budget exceeded: the changes are ${this.#diffBytes} bytes, over the ` +
+        `limit of ${b.maxDiffBytes} bytes`,
+    };
+    return this.#end("budget_exceeded", { budget, reason: reasons[budget] });
+  }
+
+  #end(
+    outcome: ToolLoopOutcome,
+    extra: { summary?: string; budget?: BudgetName; reason?: string },
+  ): ToolLoopResult {
+    this.#record(outcome, extra);
+    return { outcome, ...this.#snapshot(extra) };
+  }
+
+  #record(
+    outcome: ToolLoopOutcome | "llm_error",
+    extra: { summary?: string; budget?: BudgetName; reason?: string },
+  ): void {
+    this.#transcript.push({
+      kind: "end",
+      t: this.#elapsed(),
+      outcome,
+      ...extra,
+      turns: this.#turns,
+      usage: { ...this.#usage },
+    });
+  }
+
+  #snapshot(
+    extra: { summary?: string; budget?: BudgetName; reason?: string },
+  ): Omit<ToolLoopResult, "outcome"> {
+    return {
+      ...extra,
+      turns: this.#turns,
+      usage: { ...this.#usage },
+      transcript: this.#transcript,
+    };
+  }
+
+  #say(message: ChatMessage): void {
+    this.#messages.push(message);
+    this.#transcript.push({ kind: "message", t: this.#elapsed(), message });
+  }
+
+  #elapsed(): number {
+    return Math.max(0, this.#o.now() - this.#startedAt);
+  }
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+}
+
+function truncate(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  return `${text.slice(0, limit)}\n[… ${text.length - limit} more characters not shown]`;
+}

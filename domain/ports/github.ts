@@ -1,0 +1,168 @@
+/**
+ * The GitHub port: the pull-request side of a run. Adapter:
+ * `adapters/github/` (octokit, with a personal access token or a GitHub App).
+ *
+ * Every method answers plain objects; every failure is a {@link GitHubError}
+ * classified transient (retry later, maybe after `retryAfterMs`) or permanent.
+ *
+ * @module
+ */
+
+/** A repository as `owner/name`. */
+export type RepoSlug = string;
+
+/** A pull request, as much of it as the runner uses. */
+export interface PullRequest {
+  number: number;
+  /** The page people open (`html_url`). */
+  url: string;
+  state: "open" | "closed";
+  merged: boolean;
+  draft: boolean;
+  title: string;
+  /** The description; empty when there is none. */
+  body: string;
+  /** The head branch, e.g. `ai/MWC-42`. */
+  headRef: string;
+  /** `owner:branch`. */
+  headLabel: string;
+  /** The head commit, when GitHub reported one. */
+  headSha: string | null;
+  /** The branch it merges into. */
+  baseRef: string;
+  /** Login of who opened it. */
+  author: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What {@link GitHubClient.createPullRequest} opens. */
+export interface NewPullRequest {
+  repo: RepoSlug;
+  /** The head branch in the same repository, e.g. `ai/MWC-42`. */
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  draft?: boolean;
+}
+
+/** The outcome of {@link GitHubClient.createPullRequest}. */
+export interface OpenedPullRequest {
+  pullRequest: PullRequest;
+  /** False when an open pull request for the branch already existed and is returned instead. */
+  created: boolean;
+}
+
+/** What {@link GitHubClient.updatePullRequest} changes; absent fields stay. */
+export interface PullRequestUpdate {
+  repo: RepoSlug;
+  number: number;
+  title?: string;
+  body?: string;
+}
+
+/** A comment on a line of a pull request's diff. */
+export interface ReviewComment {
+  id: number;
+  /** The review it belongs to, if any. */
+  reviewId: number | null;
+  /** The comment this one answers, if any. */
+  inReplyToId: number | null;
+  author: string | null;
+  body: string;
+  path: string;
+  /** The line in the diff's new side; null for outdated or file-level comments. */
+  line: number | null;
+  url: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A review's verdict. */
+export type ReviewState = "approved" | "changes_requested" | "commented" | "dismissed" | "pending";
+
+/** A pull request review. */
+export interface Review {
+  id: number;
+  author: string | null;
+  state: ReviewState;
+  body: string;
+  url: string;
+  /** Null while the review is pending. */
+  submittedAt: string | null;
+  commitId: string | null;
+}
+
+/** What the runner's credentials may do on a repository. */
+export interface RepoAccess {
+  pull: boolean;
+  push: boolean;
+  /**
+   * Where the answer came from: the repository's `permissions` (token users) or
+   * the installation token's granted permissions (GitHub Apps).
+   */
+  source: "repository" | "installation";
+}
+
+/** Transient failures are worth retrying; permanent ones are not. */
+export type GitHubErrorKind = "transient" | "permanent";
+
+/** Why a call failed, for programs. */
+export type GitHubErrorReason =
+  /** 401: the token or the app's key is wrong, revoked or expired. */
+  | "unauthorized"
+  /** 403 that is not a rate limit: the credentials lack a permission. */
+  | "forbidden"
+  /** 404: no such repository or pull request, or it is invisible to the credentials. */
+  | "not_found"
+  /** 422 and other refusals of the request itself. */
+  | "validation"
+  /** Primary or secondary rate limit; see `retryAfterMs`. */
+  | "rate_limited"
+  /** 5xx. */
+  | "server"
+  /** No answer: connection refused, reset, timed out. */
+  | "network"
+  /** An answer the client did not expect, or a configuration problem. */
+  | "unexpected";
+
+/** A failed GitHub call; the message never holds a secret. */
+export class GitHubError extends Error {
+  constructor(
+    readonly kind: GitHubErrorKind,
+    readonly reason: GitHubErrorReason,
+    /** The HTTP status; 0 when there was no answer. */
+    readonly status: number,
+    message: string,
+    /** How long GitHub asked to wait before trying again, when it said. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = "GitHubError";
+  }
+}
+
+/** Pull requests and repository access on GitHub (or GHES, or a fake). */
+export interface GitHubClient {
+  /** The open pull request whose head is `branch` in `repo`, or null. */
+  findOpenPullRequest(repo: RepoSlug, branch: string): Promise<PullRequest | null>;
+  /**
+   * Opens a pull request unless one is already open for the head branch: looks
+   * before creating, and answers the existing one when GitHub reports a duplicate.
+   */
+  createPullRequest(request: NewPullRequest): Promise<OpenedPullRequest>;
+  /** Changes a pull request's title and/or body. */
+  updatePullRequest(request: PullRequestUpdate): Promise<PullRequest>;
+  /** Review comments, oldest first; with `since` (ISO-8601) only those updated since then. */
+  listReviewComments(repo: RepoSlug, number: number, since?: string): Promise<ReviewComment[]>;
+  /** Reviews, oldest first. */
+  listReviews(repo: RepoSlug, number: number): Promise<Review[]>;
+  /** Whether the credentials may read and push the repository. */
+  getRepoAccess(repo: RepoSlug): Promise<RepoAccess>;
+  /**
+   * A token git can use over HTTPS (`x-access-token:<token>`): the personal access
+   * token, or a current installation token with minutes of life left.
+   */
+  tokenForGit(): Promise<string>;
+}

@@ -1,0 +1,21 @@
+/**
+ * Every read model of AI Runner, in one list for the projector and `rebuild`.
+ *
+ * @module
+ */
+import { issuesProjection } from "./issues.ts";
+import type { AnyProjection } from "./projection.ts";
+import { queueProjection } from "./queue.ts";
+import { runsProjection } from "./runs.ts";
+
+export type { IssueDoc } from "./issues.ts";
+export type { QueueDoc } from "./queue.ts";
+export type { RunDoc } from "./runs.ts";
+export { issuesProjection, queueProjection, runsProjection };
+
+/** All projections, in the order they are folded. */
+export const ALL_PROJECTIONS: readonly AnyProjection[] = [
+  runsProjection,
+  issuesProjection,
+  queueProjection,
+];

@@ -1,0 +1,837 @@
+/**
+ * A protocol-faithful fake of Jira Cloud REST v3 on loopback, for tests and the
+ * demo: issues with ADF descriptions, paginated comments (`PageOfComments`),
+ * ADF comment bodies validated like Jira validates them, a workflow with
+ * transitions whose names differ from their target statuses, assignment and
+ * `/myself`, behind Basic auth. Shapes follow Atlassian's OpenAPI (`IssueBean`,
+ * `Comment`, `PageOfComments`, `Transitions`, `User`), times in Jira's
+ * `2024-05-01T09:30:00.000+0000` form.
+ *
+ * A state API seeds and inspects issues and comments; fault injection makes the
+ * next requests (optionally matching a method/path) answer 429 with
+ * `Retry-After`/`X-RateLimit-Reset`, 503, 500, answer late, or fail after doing
+ * the work (an ambiguous write). Every request is logged.
+ *
+ * No test-only imports: `deno task demo` can run it.
+ *
+ * @module
+ */
+import {
+  type AdfDoc,
+  adfToText,
+  isAdfDoc,
+  markdownToAdf,
+  validateAdf,
+} from "../../adapters/jira/adf.ts";
+
+/** A user of the fake site. */
+export interface FakeUser {
+  accountId: string;
+  displayName: string;
+  emailAddress?: string;
+}
+
+/** A status of the fake workflow. */
+export interface FakeStatus {
+  id: string;
+  name: string;
+  categoryKey: "new" | "indeterminate" | "done";
+}
+
+/** A transition of the fake workflow. */
+export interface FakeTransitionDef {
+  id: string;
+  name: string;
+  /** Target status name. */
+  to: string;
+  /** Status names it is available from; absent: a global transition, from any other status. */
+  from?: string[];
+}
+
+/** Statuses and transitions; the first status is where new issues start. */
+export interface FakeWorkflow {
+  statuses: FakeStatus[];
+  transitions: FakeTransitionDef[];
+}
+
+/** The AI Runner's own account on the fake site (the credentials' owner). */
+export const FAKE_AI_USER: FakeUser = {
+  accountId: "5f1a2b3c4d5e6f0000a1001",
+  displayName: "AI Runner",
+  emailAddress: "ai-runner@example.com",
+};
+
+/** The reviewer on the fake site. */
+export const FAKE_REVIEWER: FakeUser = {
+  accountId: "5f1a2b3c4d5e6f0000b2002",
+  displayName: "Leigh Reviewer",
+  emailAddress: "leigh@example.com",
+};
+
+/** A reporter on the fake site. */
+export const FAKE_REPORTER: FakeUser = {
+  accountId: "5f1a2b3c4d5e6f0000c3003",
+  displayName: "Pat Reporter",
+  emailAddress: "pat@example.com",
+};
+
+/** Default credentials the fake accepts. */
+export const FAKE_JIRA_EMAIL = "ai-runner@example.com";
+/** Default API token the fake accepts. */
+export const FAKE_JIRA_API_TOKEN = "fake-jira-api-token-0123456789";
+
+/**
+ * To Do → In Progress → In Testing → Done. Transition names differ from target
+ * statuses ("Ready for Testing" → In Testing, "Close Issue" → Done), as on real sites.
+ */
+export const DEFAULT_WORKFLOW: FakeWorkflow = {
+  statuses: [
+    { id: "10000", name: "To Do", categoryKey: "new" },
+    { id: "3", name: "In Progress", categoryKey: "indeterminate" },
+    { id: "10001", name: "In Testing", categoryKey: "indeterminate" },
+    { id: "10002", name: "Done", categoryKey: "done" },
+  ],
+  transitions: [
+    { id: "11", name: "To Do", to: "To Do" },
+    { id: "21", name: "Start Progress", to: "In Progress", from: ["To Do", "In Testing"] },
+    { id: "31", name: "Ready for Testing", to: "In Testing", from: ["To Do", "In Progress"] },
+    { id: "41", name: "Close Issue", to: "Done", from: ["To Do", "In Progress", "In Testing"] },
+    { id: "51", name: "Reopen", to: "In Progress", from: ["Done"] },
+  ],
+};
+
+/** What to seed an issue with. */
+export interface FakeIssueInit {
+  key: string;
+  summary?: string;
+  /** ADF, or Markdown converted to ADF; absent: no description (`null`). */
+  description?: AdfDoc | string;
+  /** Status name; default the workflow's first. */
+  status?: string;
+  labels?: string[];
+  components?: string[];
+  /** Account id, or null for unassigned (default). */
+  assignee?: string | null;
+  reporter?: string;
+  issueType?: string;
+  customFields?: Record<string, unknown>;
+}
+
+/** What to seed a comment with. */
+export interface FakeCommentInit {
+  /** Account id of a known user, or a user (added to the site). */
+  author: string | FakeUser;
+  /** ADF, or Markdown converted to ADF. */
+  body: AdfDoc | string;
+  created?: Date | string;
+  /** Later than `created` for an edited comment. */
+  updated?: Date | string;
+}
+
+/** A comment as the state API shows it. */
+export interface FakeCommentView {
+  id: string;
+  author: FakeUser;
+  body: AdfDoc;
+  /** The body as Markdown-ish text. */
+  text: string;
+  created: string;
+  updated: string;
+  /** `api` when posted through REST, `seed` when added through the state API. */
+  source: "api" | "seed";
+}
+
+/** An issue as the state API shows it. */
+export interface FakeIssueView {
+  key: string;
+  id: string;
+  summary: string;
+  description: AdfDoc | null;
+  status: FakeStatus;
+  assignee: FakeUser | null;
+  labels: string[];
+  components: string[];
+  updated: string;
+}
+
+/** A fault for the next matching request(s). */
+export interface FakeFault {
+  /** How many matching requests it hits (default 1). */
+  times?: number;
+  method?: string;
+  /** Substring of the path, or a pattern. */
+  path?: string | RegExp;
+  /** Answer with this status (e.g. 429, 503, 500); absent with `delayMs`: answer normally, late. */
+  status?: number;
+  retryAfterSeconds?: number;
+  /** `X-RateLimit-Reset` value (ISO-8601). */
+  rateLimitReset?: string;
+  /** Wait this long before answering. */
+  delayMs?: number;
+  /** Do the work first, then answer `status` anyway (an ambiguous write). */
+  applyThenFail?: boolean;
+  /** Body of the faulty answer; default a Jira error body. */
+  body?: unknown;
+}
+
+/** One request the fake received. */
+export interface FakeRequestRecord {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Parsed JSON body of a write, if any. */
+  body?: unknown;
+  authorized: boolean;
+  status: number;
+  /** Set when an injected fault shaped the answer. */
+  fault?: string;
+}
+
+/** Options of {@link startFakeJira}. */
+export interface FakeJiraOptions {
+  email?: string;
+  apiToken?: string;
+  /** The credentials' owner (default {@link FAKE_AI_USER}). */
+  myself?: FakeUser;
+  /** More users (default the reviewer and the reporter). */
+  users?: FakeUser[];
+  workflow?: FakeWorkflow;
+  issues?: FakeIssueInit[];
+  /** Most comments per page whatever `maxResults` asks (default 100). */
+  maxCommentsPerPage?: number;
+  hostname?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  now?: () => Date;
+}
+
+/** A running fake Jira. */
+export interface FakeJira {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  state: FakeJiraState;
+  requests: FakeRequestRecord[];
+  /** Queues a fault for the next matching request(s). */
+  injectFault(fault: FakeFault): void;
+  close(): Promise<void>;
+}
+
+interface IssueRecord {
+  key: string;
+  id: string;
+  summary: string;
+  description: AdfDoc | null;
+  status: FakeStatus;
+  labels: string[];
+  components: string[];
+  assignee: string | null;
+  reporter: string | null;
+  issueType: string;
+  customFields: Record<string, unknown>;
+  created: Date;
+  updated: Date;
+  comments: CommentRecord[];
+}
+
+interface CommentRecord {
+  id: string;
+  author: string;
+  body: AdfDoc;
+  created: Date;
+  updated: Date;
+  source: "api" | "seed";
+}
+
+/** Jira's time format: `2024-05-01T09:30:00.000+0000`. */
+export function jiraTime(date: Date): string {
+  return date.toISOString().replace("Z", "+0000");
+}
+
+function toDate(value: Date | string | undefined, fallback: Date): Date {
+  if (value === undefined) return fallback;
+  return value instanceof Date ? value : new Date(value);
+}
+
+function toAdf(body: AdfDoc | string): AdfDoc {
+  return typeof body === "string" ? markdownToAdf(body) : body;
+}
+
+/** The fake's data: seed it, read it, change it. */
+export class FakeJiraState {
+  readonly myself: FakeUser;
+  readonly workflow: FakeWorkflow;
+  readonly #users = new Map<string, FakeUser>();
+  readonly #issues = new Map<string, IssueRecord>();
+  readonly #now: () => Date;
+  #nextIssueId = 10001;
+  #nextCommentId = 10000;
+
+  constructor(myself: FakeUser, users: FakeUser[], workflow: FakeWorkflow, now: () => Date) {
+    this.myself = myself;
+    this.workflow = workflow;
+    this.#now = now;
+    for (const u of [myself, ...users]) this.#users.set(u.accountId, u);
+  }
+
+  /** Adds (or replaces) a user. */
+  addUser(user: FakeUser): void {
+    this.#users.set(user.accountId, user);
+  }
+
+  /** The user with this account id, if known. */
+  user(accountId: string): FakeUser | undefined {
+    return this.#users.get(accountId);
+  }
+
+  /** Creates an issue. */
+  createIssue(init: FakeIssueInit): FakeIssueView {
+    if (this.#issues.has(init.key)) throw new Error(`issue ${init.key} exists`);
+    const now = this.#now();
+    const record: IssueRecord = {
+      key: init.key,
+      id: String(this.#nextIssueId++),
+      summary: init.summary ?? `Issue ${init.key}`,
+      description: init.description === undefined ? null : toAdf(init.description),
+      status: this.#status(init.status ?? this.workflow.statuses[0].name),
+      labels: init.labels ?? [],
+      components: init.components ?? [],
+      assignee: init.assignee ?? null,
+      reporter: init.reporter ?? null,
+      issueType: init.issueType ?? "Task",
+      customFields: init.customFields ?? {},
+      created: now,
+      updated: now,
+      comments: [],
+    };
+    this.#issues.set(record.key, record);
+    return this.issue(record.key);
+  }
+
+  /** The issue with this key; throws when unknown. */
+  issue(key: string): FakeIssueView {
+    const r = this.#record(key);
+    return {
+      key: r.key,
+      id: r.id,
+      summary: r.summary,
+      description: r.description,
+      status: r.status,
+      assignee: r.assignee ? this.#users.get(r.assignee) ?? null : null,
+      labels: [...r.labels],
+      components: [...r.components],
+      updated: jiraTime(r.updated),
+    };
+  }
+
+  /** Adds a comment as some user (not through REST). */
+  addComment(key: string, init: FakeCommentInit): FakeCommentView {
+    const r = this.#record(key);
+    const author = typeof init.author === "string" ? init.author : init.author.accountId;
+    if (typeof init.author !== "string") this.addUser(init.author);
+    const created = toDate(init.created, this.#now());
+    const comment = this.#pushComment(r, author, toAdf(init.body), created, "seed");
+    comment.updated = toDate(init.updated, created);
+    return this.#commentView(comment);
+  }
+
+  /** Edits a comment's body (its `updated` moves on). */
+  editComment(key: string, id: string, body: AdfDoc | string, updated?: Date | string): void {
+    const c = this.#record(key).comments.find((c) => c.id === id);
+    if (!c) throw new Error(`no comment ${id} on ${key}`);
+    c.body = toAdf(body);
+    c.updated = toDate(updated, this.#now());
+  }
+
+  /** Every comment on the issue, oldest first. */
+  comments(key: string): FakeCommentView[] {
+    return this.#record(key).comments.map((c) => this.#commentView(c));
+  }
+
+  /** The comments posted through REST (by the runner). */
+  postedComments(key: string): FakeCommentView[] {
+    return this.comments(key).filter((c) => c.source === "api");
+  }
+
+  /** Sets the status directly (as a person would in the UI). */
+  setStatus(key: string, statusName: string): void {
+    const r = this.#record(key);
+    r.status = this.#status(statusName);
+    r.updated = this.#now();
+  }
+
+  /** Sets the assignee directly (as a person would in the UI). */
+  setAssignee(key: string, accountId: string | null): void {
+    const r = this.#record(key);
+    r.assignee = accountId;
+    r.updated = this.#now();
+  }
+
+  /** @internal The record behind an issue key or id, or undefined. */
+  find(keyOrId: string): IssueRecord | undefined {
+    return this.#issues.get(keyOrId) ?? [...this.#issues.values()].find((i) => i.id === keyOrId);
+  }
+
+  /** @internal Records a comment posted through REST. */
+  postComment(issue: IssueRecord, body: AdfDoc): CommentRecord {
+    return this.#pushComment(issue, this.myself.accountId, body, this.#now(), "api");
+  }
+
+  /** @internal The transitions available on an issue now. */
+  availableTransitions(issue: IssueRecord): FakeTransitionDef[] {
+    return this.workflow.transitions.filter((t) =>
+      t.from ? t.from.includes(issue.status.name) : t.to !== issue.status.name
+    );
+  }
+
+  /** @internal Moves an issue to a status. */
+  moveTo(issue: IssueRecord, statusName: string): void {
+    issue.status = this.#status(statusName);
+    issue.updated = this.#now();
+  }
+
+  /** @internal Assigns an issue. */
+  assignRecord(issue: IssueRecord, accountId: string | null): void {
+    issue.assignee = accountId;
+    issue.updated = this.#now();
+  }
+
+  /** @internal A status by name. */
+  status(name: string): FakeStatus {
+    return this.#status(name);
+  }
+
+  #status(name: string): FakeStatus {
+    const s = this.workflow.statuses.find((s) => s.name === name);
+    if (!s) throw new Error(`no status ${name} in the workflow`);
+    return s;
+  }
+
+  #record(key: string): IssueRecord {
+    const r = this.find(key);
+    if (!r) throw new Error(`no issue ${key}`);
+    return r;
+  }
+
+  #pushComment(
+    issue: IssueRecord,
+    author: string,
+    body: AdfDoc,
+    created: Date,
+    source: "api" | "seed",
+  ): CommentRecord {
+    const comment: CommentRecord = {
+      id: String(this.#nextCommentId++),
+      author,
+      body,
+      created,
+      updated: created,
+      source,
+    };
+    issue.comments.push(comment);
+    issue.comments.sort((a, b) => a.created.getTime() - b.created.getTime());
+    issue.updated = this.#now();
+    return comment;
+  }
+
+  #commentView(c: CommentRecord): FakeCommentView {
+    return {
+      id: c.id,
+      author: this.#users.get(c.author) ?? { accountId: c.author, displayName: c.author },
+      body: c.body,
+      text: adfToText(c.body),
+      created: jiraTime(c.created),
+      updated: jiraTime(c.updated),
+      source: c.source,
+    };
+  }
+}
+
+const CATEGORY = {
+  new: { id: 2, colorName: "blue-gray", name: "To Do" },
+  indeterminate: { id: 4, colorName: "yellow", name: "In Progress" },
+  done: { id: 3, colorName: "green", name: "Done" },
+} as const;
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json;charset=UTF-8", ...headers },
+  });
+}
+
+function jiraError(status: number, messages: string[], errors: Record<string, string> = {}) {
+  return json(status, { errorMessages: messages, errors });
+}
+
+const NOT_FOUND = "Issue does not exist or you do not have permission to see it.";
+
+/** The REST surface over a {@link FakeJiraState}. */
+class FakeJiraApi {
+  constructor(
+    readonly state: FakeJiraState,
+    readonly base: () => string,
+    readonly maxPerPage: number,
+  ) {}
+
+  user(accountId: string | null): unknown {
+    const u = accountId ? this.state.user(accountId) : undefined;
+    if (!u) return null;
+    return {
+      self: `${this.base()}/rest/api/3/user?accountId=${u.accountId}`,
+      accountId: u.accountId,
+      emailAddress: u.emailAddress,
+      avatarUrls: { "48x48": `${this.base()}/avatar/${u.accountId}.png` },
+      displayName: u.displayName,
+      active: true,
+      timeZone: "Etc/UTC",
+      accountType: "atlassian",
+    };
+  }
+
+  status(s: FakeStatus): unknown {
+    const c = CATEGORY[s.categoryKey];
+    return {
+      self: `${this.base()}/rest/api/3/status/${s.id}`,
+      description: "",
+      iconUrl: `${this.base()}/images/icons/statuses/generic.png`,
+      name: s.name,
+      id: s.id,
+      statusCategory: {
+        self: `${this.base()}/rest/api/3/statuscategory/${c.id}`,
+        id: c.id,
+        key: s.categoryKey,
+        colorName: c.colorName,
+        name: c.name,
+      },
+    };
+  }
+
+  issue(r: IssueRecord, wanted: string | null): Response {
+    const all: Record<string, unknown> = {
+      summary: r.summary,
+      description: r.description,
+      status: this.status(r.status),
+      labels: r.labels,
+      components: r.components.map((name, i) => ({
+        self: `${this.base()}/rest/api/3/component/${10000 + i}`,
+        id: String(10000 + i),
+        name,
+      })),
+      assignee: this.user(r.assignee),
+      reporter: this.user(r.reporter),
+      issuetype: {
+        self: `${this.base()}/rest/api/3/issuetype/10001`,
+        id: "10001",
+        description: "",
+        iconUrl: `${this.base()}/images/icons/issuetypes/task.svg`,
+        name: r.issueType,
+        subtask: false,
+        hierarchyLevel: 0,
+      },
+      created: jiraTime(r.created),
+      updated: jiraTime(r.updated),
+      ...r.customFields,
+    };
+    const names = wanted?.split(",").map((f) => f.trim()).filter((f) => f !== "");
+    const fields = !names || names.includes("*all") || names.includes("*navigable")
+      ? all
+      : Object.fromEntries(
+        names.filter((n) => n in all || n.startsWith("customfield_")).map(
+          (n) => [n, all[n] ?? null],
+        ),
+      );
+    return json(200, {
+      expand: "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+      id: r.id,
+      self: `${this.base()}/rest/api/3/issue/${r.id}`,
+      key: r.key,
+      fields,
+    });
+  }
+
+  comment(r: IssueRecord, c: CommentRecord): unknown {
+    return {
+      self: `${this.base()}/rest/api/3/issue/${r.id}/comment/${c.id}`,
+      id: c.id,
+      author: this.user(c.author),
+      body: c.body,
+      updateAuthor: this.user(c.author),
+      created: jiraTime(c.created),
+      updated: jiraTime(c.updated),
+      jsdPublic: true,
+    };
+  }
+
+  listComments(r: IssueRecord, query: URLSearchParams): Response {
+    const startAt = Math.max(0, Number(query.get("startAt") ?? 0) || 0);
+    const asked = Number(query.get("maxResults") ?? 50);
+    const maxResults = Math.min(this.maxPerPage, Number.isFinite(asked) && asked > 0 ? asked : 50);
+    const orderBy = query.get("orderBy");
+    if (orderBy !== null && !["created", "+created", "-created"].includes(orderBy)) {
+      return jiraError(400, [`The orderBy value '${orderBy}' is not supported.`]);
+    }
+    const ordered = orderBy === "-created" ? [...r.comments].reverse() : r.comments;
+    return json(200, {
+      startAt,
+      maxResults,
+      total: ordered.length,
+      comments: ordered.slice(startAt, startAt + maxResults).map((c) => this.comment(r, c)),
+    });
+  }
+
+  addComment(r: IssueRecord, body: unknown): Response {
+    const doc = (body as { body?: unknown } | null)?.body;
+    if (typeof doc === "string") {
+      return jiraError(400, [], {
+        comment:
+          "Operation value must be an Atlassian Document (see the Atlassian Document Format)",
+      });
+    }
+    if (!isAdfDoc(doc)) {
+      const problems = validateAdf(doc);
+      return jiraError(400, [`Comment body is not a valid Atlassian Document: ${problems[0]}`]);
+    }
+    const problems = validateAdf(doc);
+    if (problems.length > 0) {
+      return jiraError(400, [`INVALID_INPUT: ${problems.slice(0, 3).join("; ")}`]);
+    }
+    if (adfToText(doc).trim() === "") {
+      return jiraError(400, [], { comment: "Comment body can not be empty!" });
+    }
+    const c = this.state.postComment(r, doc);
+    return json(201, this.comment(r, c), {
+      Location: `${this.base()}/rest/api/3/issue/${r.id}/comment/${c.id}`,
+    });
+  }
+
+  listTransitions(r: IssueRecord): Response {
+    return json(200, {
+      expand: "transitions",
+      transitions: this.state.availableTransitions(r).map((t) => ({
+        id: t.id,
+        name: t.name,
+        to: this.status(this.state.status(t.to)),
+        hasScreen: false,
+        isGlobal: t.from === undefined,
+        isInitial: false,
+        isAvailable: true,
+        isConditional: false,
+        isLooped: false,
+      })),
+    });
+  }
+
+  transition(r: IssueRecord, body: unknown): Response {
+    const id = (body as { transition?: { id?: unknown } } | null)?.transition?.id;
+    if (typeof id !== "string" && typeof id !== "number") {
+      return jiraError(400, ["Missing 'transition' identifier"]);
+    }
+    const t = this.state.availableTransitions(r).find((t) => t.id === String(id));
+    if (!t) return jiraError(400, [`Transition id '${id}' is not valid for this issue.`]);
+    this.state.moveTo(r, t.to);
+    return new Response(null, { status: 204 });
+  }
+
+  assign(r: IssueRecord, body: unknown): Response {
+    if (typeof body !== "object" || body === null || !("accountId" in body)) {
+      return jiraError(400, [], { assignee: "accountId is required" });
+    }
+    const accountId = (body as { accountId: unknown }).accountId;
+    if (accountId === null || accountId === "-1") {
+      this.state.assignRecord(r, null);
+    } else if (typeof accountId === "string" && this.state.user(accountId)) {
+      this.state.assignRecord(r, accountId);
+    } else {
+      return jiraError(400, [], { assignee: `User '${accountId}' cannot be assigned issues.` });
+    }
+    return new Response(null, { status: 204 });
+  }
+
+  myself(): Response {
+    return json(200, {
+      ...(this.user(this.state.myself.accountId) as object),
+      locale: "en_US",
+      groups: { size: 1, items: [] },
+      applicationRoles: { size: 1, items: [] },
+      expand: "groups,applicationRoles",
+    });
+  }
+
+  /** Routes an authorized request. */
+  route(method: string, path: string, query: URLSearchParams, body: unknown): Response {
+    if (path === "/rest/api/3/myself") return method === "GET" ? this.myself() : notAllowed();
+    const m = /^\/rest\/api\/3\/issue\/([^/]+)(?:\/(comment|transitions|assignee))?\/?$/.exec(path);
+    if (!m) return jiraError(404, [`No route for ${method} ${path} in the fake Jira.`]);
+    const issue = this.state.find(decodeURIComponent(m[1]));
+    if (!issue) return jiraError(404, [NOT_FOUND]);
+    switch (`${method} ${m[2] ?? ""}`) {
+      case "GET ":
+        return this.issue(issue, query.get("fields"));
+      case "GET comment":
+        return this.listComments(issue, query);
+      case "POST comment":
+        return this.addComment(issue, body);
+      case "GET transitions":
+        return this.listTransitions(issue);
+      case "POST transitions":
+        return this.transition(issue, body);
+      case "PUT assignee":
+        return this.assign(issue, body);
+      default:
+        return notAllowed();
+    }
+  }
+}
+
+function notAllowed(): Response {
+  return json(405, { errorMessages: ["Method Not Allowed"], errors: {} });
+}
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+function matches(fault: FakeFault, method: string, path: string): boolean {
+  if (fault.method && fault.method.toUpperCase() !== method) return false;
+  if (fault.path === undefined) return true;
+  return typeof fault.path === "string" ? path.includes(fault.path) : fault.path.test(path);
+}
+
+function faultResponse(fault: FakeFault): Response {
+  const status = fault.status ?? 500;
+  const headers: Record<string, string> = {};
+  if (fault.retryAfterSeconds !== undefined) {
+    headers["Retry-After"] = String(fault.retryAfterSeconds);
+  }
+  if (fault.rateLimitReset !== undefined) headers["X-RateLimit-Reset"] = fault.rateLimitReset;
+  if (status === 429) {
+    headers["X-RateLimit-Limit"] = "100";
+    headers["X-RateLimit-Remaining"] = "0";
+    headers["RateLimit-Reason"] = "jira-burst-based";
+  }
+  const message = status === 429
+    ? "Rate limit exceeded."
+    : status === 503
+    ? "Service Unavailable"
+    : "Internal server error";
+  return json(status, fault.body ?? { errorMessages: [message], errors: {} }, headers);
+}
+
+/** Starts a fake Jira on loopback (port 0 by default). */
+export function startFakeJira(options: FakeJiraOptions = {}): Promise<FakeJira> {
+  const email = options.email ?? FAKE_JIRA_EMAIL;
+  const apiToken = options.apiToken ?? FAKE_JIRA_API_TOKEN;
+  const expectedAuth = `Basic ${
+    btoa(String.fromCharCode(...new TextEncoder().encode(`${email}:${apiToken}`)))
+  }`;
+  const state = new FakeJiraState(
+    options.myself ?? FAKE_AI_USER,
+    options.users ?? [FAKE_REVIEWER, FAKE_REPORTER],
+    options.workflow ?? DEFAULT_WORKFLOW,
+    options.now ?? (() => new Date()),
+  );
+  for (const issue of options.issues ?? []) state.createIssue(issue);
+  const requests: FakeRequestRecord[] = [];
+  const faults: { fault: FakeFault; left: number }[] = [];
+  const closing = new AbortController();
+  let url = "";
+  const api = new FakeJiraApi(state, () => url, Math.max(1, options.maxCommentsPerPage ?? 100));
+
+  const handle = async (request: Request): Promise<Response> => {
+    const u = new URL(request.url);
+    const method = request.method.toUpperCase();
+    const record: FakeRequestRecord = {
+      method,
+      path: u.pathname,
+      query: Object.fromEntries(u.searchParams),
+      authorized: request.headers.get("authorization") === expectedAuth,
+      status: 0,
+    };
+    requests.push(record);
+    const raw = method === "GET" ? "" : await request.text();
+    const slot = faults.find((f) => f.left > 0 && matches(f.fault, method, u.pathname));
+    if (slot) {
+      slot.left--;
+      record.fault = `${slot.fault.status ?? "delay"}${
+        slot.fault.applyThenFail ? " after applying" : ""
+      }`;
+      if (slot.fault.delayMs) {
+        await sleepUnlessAborted(
+          slot.fault.delayMs,
+          AbortSignal.any([request.signal, closing.signal]),
+        );
+      }
+    }
+    let response: Response;
+    if (slot?.fault.status !== undefined && !slot.fault.applyThenFail) {
+      response = faultResponse(slot.fault);
+    } else {
+      response = answer(method, u, request.headers, raw, record);
+      if (slot?.fault.applyThenFail && slot.fault.status !== undefined) {
+        await response.body?.cancel();
+        response = faultResponse(slot.fault);
+      }
+    }
+    record.status = response.status;
+    return response;
+  };
+
+  const answer = (
+    method: string,
+    u: URL,
+    headers: Headers,
+    raw: string,
+    record: FakeRequestRecord,
+  ): Response => {
+    if (!record.authorized) {
+      return json(401, {
+        errorMessages: [
+          "You are not authenticated. Authentication required to perform this operation.",
+        ],
+        errors: {},
+      }, { "WWW-Authenticate": 'Basic realm="protected-area"' });
+    }
+    let body: unknown = undefined;
+    if (method === "POST" || method === "PUT") {
+      if (!(headers.get("content-type") ?? "").toLowerCase().startsWith("application/json")) {
+        return json(415, { errorMessages: ["Unsupported Media Type"], errors: {} });
+      }
+      try {
+        body = raw === "" ? null : JSON.parse(raw);
+      } catch {
+        return jiraError(400, ["Unexpected character in the JSON body."]);
+      }
+      record.body = body;
+    }
+    return api.route(method, u.pathname, u.searchParams, body);
+  };
+
+  const server = Deno.serve({
+    hostname: options.hostname ?? "127.0.0.1",
+    port: options.port ?? 0,
+    onListen: () => {},
+  }, handle);
+  url = `http://${server.addr.hostname}:${server.addr.port}`;
+
+  return Promise.resolve({
+    url,
+    state,
+    requests,
+    injectFault(fault: FakeFault) {
+      faults.push({ fault, left: Math.max(1, fault.times ?? 1) });
+    },
+    async close() {
+      closing.abort();
+      await server.shutdown();
+    },
+  });
+}

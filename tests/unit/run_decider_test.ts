@@ -1,0 +1,422 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import type { DomainEvent, EventOf } from "../../domain/events.ts";
+import type { StepEvent } from "../../domain/run/commands.ts";
+import { replay } from "../../domain/run/state.ts";
+import { given } from "../support/decider_spec.ts";
+
+const KEY = "MWC-7";
+const T0 = "2026-11-23T10:00:00.000Z";
+const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
+const reviewer = { accountId: "acc-leigh", displayName: "Leigh" };
+
+const requested = (runId: string, deliveryId: string, seconds = 0): DomainEvent => ({
+  type: "RunRequested",
+  data: {
+    runId,
+    issueKey: KEY,
+    deliveryId,
+    source: "jira",
+    requestedBy: reviewer,
+    requestedAt: at(seconds),
+  },
+});
+const coalesced = (runId: string, deliveryId: string, seconds = 0): DomainEvent => ({
+  type: "RunRequestCoalesced",
+  data: { runId, deliveryId, requestedBy: reviewer, requestedAt: at(seconds) },
+});
+const claimed = (runId: string, leaseId: string, seconds = 0, attempt = 1): DomainEvent => ({
+  type: "RunClaimed",
+  data: {
+    runId,
+    workerId: `w-${leaseId}`,
+    leaseId,
+    leaseExpiresAt: at(seconds + 60),
+    attempt,
+  },
+});
+const fetched = (runId: string): EventOf<"IssueFetched"> => ({
+  type: "IssueFetched",
+  data: {
+    runId,
+    summary: "Fix the typo",
+    status: "In Progress",
+    labels: [],
+    components: [],
+    assigneeAccountId: "acc-ai",
+    commentCount: 0,
+    feedbackCommentIds: [],
+  },
+});
+const succeeded = (runId: string): DomainEvent => ({
+  type: "RunSucceeded",
+  data: { runId, outcome: "pr_opened", summary: "done" },
+});
+const prOpened = (runId: string): EventOf<"PullRequestOpened"> => ({
+  type: "PullRequestOpened",
+  data: {
+    runId,
+    number: 12,
+    url: "https://github.com/acme/online-docs/pull/12",
+    draft: false,
+    head: `ai/${KEY}`,
+    base: "main",
+  },
+});
+const merged = (deliveryId: string): EventOf<"PrMerged"> => ({
+  type: "PrMerged",
+  data: {
+    deliveryId,
+    number: 12,
+    url: "https://github.com/acme/online-docs/pull/12",
+    mergeSha: "abcdef1234567",
+    mergedBy: "leigh",
+    mergedAt: at(500),
+  },
+});
+
+const request = (runId: string, deliveryId: string, seconds = 0) => ({
+  type: "RequestRun" as const,
+  issueKey: KEY,
+  runId,
+  deliveryId,
+  source: "jira" as const,
+  requestedBy: reviewer,
+  now: at(seconds),
+});
+const claim = (runId: string, leaseId: string, seconds = 0) => ({
+  type: "ClaimRun" as const,
+  runId,
+  workerId: `w-${leaseId}`,
+  leaseId,
+  leaseMs: 60_000,
+  now: at(seconds),
+});
+const step = (runId: string, leaseId: string, event: StepEvent, seconds = 1) => ({
+  type: "RecordStep" as const,
+  runId,
+  leaseId,
+  now: at(seconds),
+  step: event,
+});
+
+// --- requests, queueing and coalescing -------------------------------------------------
+
+Deno.test("a first request queues a new run", () => {
+  given().when(request("r1", "d1")).then(requested("r1", "d1"));
+});
+
+Deno.test("a request while a run is queued is coalesced into it", () => {
+  given(requested("r1", "d1")).when(request("r2", "d2", 5)).then(coalesced("r1", "d2", 5));
+});
+
+Deno.test("a request while a run is active queues one run behind it", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1"))
+    .when(request("r2", "d2", 5))
+    .then(requested("r2", "d2", 5));
+});
+
+Deno.test("further requests while one is active and one queued coalesce into the queued run", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1"), requested("r2", "d2"))
+    .when(request("r3", "d3", 9))
+    .then(coalesced("r2", "d3", 9));
+});
+
+Deno.test("a request after the run finished queues a new run", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1"), succeeded("r1"))
+    .when(request("r2", "d2", 100))
+    .then(requested("r2", "d2", 100));
+});
+
+Deno.test("a request naming another issue than the stream's is refused", () => {
+  given(requested("r1", "d1"))
+    .when({ ...request("r2", "d2"), issueKey: "OTHER-1" })
+    .thenError("issue_mismatch");
+});
+
+// --- idempotent deliveries -----------------------------------------------------------
+
+Deno.test("a delivery already seen changes nothing, queued or coalesced", () => {
+  given(requested("r1", "d1")).when(request("r9", "d1")).thenNothing();
+  given(requested("r1", "d1"), coalesced("r1", "d2")).when(request("r9", "d2")).thenNothing();
+});
+
+Deno.test("a duplicate replayed twice still changes nothing and names its run", () => {
+  const history = [requested("r1", "d1"), claimed("r1", "L1"), requested("r2", "d2")];
+  given(...history).when(request("r9", "d1")).thenNothing();
+  given(...history).when(request("r9", "d2")).thenNothing();
+  const state = replay(history);
+  assertEquals(state.deliveries["d1"], "r1");
+  assertEquals(state.deliveries["d2"], "r2");
+});
+
+Deno.test("a delivery seen on a finished run is still a duplicate", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1"), succeeded("r1"))
+    .when(request("r2", "d1", 100))
+    .thenNothing();
+});
+
+Deno.test("a pull-request delivery seen before changes nothing", () => {
+  given(requested("r1", "d1"), merged("gh-1"))
+    .when({ type: "RecordPullRequestFact", fact: merged("gh-1") })
+    .thenNothing();
+  given(requested("r1", "d1"))
+    .when({ type: "RecordPullRequestFact", fact: merged("gh-1") })
+    .then(merged("gh-1"));
+});
+
+// --- claims and leases ----------------------------------------------------------------
+
+Deno.test("a queued run is claimed with a lease and its first attempt", () => {
+  given(requested("r1", "d1")).when(claim("r1", "L1", 2)).then(claimed("r1", "L1", 2, 1));
+});
+
+Deno.test("the queued run cannot be claimed while another run is active", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1"), requested("r2", "d2"))
+    .when(claim("r2", "L2", 5))
+    .thenError("issue_busy");
+});
+
+Deno.test("a run under a live lease cannot be claimed by another worker", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1", 0))
+    .when(claim("r1", "L2", 59))
+    .thenError("lease_held");
+});
+
+Deno.test("an expired lease is re-claimed as the next attempt", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1", 0))
+    .when(claim("r1", "L2", 61))
+    .then(claimed("r1", "L2", 61, 2));
+});
+
+Deno.test("the holder extends its lease; a stranger or a late holder cannot", () => {
+  const history = [requested("r1", "d1"), claimed("r1", "L1", 0)];
+  given(...history)
+    .when({ type: "ExtendLease", runId: "r1", leaseId: "L1", leaseMs: 60_000, now: at(30) })
+    .then({
+      type: "RunLeaseExtended",
+      data: { runId: "r1", leaseId: "L1", leaseExpiresAt: at(90) },
+    });
+  given(...history)
+    .when({ type: "ExtendLease", runId: "r1", leaseId: "L9", leaseMs: 60_000, now: at(30) })
+    .thenError("lease_not_held");
+  given(...history)
+    .when({ type: "ExtendLease", runId: "r1", leaseId: "L1", leaseMs: 60_000, now: at(60) })
+    .thenError("lease_expired");
+});
+
+Deno.test("an extended lease keeps the run from being re-claimed", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1", 0), {
+    type: "RunLeaseExtended",
+    data: { runId: "r1", leaseId: "L1", leaseExpiresAt: at(120) },
+  }).when(claim("r1", "L2", 90)).thenError("lease_held");
+});
+
+Deno.test("a stale lease holder cannot record steps after a re-claim", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1", 0), claimed("r1", "L2", 61, 2))
+    .when(step("r1", "L1", fetched("r1"), 62))
+    .thenError("lease_not_held");
+});
+
+Deno.test("claiming an unknown run is refused", () => {
+  given(requested("r1", "d1")).when(claim("nope", "L1")).thenError("run_not_found");
+});
+
+// --- steps -----------------------------------------------------------------------------
+
+Deno.test("the lease holder records a step once", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1")).when(step("r1", "L1", fetched("r1")))
+    .then(fetched("r1"));
+  given(requested("r1", "d1"), claimed("r1", "L1"), fetched("r1"))
+    .when(step("r1", "L1", fetched("r1")))
+    .thenError("step_already_recorded");
+});
+
+Deno.test("a recorded step stays recorded across a re-claim (resume after it)", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1", 0), fetched("r1"), claimed("r1", "L2", 61, 2))
+    .when(step("r1", "L2", fetched("r1"), 62))
+    .thenError("step_already_recorded");
+  const state = replay([
+    requested("r1", "d1"),
+    claimed("r1", "L1", 0),
+    fetched("r1"),
+    claimed("r1", "L2", 61, 2),
+  ]);
+  assertEquals(Object.keys(state.runs["r1"].steps), ["fetch_issue"]);
+});
+
+Deno.test("a step for another run or a non-step event is refused", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1"))
+    .when(step("r1", "L1", fetched("r2")))
+    .thenError("not_a_step");
+  given(requested("r1", "d1"), claimed("r1", "L1"))
+    .when({
+      ...step("r1", "L1", fetched("r1")),
+      step: succeeded("r1") as unknown as StepEvent,
+    })
+    .thenError("not_a_step");
+});
+
+Deno.test("opening or updating the PR is one step, and the PR is remembered", () => {
+  const history = [requested("r1", "d1"), claimed("r1", "L1"), prOpened("r1")];
+  given(...history)
+    .when(step("r1", "L1", {
+      type: "PullRequestUpdated",
+      data: { runId: "r1", number: 12, url: "https://github.com/acme/online-docs/pull/12" },
+    }))
+    .thenError("step_already_recorded");
+  assertEquals(replay(history).pullRequest?.number, 12);
+});
+
+Deno.test("a queued run records no steps", () => {
+  given(requested("r1", "d1")).when(step("r1", "L1", fetched("r1"))).thenError("lease_not_held");
+});
+
+// --- ending runs -----------------------------------------------------------------------
+
+Deno.test("the holder completes, fails or schedules a retry of the run", () => {
+  const history = [requested("r1", "d1"), claimed("r1", "L1")];
+  given(...history)
+    .when({
+      type: "CompleteRun",
+      runId: "r1",
+      leaseId: "L1",
+      now: at(10),
+      outcome: "pr_opened",
+      summary: "done",
+    })
+    .then(succeeded("r1"));
+  given(...history)
+    .when({
+      type: "FailRun",
+      runId: "r1",
+      leaseId: "L1",
+      now: at(10),
+      step: "push",
+      reason: "403 from GitHub",
+      kind: "permanent",
+    })
+    .then({
+      type: "RunFailed",
+      data: { runId: "r1", step: "push", reason: "403 from GitHub", kind: "permanent" },
+    });
+  given(...history)
+    .when({
+      type: "ScheduleRetry",
+      runId: "r1",
+      leaseId: "L1",
+      now: at(10),
+      step: "generate_changes",
+      reason: "LLM overloaded",
+      notBefore: at(40),
+    })
+    .then({
+      type: "RunRetryScheduled",
+      data: {
+        runId: "r1",
+        step: "generate_changes",
+        reason: "LLM overloaded",
+        retry: 1,
+        notBefore: at(40),
+      },
+    });
+});
+
+Deno.test("a run waiting for retry is claimable only once due, and stays active", () => {
+  const history = [requested("r1", "d1"), claimed("r1", "L1"), {
+    type: "RunRetryScheduled",
+    data: { runId: "r1", step: "push", reason: "503", retry: 1, notBefore: at(40) },
+  } as DomainEvent];
+  given(...history).when(claim("r1", "L2", 39)).thenError("not_due");
+  given(...history).when(claim("r1", "L2", 40)).then(claimed("r1", "L2", 40, 2));
+  given(...history, requested("r2", "d2")).when(claim("r2", "L3", 41)).thenError("issue_busy");
+});
+
+Deno.test("finished runs are closed to steps, claims and endings", () => {
+  for (
+    const end of [
+      succeeded("r1"),
+      { type: "RunFailed", data: { runId: "r1", step: "x", reason: "y", kind: "permanent" } },
+      { type: "RunCancelled", data: { runId: "r1", reason: "stop", cancelledBy: null } },
+    ] as DomainEvent[]
+  ) {
+    const history = [requested("r1", "d1"), claimed("r1", "L1"), end];
+    given(...history).when(step("r1", "L1", fetched("r1"))).thenError("run_finished");
+    given(...history).when(claim("r1", "L2", 200)).thenError("run_finished");
+    given(...history)
+      .when({
+        type: "CompleteRun",
+        runId: "r1",
+        leaseId: "L1",
+        now: at(2),
+        outcome: "pr_opened",
+        summary: "",
+      })
+      .thenError("run_finished");
+  }
+});
+
+Deno.test("after the active run ends, the queued run becomes claimable", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1"), requested("r2", "d2"), succeeded("r1"))
+    .when(claim("r2", "L2", 100))
+    .then(claimed("r2", "L2", 100, 1));
+});
+
+Deno.test("the holder of an expired lease cannot end the run", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1", 0))
+    .when({
+      type: "CompleteRun",
+      runId: "r1",
+      leaseId: "L1",
+      now: at(61),
+      outcome: "pr_opened",
+      summary: "",
+    })
+    .thenError("lease_expired");
+});
+
+// --- cancellation ----------------------------------------------------------------------
+
+Deno.test("cancel takes the active run first, then the queued one", () => {
+  const cancelled = (runId: string): DomainEvent => ({
+    type: "RunCancelled",
+    data: { runId, reason: "not needed", cancelledBy: reviewer },
+  });
+  const cancel = { type: "CancelRun" as const, reason: "not needed", cancelledBy: reviewer, now: at(3) };
+  given(requested("r1", "d1"), claimed("r1", "L1"), requested("r2", "d2"))
+    .when(cancel)
+    .then(cancelled("r1"));
+  given(requested("r1", "d1")).when(cancel).then(cancelled("r1"));
+  given(requested("r1", "d1"), claimed("r1", "L1"), requested("r2", "d2"))
+    .when({ ...cancel, runId: "r2" })
+    .then(cancelled("r2"));
+  given().when(cancel).thenError("run_not_found");
+});
+
+Deno.test("a cancelled active run frees the issue for the queued run", () => {
+  given(
+    requested("r1", "d1"),
+    claimed("r1", "L1"),
+    requested("r2", "d2"),
+    { type: "RunCancelled", data: { runId: "r1", reason: "x", cancelledBy: null } },
+  ).when(claim("r2", "L2", 5)).then(claimed("r2", "L2", 5, 1));
+});
+
+// --- pull request facts ------------------------------------------------------------------
+
+Deno.test("a merge or close updates the PR state on the stream", () => {
+  const opened = [requested("r1", "d1"), claimed("r1", "L1"), prOpened("r1")];
+  assertEquals(replay([...opened, merged("gh-1")]).pullRequest?.state, "merged");
+  assertEquals(
+    replay([...opened, {
+      type: "PrClosed",
+      data: {
+        deliveryId: "gh-2",
+        number: 12,
+        url: "https://github.com/acme/online-docs/pull/12",
+        closedBy: "leigh",
+        closedAt: at(9),
+      },
+    }]).pullRequest?.state,
+    "closed",
+  );
+});
