@@ -116,6 +116,8 @@ export const eventDataSchemas = {
     provider: z.string().max(50),
     model: z.string().max(200),
     transcript: ArtifactRef.optional(),
+    /** The changes as a binary git patch from the start commit, to resume elsewhere. */
+    patch: ArtifactRef.optional(),
   }),
   ValidationCompleted: z.object({
     runId: RunId,

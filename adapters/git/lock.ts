@@ -51,7 +51,7 @@ export class RepoLock {
   }
 
   async #lockFile(file: Deno.FsFile, lockPath: string): Promise<void> {
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const locked = file.lock(true);
     const notice = new Promise<"waiting">((resolve) => {
       timer = setTimeout(() => resolve("waiting"), this.#waitNoticeMs);

@@ -48,9 +48,13 @@ import { PerIssueWriteGate } from "./write_gate.ts";
 export interface HttpJiraClientOptions {
   /** Site URL, e.g. `https://your-domain.atlassian.net`. */
   baseUrl: string;
+  /** The Atlassian account's email (`JIRA_EMAIL`). */
   email: string;
+  /** The account's API token (`JIRA_API_TOKEN`); never appears in errors. */
   apiToken: string;
+  /** Default: the global `fetch`. */
   fetch?: typeof fetch;
+  /** Retries are logged at warn level. */
   logger?: Logger;
   /** Retries after the first attempt (default 4). */
   maxRetries?: number;
@@ -109,6 +113,7 @@ export class HttpJiraClient implements JiraClient {
   readonly #gate: PerIssueWriteGate;
   readonly #scrubber: SecretScrubber;
 
+  /** A client for one Jira site and account; see {@link HttpJiraClientOptions}. */
   constructor(options: HttpJiraClientOptions) {
     this.#base = options.baseUrl.replace(/\/+$/, "");
     const credentials = btoa(

@@ -15,34 +15,28 @@ interface WalkEntry {
   symlink: boolean;
 }
 
-/** Files under a directory, depth first in name order; `.git` skipped, symlinks not entered. */
+/** Files under a directory in path order; `.git` skipped, symlinks not entered. */
 async function* walkFiles(
   ctx: ToolContext,
-  startRel: string,
+  dir: string,
   visited: { count: number; stopped: boolean },
 ): AsyncGenerator<WalkEntry> {
-  const stack = [startRel];
-  while (stack.length) {
-    const dir = stack.pop()!;
-    const entries: Deno.DirEntry[] = [];
-    try {
-      for await (const e of Deno.readDir(ctx.root.absolute(dir))) entries.push(e);
-    } catch {
-      continue; // vanished or unreadable: nothing to show
+  const entries: Deno.DirEntry[] = [];
+  try {
+    for await (const e of Deno.readDir(ctx.root.absolute(dir))) entries.push(e);
+  } catch {
+    return; // vanished or unreadable: nothing to show
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (e.name === ".git") continue;
+    if (visited.stopped || ++visited.count > ctx.limits.maxWalkEntries) {
+      visited.stopped = true;
+      return;
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const subdirs: string[] = [];
-    for (const e of entries) {
-      if (e.name === ".git") continue;
-      if (++visited.count > ctx.limits.maxWalkEntries) {
-        visited.stopped = true;
-        return;
-      }
-      const rel = dir ? `${dir}/${e.name}` : e.name;
-      if (e.isDirectory) subdirs.push(rel);
-      else yield { rel, symlink: e.isSymlink };
-    }
-    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory) yield* walkFiles(ctx, rel, visited);
+    else yield { rel, symlink: e.isSymlink };
   }
 }
 

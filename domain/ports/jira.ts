@@ -126,14 +126,22 @@ export interface JiraErrorInit {
 
 /** A failed Jira call. Its message names the operation, issue and status, never a secret. */
 export class JiraError extends Error {
+  /** Stable name of the call, e.g. `addComment`. */
   readonly operation: string;
+  /** HTTP status, or null when no response arrived or nothing was sent. */
   readonly status: number | null;
+  /** `transient`: retry the step later; `permanent`: fail the run with this message. */
   readonly kind: JiraErrorKind;
+  /** The issue concerned, when there is one. */
   readonly issueKey?: string;
+  /** How long Jira asked to wait, when it asked for longer than the client sleeps. */
   readonly retryAfterMs?: number;
+  /** True when a write may have been applied: look (comment marker, status) before redoing it. */
   readonly ambiguous: boolean;
+  /** Jira's own error messages, secrets scrubbed. */
   readonly jiraMessages: string[];
 
+  /** A failure with a message for people (no secrets) and fields for programs. */
   constructor(message: string, init: JiraErrorInit) {
     super(message);
     this.name = "JiraError";

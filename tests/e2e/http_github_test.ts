@@ -22,7 +22,7 @@ Deno.test("github: the derived fixtures are valid webhook payloads", () => {
   assert.deepEqual(schemaProblems("pull_request$closed", mergedPullRequest()), []);
   assert.deepEqual(schemaProblems("pull_request$closed", closedPullRequest()), []);
   assert.deepEqual(schemaProblems("pull_request_review$submitted", submittedReview()), []);
-  assert.deepEqual(schemaProblems("ping", pingPayload()), []);
+  assert.deepEqual(schemaProblems("ping$event", pingPayload()), []);
   const broken = mergedPullRequest();
   broken.pull_request.merged = "yes";
   assert.notDeepEqual(schemaProblems("pull_request$closed", broken), []);

@@ -258,7 +258,9 @@ function toAdf(body: AdfDoc | string): AdfDoc {
 
 /** The fake's data: seed it, read it, change it. */
 export class FakeJiraState {
+  /** The credentials' owner: comments posted through REST are theirs. */
   readonly myself: FakeUser;
+  /** The statuses and transitions in use. */
   readonly workflow: FakeWorkflow;
   readonly #users = new Map<string, FakeUser>();
   readonly #issues = new Map<string, IssueRecord>();
@@ -266,6 +268,7 @@ export class FakeJiraState {
   #nextIssueId = 10001;
   #nextCommentId = 10000;
 
+  /** An empty site with these users and workflow; `now` stamps times. */
   constructor(myself: FakeUser, users: FakeUser[], workflow: FakeWorkflow, now: () => Date) {
     this.myself = myself;
     this.workflow = workflow;
@@ -765,10 +768,9 @@ export function startFakeJira(options: FakeJiraOptions = {}): Promise<FakeJira> 
         slot.fault.applyThenFail ? " after applying" : ""
       }`;
       if (slot.fault.delayMs) {
-        await sleepUnlessAborted(
-          slot.fault.delayMs,
-          AbortSignal.any([request.signal, closing.signal]),
-        );
+        // Not request.signal: Deno aborts it on successful responses too (legacy
+        // behaviour). A late answer to a client that gave up is simply dropped.
+        await sleepUnlessAborted(slot.fault.delayMs, closing.signal);
       }
     }
     let response: Response;

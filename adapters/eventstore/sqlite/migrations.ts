@@ -44,8 +44,11 @@ const FILE_NAME = /^(\d{3,})_([A-Za-z0-9_-]+)\.sql$/;
 export function loadMigrations(dir: URL = SQLITE_MIGRATIONS_DIR): Migration[] {
   const found: Migration[] = [];
   for (const entry of Deno.readDirSync(dir)) {
-    const match = entry.isFile ? FILE_NAME.exec(entry.name) : null;
-    if (!match) continue;
+    if (!entry.isFile || !entry.name.endsWith(".sql")) continue;
+    const match = FILE_NAME.exec(entry.name);
+    if (!match) {
+      throw new MigrationError(`migration file ${entry.name} is not named NNN_name.sql`);
+    }
     const sql = Deno.readTextFileSync(new URL(entry.name, dir));
     found.push({
       version: Number(match[1]),

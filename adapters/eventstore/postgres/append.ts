@@ -1,0 +1,337 @@
+/**
+ * Appending to the PostgreSQL log, group-committed: concurrent `append` calls
+ * of this process are queued and written many per transaction, while each
+ * caller still gets its own outcome (its events, or a version conflict).
+ *
+ * Every transaction first takes the append advisory lock, then reads the log's
+ * head and the touched streams' versions, so positions are head + 1, …
+ * (gap-free), the hash chain stays linear, and positions become visible in
+ * order across every process writing to the database. The NOTIFY on the log's
+ * channel is sent inside the transaction, so PostgreSQL delivers it at commit.
+ *
+ * @module
+ */
+import { setImmediate } from "node:timers";
+import {
+  type EventMetadata,
+  type EventRegistry,
+  type RecordedEvent,
+  validateEventData,
+  validateMetadata,
+} from "../../../domain/events.ts";
+import { eventHash, GENESIS_HASH } from "../../../domain/hash_chain.ts";
+import type { AppendResult, ExpectedVersion, NewEvent } from "../../../domain/ports/event_store.ts";
+import type { Sql } from "./connection.ts";
+import { APPEND_LOCK, LOCK_NAMESPACE } from "./locks.ts";
+
+/** An event that passed its schema, ready to be written. */
+export interface ValidEvent {
+  type: string;
+  schemaVersion: number;
+  /** The validated data exactly as it will read back (parsed from `dataJson`). */
+  data: unknown;
+  dataJson: string;
+  metadata: EventMetadata;
+  metadataJson: string;
+}
+
+/**
+ * Validates an append's arguments and every event's data and metadata.
+ * Throws (`TypeError`, `EventSchemaError`) before anything is queued.
+ */
+export function validateAppend(
+  stream: string,
+  expected: ExpectedVersion,
+  events: readonly NewEvent[],
+  registry: EventRegistry,
+): ValidEvent[] {
+  if (typeof stream !== "string" || stream.length === 0 || stream.length > 500) {
+    throw new TypeError("stream must be a non-empty string of at most 500 characters");
+  }
+  if (
+    typeof expected === "number"
+      ? !Number.isSafeInteger(expected) || expected < 0
+      : !["no_stream", "stream_exists", "any"].includes(expected)
+  ) {
+    throw new TypeError(`invalid expected version ${JSON.stringify(expected)}`);
+  }
+  if (!Array.isArray(events)) throw new TypeError("events must be an array");
+  return events.map((e) => {
+    const dataJson = JSON.stringify(validateEventData(e.type, e.data, registry));
+    const metadataJson = JSON.stringify(validateMetadata(e.type, e.metadata));
+    // The hash and the returned event are built from the JSON as stored, so the
+    // caller sees exactly what a later read returns (no undefined keys, no toJSON).
+    return {
+      type: e.type,
+      schemaVersion: registry.currentVersion[e.type],
+      data: JSON.parse(dataJson),
+      dataJson,
+      metadata: JSON.parse(metadataJson),
+      metadataJson,
+    };
+  });
+}
+
+/** True when a stream at `actual` satisfies `expected`. */
+export function expectationHolds(expected: ExpectedVersion, actual: number): boolean {
+  switch (expected) {
+    case "any":
+      return true;
+    case "no_stream":
+      return actual === 0;
+    case "stream_exists":
+      return actual > 0;
+    default:
+      return actual === expected;
+  }
+}
+
+const TAKE_LOCK = "SELECT pg_advisory_xact_lock($1, $2)";
+const SELECT_LOG_HEAD = "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1";
+const SELECT_STREAM_HEADS = `
+  SELECT s.stream, h.version, h.position
+  FROM unnest($1::text[]) AS s(stream)
+  CROSS JOIN LATERAL (
+    SELECT version, position FROM events e
+    WHERE e.stream = s.stream ORDER BY version DESC LIMIT 1
+  ) AS h`;
+const INSERT_EVENTS = `
+  INSERT INTO events (position, stream, version, type, schema_version, data, metadata, recorded_at, hash)
+  SELECT p, s, v, t, sv, d, m, $8, h
+  FROM unnest($1::int8[], $2::text[], $3::int4[], $4::text[], $5::int4[], $6::text[], $7::text[], $9::text[])
+    AS u(p, s, v, t, sv, d, m, h)`;
+const NOTIFY = "SELECT pg_notify($1, $2)";
+
+interface StreamHead {
+  version: number;
+  position: number;
+}
+
+/** One caller's append, waiting in the queue. */
+interface Pending {
+  stream: string;
+  expected: ExpectedVersion;
+  events: ValidEvent[];
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+/** The rows of one batch, column by column (as `INSERT_EVENTS` takes them). */
+class Rows {
+  positions: number[] = [];
+  streams: string[] = [];
+  versions: number[] = [];
+  types: string[] = [];
+  schemaVersions: number[] = [];
+  data: string[] = [];
+  metadata: string[] = [];
+  hashes: string[] = [];
+}
+
+/**
+ * Decides each request of a batch against the heads read under the lock and
+ * lays out the rows to insert. Streams touched earlier in the batch are
+ * tracked, so later appends to them see those versions.
+ */
+function planBatch(
+  batch: readonly Pending[],
+  logHead: { position: number; hash: string },
+  streamHeads: Map<string, StreamHead>,
+  recordedAt: string,
+): { outcomes: AppendResult[]; rows: Rows; head: number } {
+  let position = logHead.position;
+  let previousHash = logHead.hash;
+  const rows = new Rows();
+  const outcomes = batch.map((req): AppendResult => {
+    let current = streamHeads.get(req.stream) ?? { version: 0, position: 0 };
+    if (!expectationHolds(req.expected, current.version)) {
+      return {
+        ok: false,
+        conflict: {
+          kind: "version_conflict",
+          stream: req.stream,
+          expected: req.expected,
+          actual: current.version,
+        },
+      };
+    }
+    const recorded: RecordedEvent[] = [];
+    let version = current.version;
+    for (const e of req.events) {
+      position++;
+      version++;
+      const fields = {
+        position,
+        stream: req.stream,
+        version,
+        type: e.type,
+        schemaVersion: e.schemaVersion,
+        data: e.data,
+        metadata: e.metadata,
+        recordedAt,
+      };
+      const hash = eventHash(previousHash, fields);
+      rows.positions.push(position);
+      rows.streams.push(req.stream);
+      rows.versions.push(version);
+      rows.types.push(e.type);
+      rows.schemaVersions.push(e.schemaVersion);
+      rows.data.push(e.dataJson);
+      rows.metadata.push(e.metadataJson);
+      rows.hashes.push(hash);
+      previousHash = hash;
+      recorded.push({ ...fields, hash } as RecordedEvent);
+    }
+    if (recorded.length > 0) {
+      current = { version, position };
+      streamHeads.set(req.stream, current);
+    }
+    return {
+      ok: true,
+      nextVersion: current.version,
+      lastPosition: current.position,
+      events: recorded,
+    };
+  });
+  return { outcomes, rows, head: position };
+}
+
+/** Options of {@link AppendLane}. */
+export interface AppendLaneOptions {
+  /** Many appends per transaction (default true); false: one transaction per append. */
+  groupCommit?: boolean;
+  /** Most appends written in one transaction. Default 1000. */
+  maxBatch?: number;
+  /** The store's clock, for `recordedAt`. */
+  clock?: () => Date;
+  /** The NOTIFY channel told the new head position after each commit that wrote events. */
+  channel: string;
+  /** Called after each commit that wrote events, with the new head position. */
+  onCommit?: (head: number) => void;
+}
+
+/**
+ * Queues this process's appends and writes them one batch (one transaction)
+ * at a time; appends that arrive while a batch commits form the next one.
+ */
+export class AppendLane {
+  readonly #sql: Sql;
+  readonly #groupCommit: boolean;
+  readonly #maxBatch: number;
+  readonly #clock: () => Date;
+  readonly #channel: string;
+  readonly #onCommit: (head: number) => void;
+  #queue: Pending[] = [];
+  #running: Promise<void> | null = null;
+  readonly #solo = new Set<Promise<void>>();
+
+  constructor(sql: Sql, options: AppendLaneOptions) {
+    this.#sql = sql;
+    this.#groupCommit = options.groupCommit ?? true;
+    this.#maxBatch = options.maxBatch ?? 1000;
+    if (!Number.isInteger(this.#maxBatch) || this.#maxBatch < 1) {
+      throw new TypeError(`maxBatch must be a positive integer, got ${options.maxBatch}`);
+    }
+    this.#clock = options.clock ?? (() => new Date());
+    this.#channel = options.channel;
+    this.#onCommit = options.onCommit ?? (() => {});
+  }
+
+  /** Appends already-validated events; resolves once they are committed (or conflicted). */
+  submit(stream: string, expected: ExpectedVersion, events: ValidEvent[]): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      const pending = { stream, expected, events, resolve, reject };
+      if (!this.#groupCommit) {
+        const done = this.#commit([pending]);
+        this.#solo.add(done);
+        done.finally(() => this.#solo.delete(done));
+        return;
+      }
+      this.#queue.push(pending);
+      this.#kick();
+    });
+  }
+
+  /** Appends waiting to be written (not counting the batch being committed). */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /** Resolves once every append submitted so far has its outcome. */
+  async drain(): Promise<void> {
+    while (this.#running || this.#solo.size > 0) {
+      await this.#running;
+      await Promise.all(this.#solo);
+    }
+  }
+
+  #kick(): void {
+    if (this.#running) return;
+    this.#running = this.#run().finally(() => {
+      this.#running = null;
+      if (this.#queue.length > 0) this.#kick();
+    });
+  }
+
+  async #run(): Promise<void> {
+    // A macrotask first: every append issued in this turn of the loop joins the batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.#queue.length > 0) {
+      await this.#commit(this.#queue.splice(0, this.#maxBatch));
+    }
+  }
+
+  async #commit(batch: Pending[]): Promise<void> {
+    const streams = [...new Set(batch.map((p) => p.stream))];
+    let plan: ReturnType<typeof planBatch>;
+    try {
+      plan = await this.#sql.begin(async (tx) => {
+        // Pipelined, executed in order: the reads run after the lock is granted,
+        // so they see every transaction that held it before.
+        const [, headRows, streamRows] = await Promise.all([
+          tx.unsafe(TAKE_LOCK, [LOCK_NAMESPACE, APPEND_LOCK]),
+          tx.unsafe<{ position: string; hash: string }[]>(SELECT_LOG_HEAD),
+          tx.unsafe<{ stream: string; version: number; position: string }[]>(
+            SELECT_STREAM_HEADS,
+            [streams],
+          ),
+        ]);
+        const logHead = headRows.length
+          ? { position: Number(headRows[0].position), hash: headRows[0].hash }
+          : { position: 0, hash: GENESIS_HASH };
+        const heads = new Map<string, StreamHead>();
+        for (const r of streamRows) {
+          heads.set(r.stream, { version: r.version, position: Number(r.position) });
+        }
+        const recordedAt = this.#clock().toISOString();
+        const planned = planBatch(batch, logHead, heads, recordedAt);
+        const rows = planned.rows;
+        if (rows.positions.length > 0) {
+          await Promise.all([
+            tx.unsafe(INSERT_EVENTS, [
+              rows.positions,
+              rows.streams,
+              rows.versions,
+              rows.types,
+              rows.schemaVersions,
+              rows.data,
+              rows.metadata,
+              recordedAt,
+              rows.hashes,
+            ]),
+            tx.unsafe(NOTIFY, [this.#channel, String(planned.head)]),
+          ]);
+        }
+        return planned;
+      });
+    } catch (error) {
+      // Nothing of the batch was committed (or, if the connection broke during
+      // COMMIT, its fate is unknown): every caller learns why.
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) batch[i].resolve(plan.outcomes[i]);
+    if (plan.rows.positions.length > 0) this.#onCommit(plan.head);
+  }
+}
+

@@ -1,0 +1,63 @@
+/**
+ * Connections to PostgreSQL through `npm:postgres` (porsager/postgres): the
+ * `DATABASE_URL` forms this engine takes, and the client pool with the
+ * settings the store relies on.
+ *
+ * @module
+ */
+import postgres from "postgres";
+
+/** A postgres.js client (a pool of connections). */
+export type Sql = postgres.Sql;
+
+/** True for the URLs this engine serves: `postgres://…` and `postgresql://…`. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** The URL with any password masked, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+/** Settings of the client pool. */
+export interface PoolOptions {
+  /** Most connections in the pool (reads, read models, the append lane). Default 10. */
+  max?: number;
+  /** Give up connecting after this many seconds (an outage fails, never hangs). Default 10. */
+  connectTimeoutSeconds?: number;
+  /** Named prepared statements (default true); false behind a transaction-mode pooler. */
+  prepare?: boolean;
+  /** `application_name` shown in `pg_stat_activity`. Default `ai-runner`. */
+  applicationName?: string;
+  /** Called when a connection closes (for LISTEN bookkeeping). */
+  onclose?: (connectionId: number) => void;
+  /** Called for each NOTIFY on a channel this client listens to. */
+  onnotify?: (channel: string, payload: string) => void;
+}
+
+/** Opens a client pool (connections are made lazily, on first use). */
+export function createPool(url: string, options: PoolOptions = {}): Sql {
+  if (!isPostgresUrl(url)) {
+    throw new TypeError(`not a postgres:// URL: ${JSON.stringify(redactUrl(url))}`);
+  }
+  return postgres(url, {
+    max: options.max ?? 10,
+    connect_timeout: options.connectTimeoutSeconds ?? 10,
+    prepare: options.prepare ?? true,
+    // Idle connections go away; a LISTEN connection (max: 1) is kept by the caller's traffic.
+    idle_timeout: options.onnotify ? null : 60,
+    max_lifetime: options.onnotify ? null : 60 * 30,
+    // "relation … already exists, skipping" and the like are not worth a log line.
+    onnotice: () => {},
+    onclose: options.onclose,
+    onnotify: options.onnotify,
+    connection: { application_name: options.applicationName ?? "ai-runner" },
+  } as postgres.Options<Record<string, never>>);
+}

@@ -1,0 +1,222 @@
+/**
+ * Subscriptions to the PostgreSQL log. A consumer reads batches after its
+ * position and then waits to be woken: at once by commits of this process, by
+ * a NOTIFY on the log's channel for other processes' commits (LISTEN on a
+ * dedicated connection), and by a poll timer as the fallback when LISTEN is
+ * down. After a lost connection (database restart, network) the LISTEN is
+ * issued again, and every waiter is woken to catch up on what it missed.
+ *
+ * @module
+ */
+import type { RecordedEvent } from "../../../domain/events.ts";
+import type { SubscribeOptions } from "../../../domain/ports/event_store.ts";
+import { createPool, type Sql } from "./connection.ts";
+
+/**
+ * Wakes waiters after each commit. A waiter takes a ticket before it reads, and
+ * waits on that ticket, so a commit between its read and its wait is not missed.
+ */
+export class CommitNotifier {
+  #generation = 0;
+  readonly #waiters = new Set<() => void>();
+
+  /** The current generation; pass it to {@link wait}. */
+  ticket(): number {
+    return this.#generation;
+  }
+
+  /** Wakes every waiter (after a commit, a NOTIFY, a re-LISTEN, and on close). */
+  notify(): void {
+    this.#generation++;
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /**
+   * Resolves when a commit happened after `ticket` was taken, after
+   * `timeoutMs`, or when `signal` aborts, whichever comes first.
+   */
+  wait(ticket: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (ticket !== this.#generation || signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener("abort", done, { once: true });
+      this.#waiters.add(done);
+    });
+  }
+}
+
+const LISTEN = (channel: string) => `LISTEN "${channel.replaceAll('"', '""')}"`;
+
+/** Waits between LISTEN attempts while the database is unreachable (ms), doubling to the last. */
+const RELISTEN_BACKOFF_MS = [100, 200, 400, 800, 1600];
+
+/**
+ * LISTEN on the log's channel over one dedicated connection, kept in place
+ * across connection losses: when the connection closes, LISTEN is retried
+ * (with backoff) until it holds again, and every waiter is then woken so that
+ * consumers read what was committed while nobody listened.
+ */
+export class LogListener {
+  readonly #url: string;
+  readonly #channel: string;
+  readonly #notifier: CommitNotifier;
+  #sql: Sql | null = null;
+  #listening = false;
+  #attempt: Promise<void> | null = null;
+  #retry: ReturnType<typeof setTimeout> | null = null;
+  #failures = 0;
+  #closed = false;
+
+  constructor(url: string, channel: string, notifier: CommitNotifier) {
+    this.#url = url;
+    this.#channel = channel;
+    this.#notifier = notifier;
+  }
+
+  /** True while a LISTEN is in place (NOTIFYs arrive). */
+  get listening(): boolean {
+    return this.#listening;
+  }
+
+  /** Starts listening unless already listening or about to; never throws. */
+  ensure(): void {
+    if (this.#closed || this.#listening || this.#attempt || this.#retry) return;
+    this.#sql ??= createPool(this.#url, {
+      max: 1,
+      applicationName: "ai-runner-listen",
+      onnotify: (channel) => {
+        if (channel === this.#channel) this.#notifier.notify();
+      },
+      onclose: () => {
+        // NOTIFYs sent until the next LISTEN are lost: the wake after it makes
+        // every consumer catch up, and polling covers the gap meanwhile.
+        if (!this.#listening) return;
+        this.#listening = false;
+        this.#scheduleRetry();
+      },
+    });
+    const sql = this.#sql;
+    this.#attempt = sql.unsafe(LISTEN(this.#channel))
+      .then(() => {
+        if (this.#closed) return;
+        this.#listening = true;
+        this.#failures = 0;
+        this.#notifier.notify();
+      })
+      .catch(() => {
+        this.#failures++;
+        this.#scheduleRetry();
+      })
+      .finally(() => {
+        this.#attempt = null;
+      });
+  }
+
+  #scheduleRetry(): void {
+    if (this.#closed || this.#retry) return;
+    const delay = RELISTEN_BACKOFF_MS[Math.min(this.#failures, RELISTEN_BACKOFF_MS.length - 1)];
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      this.ensure();
+    }, delay);
+  }
+
+  /** Stops listening and closes the connection. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listening = false;
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = null;
+    await this.#attempt;
+    await this.#sql?.end({ timeout: 1 });
+    this.#sql = null;
+  }
+}
+
+/** What a subscription needs from its store. */
+export interface SubscriptionSource {
+  notifier: CommitNotifier;
+  /** Called on every round: keeps LISTEN in place. */
+  listen(): void;
+  /** True once the store is closed: subscriptions end. */
+  closed(): boolean;
+  readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
+}
+
+/** Shortest wait between reads while the database is unreachable. */
+export const OUTAGE_RETRY_MS = 200;
+
+/**
+ * Batches of events after `fromPosition`, in order, until the signal aborts or
+ * the store closes. A read that fails (the database is away) is retried on the
+ * next round: a subscription outlives outages.
+ */
+export async function* subscribeToLog(
+  source: SubscriptionSource,
+  options: SubscribeOptions,
+): AsyncGenerator<RecordedEvent[], void, undefined> {
+  const batchSize = options.batchSize ?? 500;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const signal = options.signal;
+  if (!Number.isSafeInteger(options.fromPosition) || options.fromPosition < 0) {
+    throw new TypeError(`fromPosition must be a non-negative integer, got ${options.fromPosition}`);
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new TypeError(`batchSize must be a positive integer, got ${batchSize}`);
+  }
+  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs < 0) {
+    throw new TypeError(`pollIntervalMs must be a non-negative number, got ${pollIntervalMs}`);
+  }
+  let position = options.fromPosition;
+  while (!signal?.aborted && !source.closed()) {
+    source.listen();
+    const ticket = source.notifier.ticket();
+    let batch: RecordedEvent[];
+    try {
+      batch = await source.readAll(position, batchSize);
+    } catch (error) {
+      if (source.closed()) return; // closed while reading: end quietly
+      if (!isConnectionError(error)) throw error;
+      // The database is away: wait a round (at least OUTAGE_RETRY_MS), then try again.
+      await source.notifier.wait(ticket, Math.max(pollIntervalMs, OUTAGE_RETRY_MS), signal);
+      continue;
+    }
+    if (batch.length > 0) {
+      position = batch[batch.length - 1].position;
+      yield batch;
+      continue;
+    }
+    await source.notifier.wait(ticket, pollIntervalMs, signal);
+  }
+}
+
+/** Errors that mean "the database could not be reached", not "the request was wrong". */
+export function isConnectionError(error: unknown): boolean {
+  const e = error as { code?: unknown; errno?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (
+    [
+      "CONNECTION_CLOSED",
+      "CONNECTION_ENDED",
+      "CONNECTION_DESTROYED",
+      "CONNECT_TIMEOUT",
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "EPIPE",
+      "ETIMEDOUT",
+      "ENOTFOUND",
+      "EHOSTUNREACH",
+      "ENETUNREACH",
+    ].includes(code)
+  ) return true;
+  // Server going away: admin shutdown, crash shutdown, cannot connect now, starting up.
+  return ["57P01", "57P02", "57P03"].includes(code) || code.startsWith("08");
+}

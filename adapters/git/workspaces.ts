@@ -1,0 +1,406 @@
+/**
+ * {@link GitWorkspaces} over the git CLI. One bare cache per repository
+ * (`<cacheDir>/<repoId>.git`, made by `git clone --bare`, never `--mirror`),
+ * fetched under a per-repo lock with the explicit refspec
+ * `+refs/heads/*:refs/remotes/origin/*`; one worktree per run
+ * (`<worktreeDir>/<repoId>/<runId>`, `git worktree add`), removed with
+ * `git worktree remove --force` and `git worktree prune`.
+ *
+ * Pushes name an explicit refspec (`HEAD:refs/heads/<branch>`) without `+`, so
+ * git refuses anything but a fast-forward. Tokens go through the environment only
+ * (see `command.ts`).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import {
+  type ChangedFile,
+  type CommitRequest,
+  type CommitResult,
+  type DiffOptions,
+  GitError,
+  type GitWorkspaces,
+  type PrepareWorkspace,
+  type PushRequest,
+  type RepoSource,
+  type Worktree,
+} from "../../domain/ports/git.ts";
+import type { Logger } from "../../domain/ports/logger.ts";
+import { GitRunner, type GitRunnerOptions } from "./command.ts";
+import { RepoLock } from "./lock.ts";
+import { parseStatus, parseWorktreeList, type WorktreeEntry } from "./porcelain.ts";
+import {
+  checkBranch,
+  checkId,
+  checkIdentity,
+  commitMessage,
+  normalizeCloneUrl,
+} from "./validate.ts";
+
+/** Options of {@link GitCliWorkspaces}. */
+export interface GitCliWorkspacesOptions extends GitRunnerOptions {
+  /** Where bare caches live, e.g. `<DATA_DIR>/git`. */
+  cacheDir: string;
+  /** Where run worktrees live, e.g. `<DATA_DIR>/worktrees`. */
+  worktreeDir: string;
+  logger?: Logger;
+}
+
+/** What the adapter remembers about a worktree, in its admin dir (not in the tree). */
+interface WorktreeMeta {
+  runId: string;
+  branch: string;
+  baseBranch: string;
+  startSha: string;
+  continued: boolean;
+}
+
+const META_FILE = "ai-runner.json";
+const FETCH_REFSPEC = "+refs/heads/*:refs/remotes/origin/*";
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+async function removeTree(path: string): Promise<void> {
+  await Deno.remove(path, { recursive: true }).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+}
+
+/** Git workspaces on the local disk, driven through the git CLI. */
+export class GitCliWorkspaces implements GitWorkspaces {
+  readonly #git: GitRunner;
+  readonly #lock: RepoLock;
+  readonly #cacheDir: string;
+  readonly #worktreeDir: string;
+  readonly #logger?: Logger;
+
+  constructor(options: GitCliWorkspacesOptions) {
+    this.#git = new GitRunner(options);
+    this.#lock = new RepoLock({ logger: options.logger });
+    this.#cacheDir = options.cacheDir;
+    this.#worktreeDir = options.worktreeDir;
+    this.#logger = options.logger;
+  }
+
+  /** The bare cache of a repository. */
+  cachePath(repoId: string): string {
+    return join(this.#cacheDir, `${checkId("repoId", repoId)}.git`);
+  }
+
+  #withRepoLock<T>(repoId: string, work: () => Promise<T>): Promise<T> {
+    return this.#lock.withLock(join(this.#cacheDir, `${repoId}.lock`), work);
+  }
+
+  async prepare(request: PrepareWorkspace): Promise<Worktree> {
+    const repoId = checkId("repoId", request.repoId);
+    const runId = checkId("runId", request.runId);
+    const branch = checkBranch(request.branch);
+    const baseBranch = checkBranch(request.baseBranch);
+    if (branch === baseBranch) {
+      throw new GitError("permanent", "invalid_input", `the run branch must not be ${baseBranch}`);
+    }
+    const url = normalizeCloneUrl(request.cloneUrl);
+    await Deno.mkdir(this.#cacheDir, { recursive: true });
+    await Deno.mkdir(join(this.#worktreeDir, repoId), { recursive: true });
+    const path = join(await Deno.realPath(join(this.#worktreeDir, repoId)), runId);
+    const token = request.token;
+
+    return await this.#withRepoLock(repoId, async () => {
+      const cache = await this.#ensureCache(repoId, url, token);
+      await this.#git.run({
+        action: "fetch",
+        args: ["fetch", "--prune", "--no-tags", "origin", FETCH_REFSPEC],
+        cwd: cache,
+        token,
+        remoteUrl: url,
+      });
+      const entries = await this.#worktrees(cache);
+      const reused = await this.#reuse(entries, path, branch, runId);
+      if (reused) return { path, repoId, ...reused, reused: true };
+
+      for (const entry of entries) {
+        const holdsBranch = entry.branch === `refs/heads/${branch}`;
+        if (!entry.bare && (entry.path === path || holdsBranch)) {
+          this.#logger?.warn("removing a leftover worktree", { path: entry.path, branch });
+          await this.#removeAt(cache, entry.path);
+        }
+      }
+      if (await exists(path)) await removeTree(path); // a directory git never registered
+      await this.#git.run({ action: "worktree prune", args: ["worktree", "prune"], cwd: cache });
+
+      const remoteBranch = `refs/remotes/origin/${branch}`;
+      const continued = await this.#hasCommit(cache, remoteBranch);
+      const start = continued ? remoteBranch : `refs/remotes/origin/${baseBranch}`;
+      if (!continued && !(await this.#hasCommit(cache, start))) {
+        throw new GitError(
+          "permanent",
+          "not_found",
+          `base branch ${baseBranch} not found on the remote of ${repoId}`,
+        );
+      }
+      await this.#git.run({
+        action: "worktree add",
+        args: ["worktree", "add", "--no-track", "-B", branch, path, start],
+        cwd: cache,
+      });
+      const startSha = await this.#revParse(path, "HEAD");
+      const meta: WorktreeMeta = { runId, branch, baseBranch, startSha, continued };
+      await Deno.writeTextFile(join(await this.#gitDir(path), META_FILE), JSON.stringify(meta));
+      return { path, repoId, branch, baseBranch, startSha, continued, reused: false };
+    });
+  }
+
+  async status(worktree: Worktree): Promise<ChangedFile[]> {
+    const { stdout } = await this.#git.run({
+      action: "status",
+      args: ["status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all"],
+      cwd: worktree.path,
+    });
+    return parseStatus(stdout);
+  }
+
+  async diff(worktree: Worktree, options: DiffOptions = {}): Promise<string> {
+    const from = options.from ?? worktree.startSha;
+    if (!/^[0-9a-f]{4,64}$/i.test(from)) {
+      throw new GitError("permanent", "invalid_input", `diff base ${from} is not a commit id`);
+    }
+    // A copy of the index takes the untracked files, so the worktree's own stays as it is.
+    const { stdout: indexPath } = await this.#git.run({
+      action: "rev-parse",
+      args: ["rev-parse", "--path-format=absolute", "--git-path", "index"],
+      cwd: worktree.path,
+    });
+    const scratch = await Deno.makeTempDir({ prefix: "ai-runner-diff-" });
+    try {
+      const index = join(scratch, "index");
+      await Deno.copyFile(indexPath.trim(), index).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+      const env = { GIT_INDEX_FILE: index };
+      await this.#git.run({ action: "add", args: ["add", "-A"], cwd: worktree.path, env });
+      const { stdout } = await this.#git.run({
+        action: "diff",
+        args: ["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv", from],
+        cwd: worktree.path,
+        env,
+      });
+      return stdout;
+    } finally {
+      await removeTree(scratch);
+    }
+  }
+
+  async commit(worktree: Worktree, request: CommitRequest): Promise<CommitResult | null> {
+    const author = checkIdentity("author", request.author);
+    const committer = checkIdentity("committer", request.committer ?? request.author);
+    const message = commitMessage(request.message, request.trailers);
+    const cwd = worktree.path;
+    await this.#git.run({ action: "add", args: ["add", "-A"], cwd });
+    const { stdout } = await this.#git.run({
+      action: "diff",
+      args: ["diff", "--cached", "--name-only", "-z", "--no-renames"],
+      cwd,
+    });
+    const filesChanged = stdout.split("\0").filter(Boolean);
+    if (filesChanged.length === 0) return null;
+    await this.#git.run({
+      action: "commit",
+      args: ["commit", "--no-verify", "--cleanup=whitespace", "--file=-"],
+      cwd,
+      stdin: message,
+      env: {
+        GIT_AUTHOR_NAME: author.name,
+        GIT_AUTHOR_EMAIL: author.email,
+        GIT_COMMITTER_NAME: committer.name,
+        GIT_COMMITTER_EMAIL: committer.email,
+      },
+    });
+    return { sha: await this.#revParse(cwd, "HEAD"), filesChanged };
+  }
+
+  async push(worktree: Worktree, request: PushRequest): Promise<{ sha: string }> {
+    const branch = checkBranch(request.branch);
+    if (branch === worktree.baseBranch) {
+      throw new GitError(
+        "permanent",
+        "invalid_input",
+        `refusing to push to the base branch ${branch}`,
+      );
+    }
+    const cwd = worktree.path;
+    const { stdout: url } = await this.#git.run({
+      action: "config",
+      args: ["config", "--get", "remote.origin.url"],
+      cwd,
+    });
+    // No fetch refspec is configured, so the push writes nothing into the shared cache's refs.
+    await this.#git.run({
+      action: "push",
+      args: ["push", "--porcelain", "--no-verify", "origin", `HEAD:refs/heads/${branch}`],
+      cwd,
+      token: request.token,
+      remoteUrl: url.trim(),
+    });
+    return { sha: await this.#revParse(cwd, "HEAD") };
+  }
+
+  async remove(worktree: Worktree): Promise<void> {
+    const repoId = checkId("repoId", worktree.repoId);
+    const cache = this.cachePath(repoId);
+    if (!(await exists(cache))) return await removeTree(worktree.path);
+    await this.#withRepoLock(repoId, () => this.#removeAt(cache, worktree.path));
+  }
+
+  async remoteHead(repo: RepoSource, branch: string): Promise<string | null> {
+    const ref = `refs/heads/${checkBranch(branch)}`;
+    const url = normalizeCloneUrl(repo.cloneUrl);
+    await Deno.mkdir(this.#cacheDir, { recursive: true });
+    const { stdout } = await this.#git.run({
+      action: "ls-remote",
+      args: ["ls-remote", "--heads", url, ref],
+      cwd: this.#cacheDir,
+      token: repo.token,
+      remoteUrl: url,
+    });
+    for (const line of stdout.split("\n")) {
+      const [sha, name] = line.split("\t");
+      if (name === ref) return sha;
+    }
+    return null;
+  }
+
+  /** Clones the bare cache if it is missing or broken; points `origin` at `url`. */
+  async #ensureCache(repoId: string, url: string, token?: string): Promise<string> {
+    const cache = this.cachePath(repoId);
+    if (await this.#isBareRepo(cache)) {
+      const { stdout } = await this.#git.run({
+        action: "config",
+        args: ["config", "--get", "remote.origin.url"],
+        cwd: cache,
+        okCodes: [1],
+      });
+      if (stdout.trim() !== url) {
+        await this.#git.run({
+          action: "remote set-url",
+          args: ["remote", "set-url", "origin", url],
+          cwd: cache,
+        });
+      }
+      return cache;
+    }
+    await removeTree(cache);
+    for await (const entry of Deno.readDir(this.#cacheDir)) {
+      if (entry.name.startsWith(`${repoId}.git.tmp-`)) {
+        await removeTree(join(this.#cacheDir, entry.name));
+      }
+    }
+    // Clone beside the cache and rename: a killed clone never looks like a cache.
+    const tmp = `${cache}.tmp-${crypto.randomUUID()}`;
+    await this.#git.run({
+      action: "clone",
+      args: ["clone", "--bare", "--no-tags", "--", url, tmp],
+      cwd: this.#cacheDir,
+      token,
+      remoteUrl: url,
+    });
+    await Deno.rename(tmp, cache);
+    return cache;
+  }
+
+  async #isBareRepo(cache: string): Promise<boolean> {
+    if (!(await exists(join(cache, "HEAD")))) return false;
+    try {
+      const { stdout } = await this.#git.run({
+        action: "rev-parse",
+        args: ["rev-parse", "--is-bare-repository"],
+        cwd: cache,
+      });
+      return stdout.trim() === "true";
+    } catch {
+      return false;
+    }
+  }
+
+  /** The run's own worktree left by a killed attempt, if it is whole and on the branch. */
+  async #reuse(
+    entries: WorktreeEntry[],
+    path: string,
+    branch: string,
+    runId: string,
+  ): Promise<Omit<WorktreeMeta, "runId"> | null> {
+    const entry = entries.find((e) => e.path === path);
+    if (!entry || entry.prunable || entry.branch !== `refs/heads/${branch}`) return null;
+    if (!(await exists(path))) return null;
+    let gitDir: string;
+    let meta: WorktreeMeta;
+    try {
+      gitDir = await this.#gitDir(path);
+      meta = JSON.parse(await Deno.readTextFile(join(gitDir, META_FILE)));
+    } catch {
+      return null; // the add never finished
+    }
+    if (meta.runId !== runId || meta.branch !== branch) return null;
+    // A git command killed with the worker leaves its index lock behind.
+    await removeTree(join(gitDir, "index.lock"));
+    this.#logger?.warn("reusing the worktree of an earlier attempt of the run", { path, runId });
+    const { runId: _, ...rest } = meta;
+    return rest;
+  }
+
+  async #removeAt(cache: string, path: string): Promise<void> {
+    await this.#git.run({
+      action: "worktree remove",
+      args: ["worktree", "remove", "--force", "--force", path],
+      cwd: cache,
+    }).catch((error) => {
+      if (!(error instanceof GitError)) throw error; // not registered any more: fine
+    });
+    await removeTree(path);
+    await this.#git.run({ action: "worktree prune", args: ["worktree", "prune"], cwd: cache });
+  }
+
+  async #worktrees(cache: string): Promise<WorktreeEntry[]> {
+    const { stdout } = await this.#git.run({
+      action: "worktree list",
+      args: ["worktree", "list", "--porcelain", "-z"],
+      cwd: cache,
+    });
+    return parseWorktreeList(stdout);
+  }
+
+  async #hasCommit(cwd: string, ref: string): Promise<boolean> {
+    const { code } = await this.#git.run({
+      action: "rev-parse",
+      args: ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`],
+      cwd,
+      okCodes: [1],
+    });
+    return code === 0;
+  }
+
+  async #revParse(cwd: string, rev: string): Promise<string> {
+    const { stdout } = await this.#git.run({
+      action: "rev-parse",
+      args: ["rev-parse", "--verify", rev],
+      cwd,
+    });
+    return stdout.trim();
+  }
+
+  async #gitDir(worktreePath: string): Promise<string> {
+    const { stdout } = await this.#git.run({
+      action: "rev-parse",
+      args: ["rev-parse", "--absolute-git-dir"],
+      cwd: worktreePath,
+    });
+    return stdout.trim();
+  }
+}

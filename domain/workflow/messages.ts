@@ -1,0 +1,160 @@
+/**
+ * What the runner writes for people: the one Jira comment per run (result,
+ * no-change or failure) and the pull request's title and body. Markdown; the
+ * Jira adapter turns it into ADF. Callers redact secrets before sending.
+ *
+ * @module
+ */
+import type { JiraComment } from "../ports/jira.ts";
+import type { PullRequestFeedback } from "./feedback.ts";
+import { runMarker } from "./feedback.ts";
+import type { PreviousIteration } from "./prompt.ts";
+
+/** What a finished run did, for its comment and PR body. */
+export interface RunReport {
+  issueKey: string;
+  runId: string;
+  summary: string;
+  filesChanged: readonly string[];
+  validation: { configured: boolean; passed: boolean; repairs: number };
+  branch: string;
+  pr: { number: number; url: string; draft: boolean; opened: boolean };
+  tokens: { input: number; output: number };
+  jiraFeedback: readonly JiraComment[];
+  prFeedback: readonly PullRequestFeedback[];
+}
+
+function quote(text: string, max = 160): string {
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+function validationLine(v: RunReport["validation"]): string {
+  if (!v.configured) return "no validation commands are configured for this repository";
+  const repairs = v.repairs ? ` after ${v.repairs} repair(s)` : "";
+  return v.passed ? `passed${repairs}` : `**failed**${repairs} (the pull request is a draft)`;
+}
+
+function feedbackLines(r: RunReport): string[] {
+  const lines: string[] = [];
+  for (const c of r.jiraFeedback) lines.push(`- ${c.author.displayName}: "${quote(c.bodyText)}"`);
+  for (const f of r.prFeedback) {
+    lines.push(`- ${f.author} on the PR: "${quote(f.body || f.state || "")}"`);
+  }
+  return lines;
+}
+
+/** The Jira comment of a run that pushed changes. */
+export function resultComment(r: RunReport): string {
+  const verb = r.pr.opened ? "opened" : "updated";
+  const lines = [
+    `**AI Runner ${verb} pull request [#${r.pr.number}](${r.pr.url})** for this issue.`,
+    "",
+    r.summary,
+    "",
+  ];
+  const feedback = feedbackLines(r);
+  if (feedback.length) lines.push("**Feedback acted on:**", ...feedback, "");
+  lines.push(
+    `**Files changed (${r.filesChanged.length}):**`,
+    ...r.filesChanged.slice(0, 30).map((f) => `- \`${f}\``),
+    ...(r.filesChanged.length > 30 ? [`- … and ${r.filesChanged.length - 30} more`] : []),
+    "",
+    `**Validation:** ${validationLine(r.validation)}`,
+    `**Branch:** \`${r.branch}\` · **Pull request:** ${r.pr.url}`,
+    `**Tokens:** ${r.tokens.input} in / ${r.tokens.output} out`,
+    "",
+    `Please review the pull request. To ask for changes, comment here and assign the issue back ` +
+      `to the AI Runner user.`,
+    "",
+    `\`${runMarker(r.runId)}\``,
+  );
+  return lines.join("\n");
+}
+
+/** The Jira comment of a run that found nothing to change. */
+export function noChangeComment(issueKey: string, runId: string, summary: string): string {
+  return [
+    `**AI Runner made no change for ${issueKey}.**`,
+    "",
+    summary || "The model did not say why.",
+    "",
+    "Please clarify the ticket (what should change, where, and how to check it), then assign " +
+    "it back to the AI Runner user.",
+    "",
+    `\`${runMarker(runId)}\``,
+  ].join("\n");
+}
+
+/** The Jira comment of a failed run: what went wrong and what to do. */
+export function failureComment(
+  issueKey: string,
+  runId: string,
+  step: string,
+  reason: string,
+  advice: string,
+): string {
+  return [
+    `**AI Runner could not finish ${issueKey}** (step: ${step.replaceAll("_", " ")}).`,
+    "",
+    `Reason: ${reason}`,
+    "",
+    advice,
+    "",
+    `\`${runMarker(runId)}\``,
+  ].join("\n");
+}
+
+/** What a person should do about a failure at a step. */
+export function failureAdvice(kind: string): string {
+  switch (kind) {
+    case "budget":
+      return "The change needed more than the run's budget allows. Split the ticket into smaller " +
+        "ones or narrow it, then assign it back to the AI Runner user.";
+    case "config":
+      return "This is a configuration problem of the runner; an operator should run " +
+        "`deno task doctor`. Assign the ticket back to the AI Runner user once it is fixed.";
+    case "transient_exhausted":
+      return "An outside service kept failing. Assign the ticket back to the AI Runner user to " +
+        "try again later.";
+    default:
+      return "Fix the cause (see the reason above) and assign the ticket back to the AI Runner user " +
+        "to try again.";
+  }
+}
+
+/** The pull request's title. */
+export function pullRequestTitle(issueKey: string, issueSummary: string): string {
+  const s = issueSummary.replace(/\s+/g, " ").trim();
+  return `${issueKey}: ${s.length > 90 ? `${s.slice(0, 89)}…` : s}`;
+}
+
+/** The pull request's body, with the log of every iteration. */
+export function pullRequestBody(input: {
+  issueKey: string;
+  issueUrl: string;
+  runId: string;
+  summary: string;
+  validation: RunReport["validation"];
+  iterations: readonly PreviousIteration[];
+}): string {
+  const lines = [
+    `Resolves [${input.issueKey}](${input.issueUrl}).`,
+    "",
+    input.summary,
+    "",
+    `**Validation:** ${validationLine(input.validation)}`,
+    "",
+    "### Iterations",
+    ...input.iterations.map((it, n) =>
+      `${n + 1}. \`${it.runId}\`: ${quote(it.summary.split("\n")[0] ?? "", 120)}` +
+      (it.filesChanged.length ? ` (${it.filesChanged.length} file(s))` : "")
+    ),
+    "",
+    "_Opened by AI Runner for human review. Request changes on the Jira issue and assign it back " +
+    "to the AI Runner user._",
+    "",
+    `<!-- ${runMarker(input.runId)} -->`,
+  ];
+  return lines.join("\n");
+}

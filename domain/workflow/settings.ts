@@ -1,0 +1,58 @@
+/**
+ * The knobs of the run workflow, with their defaults.
+ *
+ * @module
+ */
+import type { ToolLoopBudgets } from "../agent/transcript.ts";
+import type { RepoRoute } from "../routing.ts";
+
+/** Settings of the run workflow. */
+export interface WorkflowSettings {
+  /** The AI Runner's Jira account (its comments are never feedback). */
+  aiAccountId: string;
+  /** The reviewer the ticket is handed to after every run. */
+  reviewerAccountId: string;
+  /** More Jira accounts whose comments count as feedback (besides reviewer and requester). */
+  trustedAccountIds: string[];
+  transitionInTesting: string;
+  transitionDone: string;
+  /** The issue's page, for PR bodies: `https://site.atlassian.net/browse/KEY`. */
+  issueUrl: (issueKey: string) => string;
+  /** Where a routed repo is cloned from. */
+  cloneUrl: (repo: RepoRoute) => string;
+  budgets: ToolLoopBudgets;
+  /** Largest diff a run may push, in bytes. */
+  maxDiffBytes: number;
+  /** Validation repairs the model gets after its changes fail validation. */
+  maxRepairs: number;
+  /** Transient failures retried (with backoff) before the run fails. */
+  maxRetries: number;
+  commitAuthor: { name: string; email: string };
+}
+
+/** Default budgets: generous for a docs pilot, bounded for cost. */
+export const DEFAULT_BUDGETS: ToolLoopBudgets = {
+  maxTurns: 40,
+  maxTokens: 400_000,
+  wallTimeMs: 15 * 60_000,
+  maxDiffBytes: 500_000,
+};
+
+/** Settings with defaults for everything not site-specific. */
+export function workflowSettings(
+  site:
+    & Pick<WorkflowSettings, "aiAccountId" | "reviewerAccountId" | "issueUrl" | "cloneUrl">
+    & Partial<WorkflowSettings>,
+): WorkflowSettings {
+  return {
+    trustedAccountIds: [],
+    transitionInTesting: "In Testing",
+    transitionDone: "Done",
+    budgets: DEFAULT_BUDGETS,
+    maxDiffBytes: DEFAULT_BUDGETS.maxDiffBytes!,
+    maxRepairs: 2,
+    maxRetries: 5,
+    commitAuthor: { name: "AI Runner", email: "ai-runner@users.noreply.github.com" },
+    ...site,
+  };
+}

@@ -1,0 +1,257 @@
+/**
+ * The worker: claims due runs from the queue with a lease, keeps the lease alive
+ * while a run works, and ends each run as succeeded, failed (with a Jira comment
+ * and the reviewer assigned) or scheduled for retry.
+ *
+ * Many workers may run at once, in one process or many: the Run decider is the
+ * judge of every claim, and the stream version fences a worker that lost its
+ * lease.
+ *
+ * @module
+ */
+import { type CommandContext, handleCommand } from "../command_handler.ts";
+import type { RunCommand } from "../run/commands.ts";
+import { isDomainError } from "../run/errors.ts";
+import { classify, LeaseLost, retryDelayMs, RunStopped } from "./failure.ts";
+import { failureAdvice, failureComment } from "./messages.ts";
+import { type RunHandle, RunWorkflow, type WorkflowDeps } from "./run_workflow.ts";
+
+/** A run a worker may claim now. */
+export interface DueRun {
+  issueKey: string;
+  runId: string;
+}
+
+/** Where the worker finds work: the `queue` read model, caught up. */
+export interface RunQueue {
+  /** Runs claimable at `now` (ISO), oldest first. */
+  due(now: string, limit: number): Promise<DueRun[]>;
+  /** Resolves when something may have changed (an append), or after `ms`. */
+  wait(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+/** Options of {@link Worker}. */
+export interface WorkerOptions {
+  /** Runs worked on at once by this worker. Default 1. */
+  concurrency?: number;
+  /** Lease length; renewed every third of it. Default 60 s. */
+  leaseMs?: number;
+  /** How often to look for due runs when nothing wakes the worker. Default 1 s. */
+  pollIntervalMs?: number;
+  /** New lease ids (default: random UUIDs). */
+  newLeaseId?: () => string;
+}
+
+/** What became of one claimed run. */
+export type RunEnding = "succeeded" | "failed" | "retry_scheduled" | "lease_lost";
+
+/** Claims and works runs. */
+export class Worker {
+  readonly #deps: WorkflowDeps;
+  readonly #queue: RunQueue;
+  readonly #concurrency: number;
+  readonly #leaseMs: number;
+  readonly #pollMs: number;
+  readonly #newLeaseId: () => string;
+  readonly #active = new Map<string, Promise<RunEnding>>();
+
+  constructor(deps: WorkflowDeps, queue: RunQueue, options: WorkerOptions = {}) {
+    this.#deps = deps;
+    this.#queue = queue;
+    this.#concurrency = Math.max(1, options.concurrency ?? 1);
+    this.#leaseMs = options.leaseMs ?? 60_000;
+    this.#pollMs = options.pollIntervalMs ?? 1_000;
+    this.#newLeaseId = options.newLeaseId ?? (() => crypto.randomUUID());
+  }
+
+  get #ctx(): CommandContext {
+    return { actor: `worker:${this.#deps.workerId}` };
+  }
+
+  /** Works until `signal` aborts; then lets runs in progress stop at their next step. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.#deps.logger.info("worker started", {
+      workerId: this.#deps.workerId,
+      concurrency: this.#concurrency,
+    });
+    while (!signal.aborted) {
+      try {
+        await this.#claimDue(signal);
+      } catch (error) {
+        this.#deps.logger.error("claiming failed; will try again", { error });
+      }
+      const finished = Promise.race([...this.#active.values()]).then(() => {});
+      await Promise.race([this.#queue.wait(this.#pollMs, signal), finished]);
+    }
+    await Promise.allSettled([...this.#active.values()]);
+    this.#deps.logger.info("worker stopped", { workerId: this.#deps.workerId });
+  }
+
+  /** Claims and works due runs until none is left (tests, the demo). */
+  async drain(signal: AbortSignal = new AbortController().signal): Promise<RunEnding[]> {
+    const endings: RunEnding[] = [];
+    for (;;) {
+      const started = await this.#claimDue(signal, endings);
+      if (started === 0 && this.#active.size === 0) return endings;
+      await Promise.race([...this.#active.values()]).catch(() => {});
+    }
+  }
+
+  async #claimDue(signal: AbortSignal, endings?: RunEnding[]): Promise<number> {
+    const free = this.#concurrency - this.#active.size;
+    if (free <= 0 || signal.aborted) return 0;
+    const now = this.#deps.clock().toISOString();
+    const due = await this.#queue.due(now, free * 4);
+    let started = 0;
+    for (const run of due) {
+      if (this.#active.size >= this.#concurrency) break;
+      if (this.#active.has(run.issueKey)) continue;
+      const leaseId = this.#newLeaseId();
+      const claimed = await handleCommand(this.#deps.store, run.issueKey, {
+        type: "ClaimRun",
+        runId: run.runId,
+        workerId: this.#deps.workerId,
+        leaseId,
+        leaseMs: this.#leaseMs,
+        now: this.#deps.clock().toISOString(),
+      }, this.#ctx);
+      if (!claimed.ok) continue; // another worker got there first, or not due after all
+      const attempt = claimed.state.runs[run.runId]?.attempt ?? 1;
+      const work = this.#work(run, leaseId, attempt, signal).finally(() => {
+        this.#active.delete(run.issueKey);
+      });
+      this.#active.set(run.issueKey, work);
+      if (endings) work.then((e) => endings.push(e), () => {});
+      started++;
+    }
+    return started;
+  }
+
+  async #work(
+    run: DueRun,
+    leaseId: string,
+    attempt: number,
+    stop: AbortSignal,
+  ): Promise<RunEnding> {
+    const log = this.#deps.logger.child({ issueKey: run.issueKey, runId: run.runId, attempt });
+    const lease = new AbortController();
+    const onStop = () => lease.abort();
+    stop.addEventListener("abort", onStop, { once: true });
+    const heartbeat = setInterval(() => this.#extend(run, leaseId, lease), this.#leaseMs / 3);
+    const handle: RunHandle = { ...run, leaseId, signal: lease.signal, step: "claim" };
+    const workflow = new RunWorkflow(this.#deps, handle);
+    log.info("run claimed");
+    try {
+      const result = await workflow.execute();
+      clearInterval(heartbeat);
+      const ended = await this.#end(run, {
+        type: "CompleteRun",
+        runId: run.runId,
+        leaseId,
+        now: this.#deps.clock().toISOString(),
+        outcome: result.outcome,
+        summary: this.#deps.secrets.redact(result.summary).slice(0, 10_000),
+      });
+      log.info(ended ? `run succeeded (${result.outcome})` : "run ended elsewhere");
+      return ended ? "succeeded" : "lease_lost";
+    } catch (error) {
+      clearInterval(heartbeat);
+      if (error instanceof LeaseLost || lease.signal.aborted) {
+        log.warn("run stopped: lease lost, cancelled or worker stopping", { step: handle.step });
+        return "lease_lost";
+      }
+      return await this.#failOrRetry(run, leaseId, attempt, handle.step, error, workflow, log);
+    } finally {
+      clearInterval(heartbeat);
+      stop.removeEventListener("abort", onStop);
+    }
+  }
+
+  async #failOrRetry(
+    run: DueRun,
+    leaseId: string,
+    attempt: number,
+    step: string,
+    error: unknown,
+    workflow: RunWorkflow,
+    log: WorkflowDeps["logger"],
+  ): Promise<RunEnding> {
+    const { secrets, settings } = this.#deps;
+    const now = this.#deps.clock();
+    if (!(error instanceof RunStopped)) {
+      const c = classify(error);
+      if (c.transient && attempt <= settings.maxRetries) {
+        const notBefore = new Date(now.getTime() + retryDelayMs(attempt, c.retryAfterMs));
+        log.warn("transient failure; retry scheduled", {
+          step,
+          error: c.message,
+          notBefore: notBefore.toISOString(),
+        });
+        const ok = await this.#end(run, {
+          type: "ScheduleRetry",
+          runId: run.runId,
+          leaseId,
+          now: now.toISOString(),
+          step,
+          reason: secrets.redact(c.message).slice(0, 2_000),
+          notBefore: notBefore.toISOString(),
+        });
+        return ok ? "retry_scheduled" : "lease_lost";
+      }
+    }
+    const kind = error instanceof RunStopped
+      ? error.kind
+      : classify(error).transient
+      ? "transient_exhausted" as const
+      : "permanent" as const;
+    const failedStep = error instanceof RunStopped ? error.step : step;
+    const reason = secrets.redact(
+      kind === "transient_exhausted"
+        ? `${(error as Error).message} (still failing after ${attempt} attempts)`
+        : (error as Error).message ?? String(error),
+    ).slice(0, 2_000);
+    log.error("run failed", { step: failedStep, kind, reason });
+    try {
+      await workflow.reportFailure(
+        failureComment(run.issueKey, run.runId, failedStep, reason, failureAdvice(kind)),
+      );
+    } catch (e) {
+      if (e instanceof LeaseLost) return "lease_lost";
+      throw e;
+    }
+    const ok = await this.#end(run, {
+      type: "FailRun",
+      runId: run.runId,
+      leaseId,
+      now: this.#deps.clock().toISOString(),
+      step: failedStep,
+      reason,
+      kind,
+    });
+    return ok ? "failed" : "lease_lost";
+  }
+
+  async #end(run: DueRun, command: RunCommand): Promise<boolean> {
+    const result = await handleCommand(this.#deps.store, run.issueKey, command, this.#ctx);
+    if (!result.ok && !isDomainError(result.error)) throw new Error(result.error.message);
+    return result.ok;
+  }
+
+  async #extend(run: DueRun, leaseId: string, lease: AbortController): Promise<void> {
+    try {
+      const result = await handleCommand(this.#deps.store, run.issueKey, {
+        type: "ExtendLease",
+        runId: run.runId,
+        leaseId,
+        leaseMs: this.#leaseMs,
+        now: this.#deps.clock().toISOString(),
+      }, this.#ctx);
+      if (!result.ok && isDomainError(result.error)) {
+        this.#deps.logger.warn("lease lost", { runId: run.runId, reason: result.error.message });
+        lease.abort();
+      }
+    } catch (error) {
+      this.#deps.logger.warn("could not extend the lease; will try again", { error });
+    }
+  }
+}
