@@ -40,6 +40,20 @@ export interface RunnerConfig {
     anthropicApiKey: string | null;
     openaiApiKey: string | null;
   };
+  /** Defence-in-depth and worker tuning, with safe defaults. */
+  ops: {
+    logLevel: "debug" | "info" | "warn" | "error";
+    /** Webhook requests per second per client address, and burst. */
+    rateLimit: { perSecond: number; burst: number };
+    trustedProxies: string[];
+    allowList: { jira?: string[]; github?: string[] };
+    workerConcurrency: number;
+    leaseMs: number;
+    /** More Jira accounts whose comments count as feedback. */
+    trustedAccountIds: string[];
+    budgets: { maxTurns: number; maxTokens: number; wallTimeMs: number; maxDiffBytes: number };
+    commitAuthor: { name: string; email: string };
+  };
   /** Every secret value, for redaction. */
   secrets: string[];
 }
@@ -151,6 +165,25 @@ export function loadConfig(
     problems.push("OPENAI_API_KEY is required when LLM_PROVIDER=openai");
   }
 
+  const num = (name: string, fallback: number, min: number, max: number): number => {
+    const text = get(name);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      problems.push(`${name} must be a number from ${min} to ${max} (got "${text}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const list = (name: string): string[] | undefined => {
+    const text = get(name);
+    return text === undefined ? undefined : text.split(",").map((s) => s.trim()).filter(Boolean);
+  };
+  const logLevel = get("LOG_LEVEL") ?? "info";
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be debug, info, warn or error (got "${logLevel}")`);
+  }
+
   const config: RunnerConfig = {
     dataDir,
     databaseUrl,
@@ -198,6 +231,30 @@ export function loadConfig(
         (provider === "openai" ? "gpt-4.1" : "claude-sonnet-4-5"),
       anthropicApiKey,
       openaiApiKey,
+    },
+    ops: {
+      logLevel: (["debug", "info", "warn", "error"].includes(logLevel) ? logLevel : "info") as
+        RunnerConfig["ops"]["logLevel"],
+      // Generous: Jira Automation does not redeliver a refused request.
+      rateLimit: {
+        perSecond: num("RATE_LIMIT_PER_SECOND", 200, 1, 1_000_000),
+        burst: num("RATE_LIMIT_BURST", 1_000, 1, 10_000_000),
+      },
+      trustedProxies: list("TRUSTED_PROXIES") ?? [],
+      allowList: { jira: list("JIRA_ALLOWED_CIDRS"), github: list("GITHUB_ALLOWED_CIDRS") },
+      workerConcurrency: num("WORKER_CONCURRENCY", 1, 1, 64),
+      leaseMs: num("LEASE_SECONDS", 60, 5, 600) * 1000,
+      trustedAccountIds: list("JIRA_TRUSTED_ACCOUNT_IDS") ?? [],
+      budgets: {
+        maxTurns: num("BUDGET_MAX_TURNS", 40, 1, 1000),
+        maxTokens: num("BUDGET_MAX_TOKENS", 400_000, 1000, 100_000_000),
+        wallTimeMs: num("BUDGET_WALL_SECONDS", 900, 10, 86_400) * 1000,
+        maxDiffBytes: num("BUDGET_MAX_DIFF_BYTES", 500_000, 100, 100_000_000),
+      },
+      commitAuthor: {
+        name: get("GIT_AUTHOR_NAME") ?? "AI Runner",
+        email: get("GIT_AUTHOR_EMAIL") ?? "ai-runner@users.noreply.github.com",
+      },
     },
     secrets: [],
   };

@@ -1,8 +1,8 @@
 /**
  * Serves an app over `Deno.serve` with graceful shutdown: on SIGTERM/SIGINT or
- * when `signal` aborts, the server stops accepting connections, lets the
- * requests in flight finish (and with them their appends: a webhook is
- * answered only after its event is stored), and then `finished` resolves.
+ * when `signal` aborts, the server stops taking new requests, lets the requests
+ * in flight finish (and with them their appends: a webhook is answered only
+ * after its event is stored), closes, and then `finished` resolves.
  *
  * @module
  */
@@ -24,6 +24,8 @@ export interface StartServerOptions {
   signal?: AbortSignal;
   /** OS signals that shut the server down gracefully; default SIGTERM and SIGINT. */
   shutdownSignals?: Deno.Signal[];
+  /** Longest wait for requests in flight before closing anyway; default 30 s. */
+  drainTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -39,10 +41,25 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-/** Starts serving `app`; resolves once the server listens. */
+const SHUTTING_DOWN = JSON.stringify({
+  error: "shutting_down",
+  detail: "the server is shutting down; retry shortly",
+});
+
+/**
+ * Starts serving `app`; resolves once the server listens.
+ *
+ * Shutdown happens in two steps, because `Deno.serve`'s own shutdown cuts off
+ * request bodies still being received: first the requests in flight are let
+ * finish (new ones get 503 with `Connection: close`, so nothing new is
+ * acknowledged), then the listener and idle connections are closed.
+ */
 export function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { app, logger } = options;
   const hostname = options.hostname ?? "127.0.0.1";
+  let inFlight = 0;
+  let draining = false;
+  let drained: PromiseWithResolvers<void> | null = null;
   const server = Deno.serve({
     hostname,
     port: options.port,
@@ -57,7 +74,21 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
         { status: 500, headers: { "Content-Type": "application/json" } },
       );
     },
-    handler: (request, info) => app.fetch(request, info),
+    handler: async (request, info) => {
+      if (draining) {
+        return new Response(SHUTTING_DOWN, {
+          status: 503,
+          headers: { "Content-Type": "application/json", Connection: "close", "Retry-After": "5" },
+        });
+      }
+      inFlight++;
+      try {
+        return await app.fetch(request, info);
+      } finally {
+        inFlight--;
+        if (draining && inFlight === 0) drained?.resolve();
+      }
+    },
   });
   const addr = server.addr;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
@@ -65,16 +96,32 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
   logger?.info("http server listening", { url });
 
   const signals = options.shutdownSignals ?? ["SIGTERM", "SIGINT"];
+  const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
   let stopping: Promise<void> | null = null;
   const onSignal = () => void shutdown();
+  const drain = async (): Promise<void> => {
+    draining = true;
+    if (inFlight === 0) return;
+    drained = Promise.withResolvers<void>();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        logger?.warn("requests still in flight after the drain timeout", { inFlight });
+        resolve();
+      }, drainTimeoutMs);
+    });
+    await Promise.race([drained.promise, timeout]);
+    clearTimeout(timer);
+  };
   const shutdown = (): Promise<void> => {
     if (stopping) return stopping;
-    logger?.info("http server shutting down: finishing requests in flight", { url });
+    logger?.info("http server shutting down: finishing requests in flight", { url, inFlight });
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
     options.signal?.removeEventListener("abort", onSignal);
-    stopping = server.shutdown().then(() => server.finished).then(() => {
-      logger?.info("http server stopped", { url });
-    });
+    stopping = drain()
+      .then(() => server.shutdown())
+      .then(() => server.finished)
+      .then(() => logger?.info("http server stopped", { url }));
     return stopping;
   };
   for (const s of signals) Deno.addSignalListener(s, onSignal);

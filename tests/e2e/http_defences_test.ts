@@ -48,7 +48,10 @@ Deno.test("allow-list: IPv4 and IPv6 clients outside the list get 403 and append
   await withIntake(async (intake) => {
     assert.equal((await intake.jira({ issueKey: "MWC-1" }, {}, peer("192.0.2.10"))).status, 200);
     assert.equal((await intake.jira({ issueKey: "MWC-2" }, {}, peer("2001:db8::1"))).status, 200);
-    assert.equal((await intake.jira({ issueKey: "MWC-3" }, {}, peer("::ffff:192.0.2.99"))).status, 200);
+    assert.equal(
+      (await intake.jira({ issueKey: "MWC-3" }, {}, peer("::ffff:192.0.2.99"))).status,
+      200,
+    );
     for (const outside of ["198.51.100.1", "2001:db9::1", "::1"]) {
       const body = await assertRefused(
         await intake.jira({ issueKey: "MWC-9" }, {}, peer(outside)),
@@ -60,7 +63,10 @@ Deno.test("allow-list: IPv4 and IPv6 clients outside the list get 403 and append
     // Without connection info the client is unknown: refused (fail closed).
     await assertRefused(await intake.jira({ issueKey: "MWC-9" }), 403);
     // The GitHub route has no list here.
-    assert.equal((await intake.github("pull_request", mergedPullRequest(), {}, peer("198.51.100.1"))).status, 200);
+    assert.equal(
+      (await intake.github("pull_request", mergedPullRequest(), {}, peer("198.51.100.1"))).status,
+      200,
+    );
     assert.equal(await intake.store.headPosition(), 4);
   }, { options: { allowList: { jira: ["192.0.2.0/24", "2001:db8::/32"] } } });
 });
@@ -102,7 +108,11 @@ Deno.test("allow-list: X-Forwarded-For counts only from a trusted proxy, right-m
 Deno.test("allow-list: without trusted proxies X-Forwarded-For is ignored", async () => {
   await withIntake(async (intake) => {
     await assertRefused(
-      await intake.jira({ issueKey: "MWC-1" }, { "X-Forwarded-For": "192.0.2.10" }, peer("10.1.2.3")),
+      await intake.jira(
+        { issueKey: "MWC-1" },
+        { "X-Forwarded-For": "192.0.2.10" },
+        peer("10.1.2.3"),
+      ),
       403,
     );
     assert.equal(await intake.store.headPosition(), 0);
@@ -209,7 +219,9 @@ Deno.test("a real server fault is a 500 with the request id, logged, no stack to
     assert.match(String(body.detail), /req-fault/);
     assert.ok(!JSON.stringify(body).includes("disk on fire"));
     assert.ok(!JSON.stringify(body).includes("at "), "no stack trace");
-    const logged = logs.map((l) => JSON.parse(l)).find((l) => l.level === "error" && l.requestId === "req-fault");
+    const logged = logs.map((l) => JSON.parse(l)).find((l) =>
+      l.level === "error" && l.requestId === "req-fault"
+    );
     assert.ok(logged, "the fault is logged with the request id");
     assert.equal(await store.headPosition(), 0);
   } finally {

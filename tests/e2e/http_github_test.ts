@@ -67,7 +67,10 @@ Deno.test("github: a redelivery (same X-GitHub-Delivery) is a duplicate", async 
   await withIntake(async (intake) => {
     const payload = mergedPullRequest("MWC-1");
     const headers = { "X-GitHub-Delivery": DELIVERY };
-    assert.equal((await json(await intake.github("pull_request", payload, headers))).status, "recorded");
+    assert.equal(
+      (await json(await intake.github("pull_request", payload, headers))).status,
+      "recorded",
+    );
     const again = await intake.github("pull_request", payload, headers);
     assert.equal(again.status, 200);
     assert.deepEqual(await json(again), { status: "duplicate", event: "PrMerged" });
@@ -106,11 +109,18 @@ Deno.test("github: closed without merging appends PrClosed (closed by the sender
   });
 });
 
-for (const [sent, recorded] of [["approved", "approved"], ["CHANGES_REQUESTED", "changes_requested"], ["commented", "commented"]]) {
+for (
+  const [sent, recorded] of [["approved", "approved"], ["CHANGES_REQUESTED", "changes_requested"], [
+    "commented",
+    "commented",
+  ]]
+) {
   Deno.test(`github: a submitted review (${sent}) appends PrReviewed (${recorded})`, async () => {
     await withIntake(async (intake) => {
       const payload = submittedReview("MWC-5", sent);
-      const res = await intake.github("pull_request_review", payload, { "X-GitHub-Delivery": DELIVERY });
+      const res = await intake.github("pull_request_review", payload, {
+        "X-GitHub-Delivery": DELIVERY,
+      });
       assert.deepEqual(await json(res), { status: "recorded", event: "PrReviewed" });
       const [e] = await intake.events();
       assert.equal(e.stream, "issue-MWC-5");

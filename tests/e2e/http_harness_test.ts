@@ -135,7 +135,11 @@ export async function assertRefused(
   error?: string,
 ): Promise<{ error: string; detail: string }> {
   const body = await json(res);
-  assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${JSON.stringify(body)}`);
+  assert.equal(
+    res.status,
+    status,
+    `expected ${status}, got ${res.status}: ${JSON.stringify(body)}`,
+  );
   assert.equal(typeof body.error, "string");
   assert.equal(typeof body.detail, "string");
   assert.ok((body.detail as string).length > 0);

@@ -136,7 +136,10 @@ for (const [what, headers] of WRONG_SECRETS) {
       const sent = headers["X-Jira-Webhook-Secret"];
       const req = new Request("http://x/jira/webhook", {
         method: "POST",
-        headers: { "Content-Type": "application/json", ...(sent ? { "X-Jira-Webhook-Secret": sent } : {}) },
+        headers: {
+          "Content-Type": "application/json",
+          ...(sent ? { "X-Jira-Webhook-Secret": sent } : {}),
+        },
         body: JSON.stringify({ issueKey: "MWC-1" }),
       });
       const res = await intake.app.request(req);
@@ -155,7 +158,8 @@ for (const [what, headers] of WRONG_SECRETS) {
 Deno.test("jira: an issue assigned to someone else is ignored (202), nothing appended", async () => {
   await withIntake(async (intake) => {
     const automation = await jiraFixture("automation_issue_automation_format.json");
-    (automation.fields as Record<string, { accountId: string }>).assignee.accountId = "someone-else";
+    (automation.fields as Record<string, { accountId: string }>).assignee.accountId =
+      "someone-else";
     const jira = await jiraFixture("automation_issue_jira_format.json");
     ((jira.issue as Record<string, unknown>).fields as Record<string, unknown>).assignee = null;
     const custom = { issueKey: "MWC-3", assigneeAccountId: "someone-else" };
@@ -167,7 +171,9 @@ Deno.test("jira: an issue assigned to someone else is ignored (202), nothing app
       assert.match(String(answer.reason), /AI Runner user/);
     }
     assert.equal(await intake.store.headPosition(), 0);
-    const mine = await json(await intake.jira({ issueKey: "MWC-3", assigneeAccountId: AI_ACCOUNT_ID }));
+    const mine = await json(
+      await intake.jira({ issueKey: "MWC-3", assigneeAccountId: AI_ACCOUNT_ID }),
+    );
     assert.equal(mine.status, "queued");
   });
 });
@@ -183,7 +189,12 @@ const BAD_BODIES: [string, string, number, string][] = [
   ["a lower-case key", '{"issueKey": "mwc-1"}', 400, "invalid_issue_key"],
   ["a key numbered 0", '{"issueKey": "MWC-0"}', 400, "invalid_issue_key"],
   ["a key with a newline", '{"issueKey": "MWC-1\\n"}', 400, "invalid_issue_key"],
-  ["10 KB of unicode as key", JSON.stringify({ issueKey: "Ж".repeat(10_240) }), 400, "invalid_issue_key"],
+  [
+    "10 KB of unicode as key",
+    JSON.stringify({ issueKey: "Ж".repeat(10_240) }),
+    400,
+    "invalid_issue_key",
+  ],
   ["a numeric key", '{"issueKey": 42}', 400, "invalid_issue_key"],
   ["issue_key instead of issueKey", '{"issue_key": "MWC-1"}', 400, "unknown_shape"],
   ["an unknown shape", '{"ticket": {"id": 1}}', 400, "unknown_shape"],
@@ -194,8 +205,18 @@ const BAD_BODIES: [string, string, number, string][] = [
   ["a non-numeric id", '{"key": "MWC-1", "id": "abc", "fields": {}}', 400, "invalid_field"],
   ["assignee as a string", '{"key": "MWC-1", "fields": {"assignee": "bob"}}', 400, "invalid_field"],
   ["initiator as a string", '{"issueKey": "MWC-1", "initiator": "bob"}', 400, "invalid_field"],
-  ["user.accountId as a number", '{"issueKey": "MWC-1", "user": {"accountId": 5}}', 400, "invalid_field"],
-  ["a huge displayName", JSON.stringify({ issueKey: "MWC-1", user: { displayName: "x".repeat(600) } }), 400, "invalid_field"],
+  [
+    "user.accountId as a number",
+    '{"issueKey": "MWC-1", "user": {"accountId": 5}}',
+    400,
+    "invalid_field",
+  ],
+  [
+    "a huge displayName",
+    JSON.stringify({ issueKey: "MWC-1", user: { displayName: "x".repeat(600) } }),
+    400,
+    "invalid_field",
+  ],
 ];
 
 for (const [what, raw, status, error] of BAD_BODIES) {
@@ -268,7 +289,9 @@ Deno.test("jira: a body over the limit gets 413, by Content-Length and by stream
     const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
         if (sent > 10_000) return controller.close();
-        const chunk = new TextEncoder().encode(sent === 0 ? '{"issueKey":"MWC-1","pad":"' : "x".repeat(500));
+        const chunk = new TextEncoder().encode(
+          sent === 0 ? '{"issueKey":"MWC-1","pad":"' : "x".repeat(500),
+        );
         sent += chunk.byteLength;
         controller.enqueue(chunk);
       },

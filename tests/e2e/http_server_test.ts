@@ -83,6 +83,14 @@ Deno.test("server: on abort, the request in flight completes and is stored; then
     });
     await arrived.promise; // the server is handling it, with half a body
     controller.abort(); // shut down while it is in flight
+    // While draining, a new request is refused (and so not acknowledged).
+    const late = await fetch(`${server.url}/jira/webhook`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Jira-Webhook-Secret": JIRA_SECRET },
+      body: JSON.stringify({ issueKey: "MWC-78" }),
+    });
+    assert.equal(late.status, 503);
+    assert.equal((await late.json()).error, "shutting_down");
     push.enqueue(enc.encode('"MWC-77"}'));
     push.close();
     const res = await pending;
@@ -90,8 +98,9 @@ Deno.test("server: on abort, the request in flight completes and is stored; then
     assert.equal(res.status, 200, JSON.stringify(answer));
     assert.equal(answer.status, "queued");
     await server.finished;
-    const [e] = await intake.events();
-    assert.equal(e?.stream, "issue-MWC-77");
+    const events = await intake.events();
+    assert.deepEqual(events.map((e) => e.stream), ["issue-MWC-77"]);
+    const [e] = events;
     assert.equal((e.data as { runId: string }).runId, answer.runId);
     await assert.rejects(fetch(`${server.url}/healthz`));
   });
@@ -110,7 +119,9 @@ Deno.test("server: SIGTERM in a child process drains the request in flight, then
     const store = openSqliteStore(${JSON.stringify(db)});
     const logger = new JsonLogger({ level: "warn" });
     const app = createApp({ store, logger, metrics: createMetrics(), options: {
-      jiraWebhookSecret: ${JSON.stringify(JIRA_SECRET)}, githubWebhookSecret: "g", aiAccountId: "ai" } });
+      jiraWebhookSecret: ${
+    JSON.stringify(JIRA_SECRET)
+  }, githubWebhookSecret: "g", aiAccountId: "ai" } });
     const server = await startServer({ app: { fetch: (r, i) => {
       console.log("ARRIVED"); return app.fetch(r, i); } }, port: 0, logger });
     console.log("LISTENING " + server.url);

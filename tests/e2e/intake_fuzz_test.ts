@@ -21,7 +21,13 @@ import {
   type Payload,
   submittedReview,
 } from "../fixtures/github/webhooks.ts";
-import { AI_ACCOUNT_ID, GITHUB_SECRET, JIRA_SECRET, jiraFixture, withIntake } from "./http_harness_test.ts";
+import {
+  AI_ACCOUNT_ID,
+  GITHUB_SECRET,
+  JIRA_SECRET,
+  jiraFixture,
+  withIntake,
+} from "./http_harness_test.ts";
 
 const PER_ENDPOINT = 1500;
 
@@ -53,17 +59,45 @@ class Gen {
       case 0:
         return "";
       case 1:
-        return this.pick(["MWC-1", "MWC-2", "DOC-7", "AB_1-42", "mwc-1", "MWC-", "../x", "MWC-0", "-1"]);
+        return this.pick([
+          "MWC-1",
+          "MWC-2",
+          "DOC-7",
+          "AB_1-42",
+          "mwc-1",
+          "MWC-",
+          "../x",
+          "MWC-0",
+          "-1",
+        ]);
       case 2:
         return "Ж字🙂\u0000\u2028\ud800".repeat(1 + this.int(50));
       case 3:
         return "x".repeat(this.int(20_000));
       case 4:
-        return this.pick(["true", "null", "{}", "[]", "1e309", "ai/MWC-1", "sha256=", AI_ACCOUNT_ID]);
+        return this.pick([
+          "true",
+          "null",
+          "{}",
+          "[]",
+          "1e309",
+          "ai/MWC-1",
+          "sha256=",
+          AI_ACCOUNT_ID,
+        ]);
       case 5:
-        return String.fromCharCode(...Array.from({ length: 1 + this.int(30) }, () => this.int(0x2fff)));
+        return String.fromCharCode(
+          ...Array.from({ length: 1 + this.int(30) }, () => this.int(0x2fff)),
+        );
       case 6:
-        return this.pick(["approved", "CHANGES_REQUESTED", "commented", "dismissed", "pending", "closed"]);
+        return this.pick([
+          "approved",
+          "CHANGES_REQUESTED",
+          "commented",
+          "dismissed",
+          "pending",
+          "closed",
+        ]);
       case 7:
         return new Date(this.int(2 ** 42)).toISOString();
       default:
@@ -71,7 +105,18 @@ class Gen {
     }
   }
   number(): number {
-    return this.pick([0, -1, 1, 2, 1.5, 2 ** 53, -(2 ** 60), 1e308, Number.MIN_VALUE, this.int(1e6)]);
+    return this.pick([
+      0,
+      -1,
+      1,
+      2,
+      1.5,
+      2 ** 53,
+      -(2 ** 60),
+      1e308,
+      Number.MIN_VALUE,
+      this.int(1e6),
+    ]);
   }
   key(): string {
     return this.pick([
@@ -166,16 +211,22 @@ class Gen {
         return Uint8Array.from({ length: this.int(300) }, () => this.int(256));
       case 7: {
         const depth = 1 + this.int(200_000);
-        return enc.encode("[".repeat(depth) + "]".repeat(this.chance(0.5) ? depth : this.int(depth)));
+        return enc.encode(
+          "[".repeat(depth) + "]".repeat(this.chance(0.5) ? depth : this.int(depth)),
+        );
       }
       case 8:
         if (this.chance(0.1)) {
           // Over the 1 MiB limit.
           return enc.encode(JSON.stringify({ issueKey: "MWC-1", pad: "y".repeat(1_100_000) }));
         }
-        return enc.encode(JSON.stringify({ issueKey: "MWC-1", pad: "é".repeat(this.int(400_000)) }));
+        return enc.encode(
+          JSON.stringify({ issueKey: "MWC-1", pad: "é".repeat(this.int(400_000)) }),
+        );
       case 9:
-        return enc.encode(this.pick(["", " ", "null", "0", "\"\"", "{", "}", "{\"a\":}", "\ufeff{}", "{}garbage"]));
+        return enc.encode(
+          this.pick(["", " ", "null", "0", '""', "{", "}", '{"a":}', "\ufeff{}", "{}garbage"]),
+        );
       default:
         return enc.encode(JSON.stringify(this.value()));
     }
@@ -198,7 +249,10 @@ interface Answer {
   body: Record<string, unknown>;
 }
 
-async function send(app: { request: (r: Request) => Response | Promise<Response> }, req: Request): Promise<Answer> {
+async function send(
+  app: { request: (r: Request) => Response | Promise<Response> },
+  req: Request,
+): Promise<Answer> {
   const res = await app.request(req);
   const text = await res.text();
   let body: Record<string, unknown>;
@@ -214,7 +268,10 @@ async function send(app: { request: (r: Request) => Response | Promise<Response>
 function check(answer: Answer, what: string): void {
   const { status, body } = answer;
   assert.ok(status < 500, `${what}: server error ${status} ${JSON.stringify(body)}`);
-  assert.ok(status >= 200 && status < 500 && !(status >= 300 && status < 400), `${what}: ${status}`);
+  assert.ok(
+    status >= 200 && status < 500 && !(status >= 300 && status < 400),
+    `${what}: ${status}`,
+  );
   if (status >= 400) {
     assert.equal(typeof body.error, "string", `${what}: ${JSON.stringify(body)}`);
     assert.equal(typeof body.detail, "string", `${what}: ${JSON.stringify(body)}`);
@@ -224,7 +281,8 @@ function check(answer: Answer, what: string): void {
 }
 
 Deno.test({
-  name: `fuzz: ${PER_ENDPOINT} generated requests at each webhook: never a 5xx, only acknowledged events stored`,
+  name:
+    `fuzz: ${PER_ENDPOINT} generated requests at each webhook: never a 5xx, only acknowledged events stored`,
   sanitizeResources: true,
   fn: async () => {
     const seed = Number(Deno.env.get("FUZZ_SEED") ?? Date.now() % 2 ** 31);
@@ -244,7 +302,15 @@ Deno.test({
       submittedReview("MWC-1", "changes_requested"),
     ];
     const deliveries = Array.from({ length: 40 }, () => crypto.randomUUID());
-    const events = ["pull_request", "pull_request_review", "ping", "push", "issues", "Pull_Request", "x".repeat(101)];
+    const events = [
+      "pull_request",
+      "pull_request_review",
+      "ping",
+      "push",
+      "issues",
+      "Pull_Request",
+      "x".repeat(101),
+    ];
     const tally: Record<string, number> = {};
     let appendedByAnswer = 0;
 
@@ -269,7 +335,9 @@ Deno.test({
           check(answer, `jira #${i}`);
           const key = `jira ${answer.status} ${answer.body.status ?? answer.body.error}`;
           tally[key] = (tally[key] ?? 0) + 1;
-          if (answer.body.status === "queued" || answer.body.status === "coalesced") appendedByAnswer++;
+          if (answer.body.status === "queued" || answer.body.status === "coalesced") {
+            appendedByAnswer++;
+          }
         }
         // GitHub
         {
@@ -312,6 +380,9 @@ Deno.test({
     assert.ok(sum(/^jira 200 (coalesced|duplicate)/) > 0, "some were coalesced or duplicates");
     assert.ok(sum(/^github 200 recorded/) > 0, "some GitHub facts were recorded");
     assert.ok(sum(/^github 200 duplicate/) > 0, "some GitHub redeliveries were duplicates");
-    assert.ok(sum(/ 400 /) > 0 && sum(/ 413 /) > 0 && sum(/ 415 /) > 0, "the refusals were reached");
+    assert.ok(
+      sum(/ 400 /) > 0 && sum(/ 413 /) > 0 && sum(/ 415 /) > 0,
+      "the refusals were reached",
+    );
   },
 });

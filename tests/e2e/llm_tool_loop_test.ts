@@ -343,8 +343,20 @@ for (const provider of PROVIDERS) {
       await using fake = startFakeLlm({
         provider,
         script: [
-          { fault: "status", status: 500, message: "boom", type: "api_error" },
-          { fault: "status", status: 500, message: "boom", type: "api_error" },
+          {
+            fault: "status",
+            status: 500,
+            message: "boom",
+            type: "api_error",
+            retryAfterSeconds: 0.01,
+          },
+          {
+            fault: "status",
+            status: 500,
+            message: "boom",
+            type: "api_error",
+            retryAfterSeconds: 0.01,
+          },
           { toolCalls: [call("finish", { summary: "too late" })] },
         ],
       });

@@ -37,7 +37,7 @@ export interface FakeReply {
   stopReason?: "end_turn" | "tool_use" | "max_tokens" | "refusal";
   /** Default: about a token per four characters of request and reply. */
   usage?: { inputTokens: number; outputTokens: number };
-  /** Wait this long before answering (a slow model); cut short if the client goes away. */
+  /** Wait this long before answering (a slow model); cut short when the fake closes. */
   delayMs?: number;
 }
 
@@ -45,8 +45,15 @@ export interface FakeReply {
 export type FakeFault =
   | { fault: "rate_limit"; retryAfterSeconds?: number; errorCode?: string }
   | { fault: "overloaded"; retryAfterSeconds?: number }
-  | { fault: "server_error" }
-  | { fault: "status"; status: number; type?: string; message?: string; errorCode?: string };
+  | { fault: "server_error"; retryAfterSeconds?: number }
+  | {
+    fault: "status";
+    status: number;
+    type?: string;
+    message?: string;
+    errorCode?: string;
+    retryAfterSeconds?: number;
+  };
 
 /** What a scripted function sees of a request. */
 export interface FakeLlmRequest {
@@ -120,6 +127,7 @@ export function startFakeLlm(options: FakeLlmOptions): FakeLlm {
   const scriptErrors: string[] = [];
   let turn = 0;
   let serial = 0;
+  const closing = new AbortController();
   const shape = provider === "anthropic" ? anthropicShape : openaiShape;
 
   const handler = async (request: Request): Promise<Response> => {
@@ -174,7 +182,7 @@ export function startFakeLlm(options: FakeLlmOptions): FakeLlm {
       }));
     }
     if ("fault" in outcome) return respond(shape.fault(id, outcome));
-    if (outcome.delayMs) await sleep(outcome.delayMs, request.signal);
+    if (outcome.delayMs) await sleep(outcome.delayMs, closing.signal);
     return respond(shape.reply(id, view, outcome, rawBody.length));
   };
 
@@ -184,7 +192,10 @@ export function startFakeLlm(options: FakeLlmOptions): FakeLlm {
   );
   const origin = `http://127.0.0.1:${server.addr.port}`;
   let closed: Promise<void> | null = null;
-  const close = () => closed ??= server.shutdown();
+  const close = () => {
+    closing.abort(); // cut slow answers short
+    return closed ??= server.shutdown();
+  };
   return {
     provider,
     baseURL: provider === "openai" ? `${origin}/v1` : origin,
@@ -250,14 +261,14 @@ const anthropicShape: ProviderShape = {
       case "overloaded":
         return this.error(id, 529, "overloaded_error", "Overloaded", retryAfter(fault));
       case "server_error":
-        return this.error(id, 500, "api_error", "Internal server error");
+        return this.error(id, 500, "api_error", "Internal server error", retryAfter(fault));
       case "status":
         return this.error(
           id,
           fault.status,
           fault.type ?? "api_error",
           fault.message ?? `status ${fault.status}`,
-          {},
+          retryAfter(fault),
           fault.errorCode,
         );
     }
@@ -429,6 +440,7 @@ const openaiShape: ProviderShape = {
           500,
           "server_error",
           "The server had an error while processing your request. Sorry about that!",
+          retryAfter(fault),
         );
       case "status":
         return this.error(
@@ -436,7 +448,7 @@ const openaiShape: ProviderShape = {
           fault.status,
           fault.type ?? "server_error",
           fault.message ?? `status ${fault.status}`,
-          {},
+          retryAfter(fault),
           fault.errorCode,
         );
     }

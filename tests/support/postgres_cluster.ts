@@ -45,7 +45,11 @@ export interface StartOptions {
   durable?: boolean;
 }
 
-const BIN_DIRS = ["/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"];
+const BIN_DIRS = [
+  "/usr/lib/postgresql/17/bin",
+  "/usr/lib/postgresql/16/bin",
+  "/usr/lib/postgresql/15/bin",
+];
 
 function findBinDir(): string | null {
   const fromEnv = Deno.env.get("PG_BIN_DIR");
@@ -166,7 +170,9 @@ async function startThrowaway(binDir: string, options: StartOptions): Promise<Po
     `-c unix_socket_directories=${socketDir}`,
     "-c max_connections=200",
     "-c shared_buffers=32MB",
-    ...(options.durable ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]),
+    ...(options.durable
+      ? []
+      : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]),
   ].join(" ");
   const pgCtl = (...args: string[]) => run(binDir, ["pg_ctl", "-D", dataDir, ...args], user);
   let started = false;

@@ -84,7 +84,9 @@ Deno.test("config: secrets may come from *_FILE, and never both ways", () => {
   assert.equal(c.jira.webhookSecret, "from-file-secret");
   assert.ok(c.secrets.includes("from-file-secret"));
   const problems = problemsOf(["server"], { ...serverEnv, GITHUB_WEBHOOK_SECRET_FILE: "/nope" });
-  assert.ok(problems.some((p) => p.includes("GITHUB_WEBHOOK_SECRET and GITHUB_WEBHOOK_SECRET_FILE")));
+  assert.ok(
+    problems.some((p) => p.includes("GITHUB_WEBHOOK_SECRET and GITHUB_WEBHOOK_SECRET_FILE")),
+  );
   assert.ok(problems.some((p) => p.includes("GITHUB_WEBHOOK_SECRET_FILE=/nope cannot be read")));
 });
 
@@ -93,7 +95,9 @@ Deno.test("config: error messages never contain secret values", () => {
     ...serverEnv,
     GITHUB_APP_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----abc",
   });
-  assert.ok(problems.some((p) => p.includes("GITHUB_APP_PRIVATE_KEY is set but GITHUB_APP_ID is not")));
+  assert.ok(
+    problems.some((p) => p.includes("GITHUB_APP_PRIVATE_KEY is set but GITHUB_APP_ID is not")),
+  );
   for (const p of problems) {
     assert.ok(!p.includes("jira-secret-123") && !p.includes("BEGIN PRIVATE KEY"));
   }

@@ -19,13 +19,18 @@ Deno.test("GitHub's documented signature vector", () => {
   const body = enc.encode("Hello, World!");
   assert.equal(githubSignature(secret, body), VECTOR);
   assert.ok(githubSignatureMatches(secret, body, VECTOR));
-  assert.ok(githubSignatureMatches(secret, body, VECTOR.toUpperCase().replace("SHA256=", "sha256=")));
+  assert.ok(
+    githubSignatureMatches(secret, body, VECTOR.toUpperCase().replace("SHA256=", "sha256=")),
+  );
   assert.ok(!githubSignatureMatches(secret, enc.encode("Hello, World"), VECTOR));
   assert.ok(!githubSignatureMatches("another", body, VECTOR));
   assert.ok(!githubSignatureMatches(secret, body, VECTOR.slice(0, -2)));
   assert.ok(!githubSignatureMatches(secret, body, VECTOR.replace("sha256=", "sha1=")));
   assert.ok(!githubSignatureMatches(secret, body, null));
-  assert.ok(!githubSignatureMatches("", body, githubSignature("", body)), "empty secret never matches");
+  assert.ok(
+    !githubSignatureMatches("", body, githubSignature("", body)),
+    "empty secret never matches",
+  );
 });
 
 Deno.test("secretMatcher compares whole values and never matches an empty secret", () => {
@@ -40,6 +45,9 @@ Deno.test("secretMatcher compares whole values and never matches an empty secret
 });
 
 Deno.test("sha256Hex of text and bytes agree", () => {
-  assert.equal(sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  assert.equal(
+    sha256Hex("abc"),
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  );
   assert.equal(sha256Hex(enc.encode("abc")), sha256Hex("abc"));
 });

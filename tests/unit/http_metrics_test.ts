@@ -36,7 +36,15 @@ Deno.test("counters, gauges and histograms expose Prometheus text", () => {
 
 Deno.test("createMetrics registers the intake's metric names", () => {
   const text = createMetrics().registry.expose();
-  for (const name of ["http_requests_total", "events_appended_total", "event_store_append_seconds", "run_queue_depth", "runs_by_status"]) {
+  for (
+    const name of [
+      "http_requests_total",
+      "events_appended_total",
+      "event_store_append_seconds",
+      "run_queue_depth",
+      "runs_by_status",
+    ]
+  ) {
     assert.match(text, new RegExp(`# TYPE ${name} `));
   }
 });

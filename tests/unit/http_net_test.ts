@@ -25,7 +25,20 @@ Deno.test("parseIp reads IPv4, IPv6, brackets, zones and folds IPv4-mapped IPv6"
   assert.equal(formatIp(parseIp("::ffff:192.0.2.7")!), "192.0.2.7");
   assert.equal(formatIp(parseIp("::")!), "::");
   assert.equal(formatIp(parseIp("1:0:0:2:0:0:0:3")!), "1:0:0:2::3");
-  for (const bad of ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1::2::3", "12345::", "x", "1.2.3.4/8", ":::"]) {
+  for (
+    const bad of [
+      "",
+      "1.2.3",
+      "1.2.3.4.5",
+      "256.1.1.1",
+      "01.2.3.4",
+      "1::2::3",
+      "12345::",
+      "x",
+      "1.2.3.4/8",
+      ":::",
+    ]
+  ) {
     assert.equal(parseIp(bad), null, bad);
   }
 });
@@ -60,7 +73,9 @@ Deno.test("CIDR ranges match by prefix, per family", () => {
 Deno.test("parseCidrList names every bad range", () => {
   assert.throws(
     () => parseCidrList(["10.0.0.0/8", "10.0.0.0/33", "nope", "::/129"]),
-    (e: Error) => e.message.includes("10.0.0.0/33") && e.message.includes("nope") && e.message.includes("::/129"),
+    (e: Error) =>
+      e.message.includes("10.0.0.0/33") && e.message.includes("nope") &&
+      e.message.includes("::/129"),
   );
 });
 
@@ -81,7 +96,11 @@ Deno.test("resolveClient believes X-Forwarded-For only from trusted proxies", ()
 
 Deno.test("token buckets: burst, refill, Retry-After, bounded keys", () => {
   const b = new TokenBuckets(2, 3, 2);
-  assert.deepEqual([b.take("a", 0), b.take("a", 0), b.take("a", 0)].map((r) => r.ok), [true, true, true]);
+  assert.deepEqual([b.take("a", 0), b.take("a", 0), b.take("a", 0)].map((r) => r.ok), [
+    true,
+    true,
+    true,
+  ]);
   assert.deepEqual(b.take("a", 0), { ok: false, retryAfterSeconds: 1 });
   assert.equal(b.take("a", 500).ok, true, "half a second gives one token back");
   assert.equal(b.take("a", 500).ok, false);

@@ -381,7 +381,12 @@ Deno.test("cancel takes the active run first, then the queued one", () => {
     type: "RunCancelled",
     data: { runId, reason: "not needed", cancelledBy: reviewer },
   });
-  const cancel = { type: "CancelRun" as const, reason: "not needed", cancelledBy: reviewer, now: at(3) };
+  const cancel = {
+    type: "CancelRun" as const,
+    reason: "not needed",
+    cancelledBy: reviewer,
+    now: at(3),
+  };
   given(requested("r1", "d1"), claimed("r1", "L1"), requested("r2", "d2"))
     .when(cancel)
     .then(cancelled("r1"));

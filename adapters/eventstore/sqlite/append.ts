@@ -244,11 +244,6 @@ export class AppendWriter {
     while (this.#queue.length > 0) this.#commit(this.#queue.splice(0, this.#maxBatch));
   }
 
-  /** Appends waiting to be written. */
-  get pending(): number {
-    return this.#queue.length;
-  }
-
   #commit(batch: Pending[]): void {
     let outcomes: AppendResult[];
     try {
