@@ -115,7 +115,8 @@ export function toOpenAiMessages(
       case "assistant":
         out.push({
           role: "assistant",
-          content: m.text || null,
+          // Content may only be empty when there are tool calls.
+          content: m.text || (m.toolCalls.length ? null : "(no reply)"),
           ...(m.toolCalls.length
             ? {
               tool_calls: m.toolCalls.map((c) => ({

@@ -20,6 +20,7 @@ import {
   type TokenUsage,
   type ToolResult,
 } from "../ports/llm.ts";
+import { budgetReason, type BudgetSpend, exceededBudget } from "./budgets.ts";
 import type { ToolExecutor, ToolOutcome } from "./tool_executor.ts";
 import type {
   BudgetName,
@@ -113,7 +114,7 @@ class Loop {
   #turns = 0;
   #usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
   #nudged = false;
-  #diffBytes = 0;
+  #diffBytes: number | undefined;
 
   constructor(options: ToolLoopOptions) {
     this.#o = options;
@@ -145,17 +146,14 @@ class Loop {
 
       if (completion.toolCalls.length === 0) {
         const ended = this.#afterTextOnly(completion);
+        await this.#progress(completion);
         if (ended) return ended;
+        if (o.signal?.aborted) return this.#end("stopped", { reason: "stopped by the caller" });
         continue;
       }
 
       const finish = await this.#runTools(completion);
-      await o.onTurn?.({
-        turn: this.#turns,
-        usage: { ...this.#usage },
-        elapsedMs: this.#elapsed(),
-        toolCalls: completion.toolCalls.map((c) => c.name),
-      });
+      await this.#progress(completion);
       if (finish) return this.#end("finished", { summary: finish.summary });
       if (o.signal?.aborted) return this.#end("stopped", { reason: "stopped by the caller" });
       const after = await this.#budgetAfterTurn();
@@ -239,6 +237,15 @@ class Loop {
     return completion;
   }
 
+  async #progress(completion: Completion): Promise<void> {
+    await this.#o.onTurn?.({
+      turn: this.#turns,
+      usage: { ...this.#usage },
+      elapsedMs: this.#elapsed(),
+      toolCalls: completion.toolCalls.map((c) => c.name),
+    });
+  }
+
   /** A reply without tool calls: nudge once, then give up. */
   #afterTextOnly(completion: Completion): ToolLoopResult | null {
     if (completion.stopReason === "refusal") {
@@ -315,37 +322,33 @@ class Loop {
     }
   }
 
+  #spend(): BudgetSpend {
+    return {
+      turns: this.#turns,
+      usage: { ...this.#usage },
+      elapsedMs: this.#elapsed(),
+      diffBytes: this.#diffBytes,
+    };
+  }
+
   #budgetBeforeCall(): BudgetName | null {
-    const b = this.#o.budgets;
-    if (this.#turns >= b.maxTurns) return "turns";
-    if (this.#elapsed() >= b.wallTimeMs) return "wall_time";
-    if (this.#usage.inputTokens + this.#usage.outputTokens >= b.maxTokens) return "tokens";
-    return null;
+    return exceededBudget(this.#o.budgets, this.#spend());
   }
 
   async #budgetAfterTurn(): Promise<BudgetName | null> {
-    const b = this.#o.budgets;
-    if (b.maxDiffBytes !== undefined && this.#o.tools.diffBytes) {
-      this.#diffBytes = await this.#o.tools.diffBytes();
-      if (this.#diffBytes > b.maxDiffBytes) return "diff";
+    if (this.#o.budgets.maxDiffBytes !== undefined && this.#o.tools.diffBytes) {
+      try {
+        this.#diffBytes = await this.#o.tools.diffBytes();
+      } catch {
+        // Unknown this turn; the worker checks the real diff before pushing.
+      }
     }
     return this.#budgetBeforeCall();
   }
 
   #endBudget(budget: BudgetName): ToolLoopResult {
-    const b = this.#o.budgets;
-    const tokens = this.#usage.inputTokens + this.#usage.outputTokens;
-    const reasons: Record<BudgetName, string> = {
-      turns: `turn budget exceeded: ${this.#turns} of ${b.maxTurns} model turns used ` +
-        "without finishing",
-      tokens: `token budget exceeded: ${tokens} of ${b.maxTokens} tokens used ` +
-        `(${this.#usage.inputTokens} input, ${this.#usage.outputTokens} output)`,
-      wall_time: `wall-time budget exceeded: ${Math.round(this.#elapsed() / 1000)} s of ` +
-        `${Math.round(b.wallTimeMs / 1000)} s used`,
-      diff: `diff budget exceeded: the changes are ${this.#diffBytes} bytes, over the ` +
-        `limit of ${b.maxDiffBytes} bytes`,
-    };
-    return this.#end("budget_exceeded", { budget, reason: reasons[budget] });
+    const reason = budgetReason(budget, this.#o.budgets, this.#spend());
+    return this.#end("budget_exceeded", { budget, reason });
   }
 
   #end(

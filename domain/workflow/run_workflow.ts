@@ -27,6 +27,7 @@ import {
   type JiraClient,
   type JiraComment,
   type JiraIssue,
+  statusMatches,
 } from "../ports/jira.ts";
 import type { LlmClient } from "../ports/llm.ts";
 import type { Logger } from "../ports/logger.ts";
@@ -663,7 +664,7 @@ export class RunWorkflow {
     if (this.#recorded("jira_transition", "JiraTransitioned")) return;
     const key = this.#run.issueKey;
     const issue = await this.#d.jira.getIssue(key);
-    if (issue.status.name.toLowerCase() === target.toLowerCase()) {
+    if (statusMatches(issue.status, target)) {
       await this.#record({
         type: "JiraTransitioned",
         data: {

@@ -10,6 +10,7 @@ import {
   closedPullRequest,
   githubExample,
   mergedPullRequest,
+  type Payload,
   pingPayload,
   schemaProblems,
   submittedReview,
@@ -215,7 +216,7 @@ Deno.test("github: missing X-GitHub-Delivery or X-GitHub-Event gets 400", async 
 
 Deno.test("github: wrong types in the right places get 400", async () => {
   await withIntake(async (intake) => {
-    const mutate: ((p: Record<string, any>) => void)[] = [
+    const mutate: ((p: Payload) => void)[] = [
       (p) => (p.pull_request.merged = "yes"),
       (p) => (p.pull_request.number = "2"),
       (p) => (p.pull_request.html_url = 5),

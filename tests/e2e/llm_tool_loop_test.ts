@@ -424,10 +424,44 @@ for (const provider of PROVIDERS) {
           },
         ],
       });
-      const result = await runToolLoop(loopOptions(clientFor(fake), tools));
+      const turns: string[][] = [];
+      const result = await runToolLoop(loopOptions(clientFor(fake), tools, {
+        onTurn: (p) => {
+          turns.push(p.toolCalls);
+        },
+      }));
       assert.deepEqual(fake.scriptErrors, []);
       assert.equal(result.outcome, "finished");
       assert.equal(result.turns, 2);
+      assert.deepEqual(turns, [[], ["finish"]], "onTurn sees text-only turns too");
+    });
+  });
+
+  Deno.test(`${provider}: an empty reply is nudged and replayed in a shape the API accepts`, async () => {
+    await withRepo(async ({ tools }) => {
+      await using fake = startFakeLlm({
+        provider,
+        script: [{}, { toolCalls: [call("finish", { summary: "ok" })] }],
+      });
+      const result = await runToolLoop(loopOptions(clientFor(fake), tools));
+      assert.deepEqual(fake.requests.map((r) => r.status), [200, 200]);
+      assert.equal(result.outcome, "finished");
+    });
+  });
+
+  Deno.test(`${provider}: the wall-time budget also cuts a model call in flight`, async () => {
+    await withRepo(async ({ tools }) => {
+      await using fake = startFakeLlm({
+        provider,
+        script: [{ delayMs: 60_000, text: "far too late" }],
+      });
+      const result = await runToolLoop(loopOptions(clientFor(fake, { maxRetries: 0 }), tools, {
+        budgets: { ...BUDGETS, wallTimeMs: 300 },
+      }));
+      assert.equal(result.outcome, "budget_exceeded");
+      assert.equal(result.budget, "wall_time");
+      assert.equal(result.turns, 1);
+      assert.match(result.reason!, /^wall-time budget exceeded: \d+\.\d s of 0\.3 s used$/);
     });
   });
 

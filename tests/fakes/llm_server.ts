@@ -478,6 +478,10 @@ const openaiShape: ProviderShape = {
       if (m.role === "tool" && typeof m.tool_call_id !== "string") {
         return `Missing required parameter: 'messages[${i}].tool_call_id'.`;
       }
+      if (m.role === "assistant" && m.tool_calls === undefined && m.content == null) {
+        return `Invalid value for 'messages[${i}].content': an assistant message needs ` +
+          "content unless it has tool_calls.";
+      }
       if (m.role !== "assistant" || m.tool_calls === undefined) continue;
       const calls = m.tool_calls as Record<string, unknown>[];
       if (!Array.isArray(calls) || calls.length === 0) {

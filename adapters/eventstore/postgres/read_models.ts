@@ -109,7 +109,7 @@ function compileWhere(where: readonly FieldFilter[] = [], params: Params): strin
   const parts: string[] = [];
   for (const f of where) {
     const name = `${params.add(checkField(f.field))}::text`;
-    const field = `doc -> ${name}`;
+    const field = `(doc -> ${name})`;
     if ("eq" in f) {
       const v = f.eq;
       if (v === null) {
@@ -142,7 +142,7 @@ function compileWhere(where: readonly FieldFilter[] = [], params: Params): strin
 
 /** ORDER BY terms for a field, ordered as on the SQLite engine (see the module doc). */
 function orderTerms(field: string, direction: "ASC" | "DESC"): string {
-  const v = `doc -> ${field}`;
+  const v = `(doc -> ${field})`;
   const type = `jsonb_typeof(${v})`;
   const rank = `CASE ${type} WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 ` +
     `WHEN 'string' THEN 2 WHEN 'array' THEN 3 WHEN 'object' THEN 3 ELSE 0 END`;

@@ -100,7 +100,6 @@ export class LogListener {
         // every consumer catch up, and polling covers the gap meanwhile.
         if (!this.#listening) return;
         this.#listening = false;
-        this.#scheduleRetry();
       },
     });
     const sql = this.#sql;

@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import { createLlmClient } from "../../adapters/llm/mod.ts";
+import { LlmError } from "../../domain/ports/llm.ts";
+import { startFakeLlm } from "../fakes/llm_server.ts";
+
+const post = (url: string, body: unknown, headers: Record<string, string>) =>
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+
+Deno.test("fake anthropic: message and error shapes, request-id, auth, recording", async () => {
+  await using fake = startFakeLlm({
+    provider: "anthropic",
+    script: [{ text: "hi", toolCalls: [{ name: "list_files", input: {} }] }],
+  });
+  const url = `${fake.baseURL}/v1/messages`;
+  const body = { model: "m", max_tokens: 10, messages: [{ role: "user", content: "x" }] };
+
+  const denied = await post(url, body, { "x-api-key": "nope" });
+  assert.equal(denied.status, 401);
+  assert.match(denied.headers.get("request-id")!, /^req_/);
+  const deniedBody = await denied.json();
+  assert.deepEqual(deniedBody.error, {
+    type: "authentication_error",
+    message: "invalid x-api-key",
+  });
+  assert.equal(deniedBody.type, "error");
+  assert.equal(deniedBody.request_id, denied.headers.get("request-id"));
+
+  const ok = await post(url, body, { "x-api-key": fake.apiKey });
+  assert.equal(ok.status, 200);
+  const msg = await ok.json();
+  assert.deepEqual(
+    [
+      msg.type,
+      msg.role,
+      msg.model,
+      msg.stop_reason,
+      msg.content.map((b: { type: string }) => b.type),
+    ],
+    ["message", "assistant", "m", "tool_use", ["text", "tool_use"]],
+  );
+  assert.match(msg.content[1].id, /^toolu_/);
+  assert.equal(typeof msg.usage.input_tokens, "number");
+
+  const exhausted = await post(url, body, { "x-api-key": fake.apiKey });
+  assert.equal(exhausted.status, 400);
+  assert.equal(exhausted.headers.get("x-should-retry"), "false");
+  assert.match((await exhausted.json()).error.message, /script exhausted after 1 turns/);
+
+  assert.deepEqual(fake.requests.map((r) => [r.status, r.authorized]), [
+    [401, false],
+    [200, true],
+    [400, true],
+  ]);
+  assert.equal(fake.requests[1].headers["x-api-key"], "[present]");
+  assert.deepEqual(fake.requests[1].body, body);
+});
+
+Deno.test("fake anthropic: an unanswered tool_use is a 400, as on the real API", async () => {
+  await using fake = startFakeLlm({ provider: "anthropic", script: [{ text: "unused" }] });
+  const llm = createLlmClient({
+    provider: "anthropic",
+    model: "m",
+    anthropicApiKey: fake.apiKey,
+    baseURL: fake.baseURL,
+  });
+  const error = await llm.complete({
+    system: "",
+    messages: [
+      { role: "user", text: "go" },
+      { role: "assistant", text: "", toolCalls: [{ id: "toolu_1", name: "x", input: {} }] },
+      { role: "user", text: "no results here" },
+    ],
+    tools: [],
+    maxTokens: 10,
+  }).then(() => assert.fail("expected a 400"), (e) => e);
+  assert.ok(error instanceof LlmError);
+  assert.equal(error.kind, "permanent");
+  assert.equal(error.status, 400);
+  assert.match(error.message, /tool_use` ids were found without `tool_result` blocks.*toolu_1/);
+  assert.equal(fake.turnsUsed, 0);
+});
+
+Deno.test("fake openai: completion and error shapes, bearer auth, 404 for other paths", async () => {
+  await using fake = startFakeLlm({
+    provider: "openai",
+    script: [{
+      toolCalls: [{ name: "search", input: { pattern: "x" } }],
+      usage: { inputTokens: 5, outputTokens: 2 },
+    }],
+  });
+  const url = `${fake.baseURL}/chat/completions`;
+  const body = { model: "m", messages: [{ role: "user", content: "x" }] };
+
+  const denied = await post(url, body, { authorization: "Bearer nope" });
+  assert.equal(denied.status, 401);
+  assert.deepEqual((await denied.json()).error.code, "invalid_api_key");
+  const missing = await post(`${fake.baseURL}/responses`, body, {
+    authorization: `Bearer ${fake.apiKey}`,
+  });
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
+
+  const ok = await post(url, body, { authorization: `Bearer ${fake.apiKey}` });
+  const completion = await ok.json();
+  assert.equal(completion.object, "chat.completion");
+  assert.equal(completion.choices[0].finish_reason, "tool_calls");
+  assert.deepEqual(completion.choices[0].message.tool_calls[0].function, {
+    name: "search",
+    arguments: '{"pattern":"x"}',
+  });
+  assert.deepEqual(completion.usage, { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 });
+  assert.match(ok.headers.get("x-request-id")!, /^req_/);
+});
+
+Deno.test("fake openai: unanswered tool calls, non-object past arguments, empty assistant are 400s", async () => {
+  await using fake = startFakeLlm({ provider: "openai", script: [] });
+  const url = `${fake.baseURL}/chat/completions`;
+  const auth = { authorization: `Bearer ${fake.apiKey}` };
+  const call = (args: string) => ({
+    id: "call_1",
+    type: "function",
+    function: { name: "x", arguments: args },
+  });
+  const unanswered = await post(url, {
+    model: "m",
+    messages: [{ role: "user", content: "x" }, { role: "assistant", tool_calls: [call("{}")] }, {
+      role: "user",
+      content: "y",
+    }],
+  }, auth);
+  assert.equal(unanswered.status, 400);
+  assert.match((await unanswered.json()).error.message, /did not have response messages: call_1/);
+  const malformed = await post(url, {
+    model: "m",
+    messages: [
+      { role: "user", content: "x" },
+      { role: "assistant", tool_calls: [call('{"a": ')] },
+      { role: "tool", tool_call_id: "call_1", content: "r" },
+    ],
+  }, auth);
+  assert.equal(malformed.status, 400);
+  assert.match((await malformed.json()).error.message, /must be a valid JSON object string/);
+  const empty = await post(url, {
+    model: "m",
+    messages: [{ role: "user", content: "x" }, { role: "assistant", content: null }, {
+      role: "user",
+      content: "y",
+    }],
+  }, auth);
+  assert.equal(empty.status, 400);
+  assert.match((await empty.json()).error.message, /needs content unless it has tool_calls/);
+});
+
+Deno.test("fake: a scripted function that throws is a 500 and is recorded", async () => {
+  await using fake = startFakeLlm({
+    provider: "openai",
+    script: [() => {
+      throw new Error("scripted model confused");
+    }],
+  });
+  const res = await post(`${fake.baseURL}/chat/completions`, {
+    model: "m",
+    messages: [{ role: "user", content: "x" }],
+  }, { authorization: `Bearer ${fake.apiKey}` });
+  assert.equal(res.status, 500);
+  assert.equal(res.headers.get("x-should-retry"), "false");
+  await res.body?.cancel();
+  assert.deepEqual(fake.scriptErrors, ["scripted model confused"]);
+});
