@@ -1,7 +1,7 @@
 /**
  * Confinement of tool paths to a worktree. A path the model gives must be
  * relative, free of `..`, outside `.git`, and reach its target without passing
- * through a symbolic link; the real path of what exists of it must lie inside
+ * through a symbolic link (nor end at a hard-linked file); the real path of what exists of it must lie inside
  * the worktree's real path. Anything else is refused with a sentence the model
  * can act on.
  *
@@ -95,6 +95,10 @@ export class WorktreeRoot {
       }
       if (i < segments.length - 1 && !info.isDirectory) {
         return refuse(`"${shown}" is a file, not a directory`);
+      }
+      if (info.isFile && (info.nlink ?? 1) > 1) {
+        // A hard link may share its content with a file outside the worktree.
+        return refuse(`"${shown}" has several hard links; the tools do not touch it`);
       }
       kind = info.isDirectory ? "directory" : "file";
       current = next;

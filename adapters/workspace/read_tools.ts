@@ -167,7 +167,7 @@ export async function search(
     let bytes: Uint8Array;
     try {
       const info = await Deno.lstat(abs);
-      if (!info.isFile || info.size > ctx.limits.maxFileBytes) continue;
+      if (!info.isFile || (info.nlink ?? 1) > 1 || info.size > ctx.limits.maxFileBytes) continue;
       bytes = await Deno.readFile(abs);
     } catch {
       continue;

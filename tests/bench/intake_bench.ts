@@ -144,7 +144,8 @@ async function runFetchLoad(url: string, seconds: number, connections: number) {
     }
   }));
   latencies.sort((a, b) => a - b);
-  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  const at = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
   return {
     tool: "fetch" as const,
     seconds: (performance.now() - started) / 1000,
@@ -294,7 +295,12 @@ export async function benchIntake(report: (line: string) => void): Promise<void>
       `${seconds} s per variant, distinct issue key per request`,
   );
   const results: VariantResult[] = [];
-  for (const [label, groupCommit] of [["group commit", true], ["baseline (groupCommit: false)", false]] as const) {
+  for (
+    const [label, groupCommit] of [["group commit", true], [
+      "baseline (groupCommit: false)",
+      false,
+    ]] as const
+  ) {
     const r = await runVariant(label, groupCommit, seconds, connections, useWrk);
     results.push(r);
     report(
@@ -306,7 +312,11 @@ export async function benchIntake(report: (line: string) => void): Promise<void>
     );
   }
   const [group, base] = results;
-  report(`intake group commit / baseline: ${fmt(group.ackedPerSecond / Math.max(1, base.ackedPerSecond), 2)}x`);
+  report(
+    `intake group commit / baseline: ${
+      fmt(group.ackedPerSecond / Math.max(1, base.ackedPerSecond), 2)
+    }x`,
+  );
   const rss = await idleRssMb();
   report(`intake idle server RSS (child process, after 20 requests): ${fmt(rss, 1)} MB`);
   const verdicts = [
@@ -316,7 +326,9 @@ export async function benchIntake(report: (line: string) => void): Promise<void>
     [`zero missing`, group.missing === 0 && base.missing === 0],
     [`idle RSS < 120 MB`, rss < 120],
   ] as const;
-  report(`intake targets: ${verdicts.map(([t, ok]) => `${t} ${ok ? "met" : "MISSED"}`).join("; ")}`);
+  report(
+    `intake targets: ${verdicts.map(([t, ok]) => `${t} ${ok ? "met" : "MISSED"}`).join("; ")}`,
+  );
 }
 
 if (import.meta.main) {

@@ -1,11 +1,19 @@
 /**
  * `deno task bench`: every benchmark of AI Runner, one after the other, each
- * reporting its figures as lines on stdout.
+ * reporting its figures (and ratios against a baseline measured in the same
+ * run) as lines on stdout. Figures are printed, never asserted.
  *
  * @module
  */
 import { benchEventStore } from "./event_store_bench.ts";
+import { benchProjections } from "./projection_bench.ts";
 
 const report = (line: string) => console.log(line);
 
+console.log(
+  `AI Runner benchmarks — ${
+    new Date().toISOString()
+  }, Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores`,
+);
 await benchEventStore(report);
+await benchProjections(report);

@@ -103,6 +103,21 @@ Deno.test("paths: symlinks are refused, including one pointing outside the workt
   });
 });
 
+Deno.test("paths: a file hard-linked from outside the worktree is refused", async () => {
+  await withWorktree({}, async ({ root, outside, tools }) => {
+    await Deno.writeTextFile(`${outside}/key.pem`, "outside key\n");
+    await Deno.link(`${outside}/key.pem`, `${root}/key.pem`);
+    for (const tool of ["read_file", "write_file", "delete_file"]) {
+      const out = await tools.execute(tool, { path: "key.pem", content: "pwned" });
+      assert.equal(out.isError, true, tool);
+      assert.match(out.content, /several hard links/);
+    }
+    assert.equal(await Deno.readTextFile(`${outside}/key.pem`), "outside key\n");
+    const found = await tools.execute("search", { pattern: "outside key" });
+    assert.match(found.content, /^No matches/);
+  });
+});
+
 Deno.test("paths: a file used as a directory is refused", async () => {
   await withWorktree({ "a.txt": "a\n" }, async ({ tools }) => {
     const out = await tools.execute("write_file", { path: "a.txt/b.txt", content: "x" });
