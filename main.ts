@@ -11,6 +11,12 @@ import { exportCommand, timelineCommand, verifyCommand } from "./adapters/cli/au
 import { parseArgs } from "./adapters/cli/args.ts";
 import { rebuildCommand } from "./adapters/cli/rebuild.ts";
 import { openStore, type Store } from "./adapters/eventstore/open.ts";
+import { loadRouting } from "./adapters/config/routing_file.ts";
+import { startProjectionLoop } from "./adapters/cli/projection_loop.ts";
+import { startHttp } from "./adapters/cli/server.ts";
+import { createWorker } from "./adapters/cli/worker.ts";
+import { JsonLogger } from "./adapters/log/json_logger.ts";
+import { Redactor } from "./adapters/log/redact.ts";
 
 const USAGE = `AI Runner: Jira tickets to GitHub pull requests, every step an event.
 
@@ -56,9 +62,51 @@ async function audit(args: string[]): Promise<number> {
   );
 }
 
+/** Aborts on the first SIGTERM or SIGINT (graceful stop). */
+function stopSignal(): AbortSignal {
+  const stop = new AbortController();
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    Deno.addSignalListener(sig, () => stop.abort());
+  }
+  return stop.signal;
+}
+
+/** `server`, `worker` or `start` (both): runs until SIGTERM/SIGINT. */
+async function serve(roles: ("server" | "worker")[]): Promise<number> {
+  const config = loadConfig(roles);
+  const logger = new JsonLogger({
+    level: config.ops.logLevel,
+    redactor: new Redactor(config.secrets),
+  });
+  const routing = roles.includes("worker")
+    ? await loadRouting(config.runnerConfigPath, false)
+    : null;
+  const store = await openStore(config.databaseUrl);
+  const signal = stopSignal();
+  const projector = startProjectionLoop(store, logger, signal);
+  const tasks: Promise<unknown>[] = [];
+  if (roles.includes("server")) {
+    const server = await startHttp(config, store, logger, signal);
+    tasks.push(server.finished);
+  }
+  if (routing) {
+    tasks.push(createWorker(config, store, projector, routing, logger).run(signal));
+  }
+  await Promise.all(tasks);
+  await store.close();
+  logger.info("stopped");
+  return 0;
+}
+
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   switch (command) {
+    case "start":
+      return await serve(["server", "worker"]);
+    case "server":
+      return await serve(["server"]);
+    case "worker":
+      return await serve(["worker"]);
     case "rebuild":
       await withStore(["store"], rebuildCommand);
       return 0;

@@ -4,12 +4,7 @@
  *
  * @module
  */
-import type {
-  PullRequest,
-  Review,
-  ReviewComment,
-  ReviewState,
-} from "../../domain/ports/github.ts";
+import type { PullRequest, Review, ReviewComment, ReviewState } from "../../domain/ports/github.ts";
 
 /** The fields of a REST pull request the runner reads (list items lack `merged`). */
 export interface RestPullRequest {

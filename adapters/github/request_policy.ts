@@ -100,7 +100,10 @@ export function retryDelayMs(
 }
 
 /** Wraps every request of `octokit` in the policy. */
-export function installRequestPolicy(octokit: HookableOctokit, options: RequestPolicyOptions): void {
+export function installRequestPolicy(
+  octokit: HookableOctokit,
+  options: RequestPolicyOptions,
+): void {
   const { policy, timing, logger } = options;
   let nextMutationAt = -Infinity;
 

@@ -1,9 +1,10 @@
 /**
  * The HTTP intake: a Hono app with the two webhook endpoints and the
  * operations routes, each webhook behind small defences in this order:
- * allow-list (403), rate limit (429), JSON content type (415), secret (401, Jira),
- * deadline and body limit (408, 413), signature (401, GitHub), then the handler
- * (400 for bad input). Every refusal is JSON `{error, detail}` and appends nothing;
+ * allow-list (403), rate limit (429), secret (401, Jira: a header, checked before
+ * anything else of the request is looked at), JSON content type (415), deadline
+ * and body limit (408, 413), signature (401, GitHub: over the raw body), then the
+ * handler (400 for bad input). Every refusal is JSON `{error, detail}` and appends nothing;
  * a 5xx is only ever a fault of the server.
  *
  * @module
@@ -79,8 +80,8 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
     "/jira/webhook",
     allowList(options.allowList.jira),
     limit,
-    jsonOnly(() => 'send the body as JSON with "Content-Type: application/json"'),
     jiraSecret(options.jiraWebhookSecret),
+    jsonOnly(() => 'send the body as JSON with "Content-Type: application/json"'),
     ...body,
     jiraWebhook({ store, aiAccountId: options.aiAccountId, now, newRunId }),
   );

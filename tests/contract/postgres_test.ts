@@ -23,6 +23,7 @@ import {
   type PostgresStoreOptions,
   redactUrl,
 } from "../../adapters/eventstore/postgres/mod.ts";
+import { APPEND_LOCK, LOCK_NAMESPACE } from "../../adapters/eventstore/postgres/locks.ts";
 import { loadMigrations } from "../../adapters/eventstore/postgres/migrations.ts";
 import { handleCommand, requestOutcome } from "../../domain/command_handler.ts";
 import { issueStream, type RecordedEvent } from "../../domain/events.ts";
@@ -450,6 +451,51 @@ if (!server) {
       clearTimeout(guard);
       abort.abort();
       await closeAll([subscriber, writer]);
+    }
+  });
+
+  test("a connection killed mid-append fails that batch; the store keeps working", async (url) => {
+    // A small pool: a dead connection handed back to it would break what follows.
+    const store = await openPostgresStore(url, { maxConnections: 2 });
+    const admin = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      assert.ok((await store.append(issueStream("MWC-1"), "no_stream", [coalesced("d-0")])).ok);
+      // Hold the append lock, so the next batch waits inside its transaction.
+      await admin`SELECT pg_advisory_lock(${LOCK_NAMESPACE}, ${APPEND_LOCK})`;
+      const blocked = Promise.allSettled(
+        [2, 3, 4].map((n) =>
+          store.append(issueStream(`MWC-${n}`), "no_stream", [coalesced(`d-${n}`)])
+        ),
+      );
+      let waiting: { pid: number }[] = [];
+      while (waiting.length === 0) {
+        await new Promise((r) => setTimeout(r, 10));
+        waiting = await admin<{ pid: number }[]>`
+          SELECT pid FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'ai-runner'
+            AND wait_event_type = 'Lock'`;
+      }
+      await admin`SELECT pg_terminate_backend(${waiting[0].pid})`;
+      const outcomes = await blocked;
+      await admin`SELECT pg_advisory_unlock(${LOCK_NAMESPACE}, ${APPEND_LOCK})`;
+      for (const o of outcomes) {
+        assert.equal(o.status, "rejected");
+        assert.ok(isConnectionError((o as PromiseRejectedResult).reason), String(o));
+      }
+
+      const after = await Promise.all(
+        Array.from(
+          { length: 40 },
+          (_, i) => store.append(issueStream(`MWC-${i + 10}`), "no_stream", [coalesced(`e-${i}`)]),
+        ),
+      );
+      assert.ok(after.every((r) => r.ok));
+      const reads = await Promise.all(Array.from({ length: 10 }, () => store.headPosition()));
+      assert.deepEqual(reads, Array(10).fill(41), "the killed batch wrote nothing");
+      assert.equal((await verifyLog(store)).broken, null);
+    } finally {
+      await admin.end({ timeout: 5 });
+      await store.close();
     }
   });
 

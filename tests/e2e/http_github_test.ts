@@ -15,7 +15,7 @@ import {
   schemaProblems,
   submittedReview,
 } from "../fixtures/github/webhooks.ts";
-import { assertRefused, GITHUB_SECRET, json, withIntake } from "./http_harness_test.ts";
+import { assertRefused, GITHUB_SECRET, json, withIntake } from "../support/http_harness.ts";
 
 const DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958";
 

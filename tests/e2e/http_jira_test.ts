@@ -12,7 +12,7 @@ import {
   jiraFixture,
   json,
   withIntake,
-} from "./http_harness_test.ts";
+} from "../support/http_harness.ts";
 
 const FIXTURES = [
   "automation_custom.json",

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { Projector } from "../../projections/projector.ts";
 import { ALL_PROJECTIONS } from "../../projections/mod.ts";
-import { assertRefused, withIntake } from "./http_harness_test.ts";
+import { assertRefused, withIntake } from "../support/http_harness.ts";
 import { mergedPullRequest } from "../fixtures/github/webhooks.ts";
 
 function sample(text: string, series: string): number | undefined {

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { startServer } from "../../adapters/http/server.ts";
 import { openSqliteStore } from "../../adapters/eventstore/sqlite/mod.ts";
-import { JIRA_SECRET, withIntake } from "./http_harness_test.ts";
+import { JIRA_SECRET, withIntake } from "../support/http_harness.ts";
 
 const enc = new TextEncoder();
 

@@ -27,7 +27,7 @@ import {
   JIRA_SECRET,
   jiraFixture,
   withIntake,
-} from "./http_harness_test.ts";
+} from "../support/http_harness.ts";
 
 const PER_ENDPOINT = 1500;
 

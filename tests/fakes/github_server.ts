@@ -441,7 +441,6 @@ class FakeGitHubState {
       events_url: `${api}/events{/privacy}`,
       received_events_url: `${api}/received_events`,
       type: login.endsWith("[bot]") ? "Bot" : "User",
-      user_view_type: "public",
       site_admin: false,
     };
   }
@@ -530,6 +529,7 @@ class FakeGitHubState {
       is_template: false,
       web_commit_signoff_required: false,
       topics: [],
+      custom_properties: {},
       visibility: repo.private ? "private" : "public",
       forks: 0,
       open_issues: open,
@@ -617,6 +617,26 @@ class FakeGitHubState {
       deletions: 0,
       changed_files: 1,
     };
+  }
+
+  /** The pull request as review events carry it: without merge state and counts. */
+  simplePullJson(pull: Pull): Json {
+    const {
+      merged: _merged,
+      mergeable: _mergeable,
+      rebaseable: _rebaseable,
+      mergeable_state: _mergeableState,
+      merged_by: _mergedBy,
+      comments: _comments,
+      review_comments: _reviewComments,
+      maintainer_can_modify: _maintainerCanModify,
+      commits: _commits,
+      additions: _additions,
+      deletions: _deletions,
+      changed_files: _changedFiles,
+      ...simple
+    } = this.pullJson(pull);
+    return simple;
   }
 
   reviewJson(review: ReviewRecord): Json {
@@ -1154,7 +1174,7 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGi
       return state.delivery("pull_request_review", {
         action: "submitted",
         review: reviewJson,
-        pull_request: state.pullJson(pull),
+        pull_request: state.simplePullJson(pull),
         repository: state.repoJson(pull.repo, false),
         sender: state.user(init.user),
       }, pull.repo);

@@ -16,6 +16,7 @@ import {
 } from "../../adapters/http/net/cidr.ts";
 import { resolveClient } from "../../adapters/http/net/client_address.ts";
 import { TokenBuckets } from "../../adapters/http/net/token_bucket.ts";
+import { rateLimitKey } from "../../adapters/http/middleware/rate_limit.ts";
 
 Deno.test("parseIp reads IPv4, IPv6, brackets, zones and folds IPv4-mapped IPv6", () => {
   assert.deepEqual([...parseIp("192.0.2.1")!], [192, 0, 2, 1]);
@@ -111,4 +112,13 @@ Deno.test("token buckets: burst, refill, Retry-After, bounded keys", () => {
   slow.take("x", 0);
   assert.deepEqual(slow.take("x", 0), { ok: false, retryAfterSeconds: 4 });
   assert.throws(() => new TokenBuckets(0, 1));
+});
+
+Deno.test("rate limit keys: IPv4 per address, IPv6 per /64", () => {
+  const key = (ip: string) => rateLimitKey({ text: ip, ip: parseIp(ip) });
+  assert.equal(key("192.0.2.1"), "192.0.2.1");
+  assert.equal(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  assert.equal(key("2001:db8:1:2:bbbb::9"), key("2001:db8:1:2:aaaa::1"));
+  assert.notEqual(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
+  assert.equal(rateLimitKey({ text: "unknown", ip: null }), "unknown");
 });

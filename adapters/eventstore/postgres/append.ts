@@ -21,7 +21,7 @@ import {
 } from "../../../domain/events.ts";
 import { eventHash, GENESIS_HASH } from "../../../domain/hash_chain.ts";
 import type { AppendResult, ExpectedVersion, NewEvent } from "../../../domain/ports/event_store.ts";
-import type { Sql } from "./connection.ts";
+import { isConnectionError, type Sql } from "./connection.ts";
 import { APPEND_LOCK, LOCK_NAMESPACE } from "./locks.ts";
 
 /** An event that passed its schema, ready to be written. */
@@ -101,6 +101,9 @@ const INSERT_EVENTS = `
   FROM unnest($1::int8[], $2::text[], $3::int4[], $4::text[], $5::int4[], $6::text[], $7::text[], $9::text[])
     AS u(p, s, v, t, sv, d, m, h)`;
 const NOTIFY = "SELECT pg_notify($1, $2)";
+const BEGIN = "BEGIN";
+const COMMIT = "COMMIT";
+const ROLLBACK = "ROLLBACK";
 
 interface StreamHead {
   version: number;
@@ -282,48 +285,9 @@ export class AppendLane {
   }
 
   async #commit(batch: Pending[]): Promise<void> {
-    const streams = [...new Set(batch.map((p) => p.stream))];
     let plan: ReturnType<typeof planBatch>;
     try {
-      plan = await this.#sql.begin(async (tx) => {
-        // Pipelined, executed in order: the reads run after the lock is granted,
-        // so they see every transaction that held it before.
-        const [, headRows, streamRows] = await Promise.all([
-          tx.unsafe(TAKE_LOCK, [LOCK_NAMESPACE, APPEND_LOCK]),
-          tx.unsafe<{ position: string; hash: string }[]>(SELECT_LOG_HEAD),
-          tx.unsafe<{ stream: string; version: number; position: string }[]>(
-            SELECT_STREAM_HEADS,
-            [streams],
-          ),
-        ]);
-        const logHead = headRows.length
-          ? { position: Number(headRows[0].position), hash: headRows[0].hash }
-          : { position: 0, hash: GENESIS_HASH };
-        const heads = new Map<string, StreamHead>();
-        for (const r of streamRows) {
-          heads.set(r.stream, { version: r.version, position: Number(r.position) });
-        }
-        const recordedAt = this.#clock().toISOString();
-        const planned = planBatch(batch, logHead, heads, recordedAt);
-        const rows = planned.rows;
-        if (rows.positions.length > 0) {
-          await Promise.all([
-            tx.unsafe(INSERT_EVENTS, [
-              rows.positions,
-              rows.streams,
-              rows.versions,
-              rows.types,
-              rows.schemaVersions,
-              rows.data,
-              rows.metadata,
-              recordedAt,
-              rows.hashes,
-            ]),
-            tx.unsafe(NOTIFY, [this.#channel, String(planned.head)]),
-          ]);
-        }
-        return planned;
-      });
+      plan = await this.#transaction(batch);
     } catch (error) {
       // Nothing of the batch was committed (or, if the connection broke during
       // COMMIT, its fate is unknown): every caller learns why.
@@ -333,5 +297,73 @@ export class AppendLane {
     for (let i = 0; i < batch.length; i++) batch[i].resolve(plan.outcomes[i]);
     if (plan.rows.positions.length > 0) this.#onCommit(plan.head);
   }
-}
 
+  /**
+   * One batch in one transaction, in two round trips: BEGIN, the lock and the
+   * reads pipelined; then the INSERT, the NOTIFY and COMMIT pipelined. The
+   * statements run in order on one connection, so the reads run after the
+   * lock is granted and see every transaction that held it before; an INSERT
+   * that fails aborts the transaction and its COMMIT only rolls back.
+   */
+  async #transaction(batch: Pending[]): Promise<ReturnType<typeof planBatch>> {
+    const streams = [...new Set(batch.map((p) => p.stream))];
+    const conn = await this.#sql.reserve();
+    let release = true;
+    try {
+      const [, , headRows, streamRows] = await Promise.all([
+        conn.unsafe(BEGIN),
+        conn.unsafe(TAKE_LOCK, [LOCK_NAMESPACE, APPEND_LOCK]),
+        conn.unsafe<{ position: string; hash: string }[]>(SELECT_LOG_HEAD),
+        conn.unsafe<{ stream: string; version: number; position: string }[]>(
+          SELECT_STREAM_HEADS,
+          [streams],
+        ),
+      ]);
+      const logHead = headRows.length
+        ? { position: Number(headRows[0].position), hash: headRows[0].hash }
+        : { position: 0, hash: GENESIS_HASH };
+      const heads = new Map<string, StreamHead>();
+      for (const r of streamRows) {
+        heads.set(r.stream, { version: r.version, position: Number(r.position) });
+      }
+      const recordedAt = this.#clock().toISOString();
+      const plan = planBatch(batch, logHead, heads, recordedAt);
+      const rows = plan.rows;
+      if (rows.positions.length === 0) {
+        await conn.unsafe(ROLLBACK); // conflicts or empty appends only: nothing to write
+        return plan;
+      }
+      const [, , commit] = await Promise.all([
+        conn.unsafe(INSERT_EVENTS, [
+          rows.positions,
+          rows.streams,
+          rows.versions,
+          rows.types,
+          rows.schemaVersions,
+          rows.data,
+          rows.metadata,
+          recordedAt,
+          rows.hashes,
+        ]),
+        conn.unsafe(NOTIFY, [this.#channel, String(plan.head)]),
+        conn.unsafe(COMMIT),
+      ]);
+      if (commit.command !== "COMMIT") {
+        throw new Error(`the append transaction ended with ${commit.command}, not COMMIT`);
+      }
+      return plan;
+    } catch (error) {
+      if (isConnectionError(error)) {
+        // The connection is gone, and postgres.js has already put it back in the
+        // pool's closed set, to be reconnected: releasing it too would hand a
+        // dead connection to the next query.
+        release = false;
+      } else {
+        await conn.unsafe(ROLLBACK).catch(() => {});
+      }
+      throw error;
+    } finally {
+      if (release) conn.release();
+    }
+  }
+}

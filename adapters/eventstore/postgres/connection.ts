@@ -61,3 +61,26 @@ export function createPool(url: string, options: PoolOptions = {}): Sql {
     connection: { application_name: options.applicationName ?? "ai-runner" },
   } as postgres.Options<Record<string, never>>);
 }
+
+/** Errors that mean "the database could not be reached", not "the request was wrong". */
+export function isConnectionError(error: unknown): boolean {
+  const e = error as { code?: unknown; errno?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (
+    [
+      "CONNECTION_CLOSED",
+      "CONNECTION_ENDED",
+      "CONNECTION_DESTROYED",
+      "CONNECT_TIMEOUT",
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "EPIPE",
+      "ETIMEDOUT",
+      "ENOTFOUND",
+      "EHOSTUNREACH",
+      "ENETUNREACH",
+    ].includes(code)
+  ) return true;
+  // Server going away: admin shutdown, crash shutdown, cannot connect now, starting up.
+  return ["57P01", "57P02", "57P03"].includes(code) || code.startsWith("08");
+}

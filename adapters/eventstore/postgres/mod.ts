@@ -47,9 +47,8 @@ import * as log from "./read.ts";
 import { ReadModelTables } from "./read_models.ts";
 import { CommitNotifier, LogListener, subscribeToLog } from "./subscribe.ts";
 
-export { isPostgresUrl, redactUrl } from "./connection.ts";
+export { isConnectionError, isPostgresUrl, redactUrl } from "./connection.ts";
 export { MigrationError, type MigrationReport } from "./migrations.ts";
-export { isConnectionError } from "./subscribe.ts";
 
 /** The NOTIFY channel that carries the log's head position after each commit. */
 export const DEFAULT_CHANNEL = "ai_runner_events";

@@ -17,8 +17,7 @@ const COLUMNS =
   "position, stream, version, type, schema_version, data, metadata, recorded_at, hash";
 const SELECT_STREAM =
   `SELECT ${COLUMNS} FROM events WHERE stream = $1 AND version >= $2 ORDER BY version`;
-const SELECT_AFTER =
-  `SELECT ${COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`;
+const SELECT_AFTER = `SELECT ${COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`;
 const SELECT_HEAD = "SELECT coalesce(max(position), 0) AS head FROM events";
 
 /** A row of {@link COLUMNS}; `position` is a bigint, which arrives as a string. */

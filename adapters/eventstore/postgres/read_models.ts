@@ -32,7 +32,8 @@ const UPSERT_DOCS = `
   INSERT INTO projection_docs (projection, id, doc, doc_text)
   SELECT $1, i, d::jsonb, t FROM unnest($2::text[], $3::text[], $4::text[]) AS u(i, d, t)
   ON CONFLICT (projection, id) DO UPDATE SET doc = excluded.doc, doc_text = excluded.doc_text`;
-const DELETE_DOCS_BY_ID = "DELETE FROM projection_docs WHERE projection = $1 AND id = ANY($2::text[])";
+const DELETE_DOCS_BY_ID =
+  "DELETE FROM projection_docs WHERE projection = $1 AND id = ANY($2::text[])";
 const DOC_JSON = "coalesce(doc_text, doc::text) AS doc";
 const SELECT_DOC = `SELECT ${DOC_JSON} FROM projection_docs WHERE projection = $1 AND id = $2`;
 const SELECT_DOCS =

@@ -10,7 +10,7 @@
  */
 import type { RecordedEvent } from "../../../domain/events.ts";
 import type { SubscribeOptions } from "../../../domain/ports/event_store.ts";
-import { createPool, type Sql } from "./connection.ts";
+import { createPool, isConnectionError, type Sql } from "./connection.ts";
 
 /**
  * Wakes waiters after each commit. A waiter takes a ticket before it reads, and
@@ -100,6 +100,7 @@ export class LogListener {
         // every consumer catch up, and polling covers the gap meanwhile.
         if (!this.#listening) return;
         this.#listening = false;
+        this.#scheduleRetry();
       },
     });
     const sql = this.#sql;
@@ -195,27 +196,4 @@ export async function* subscribeToLog(
     }
     await source.notifier.wait(ticket, pollIntervalMs, signal);
   }
-}
-
-/** Errors that mean "the database could not be reached", not "the request was wrong". */
-export function isConnectionError(error: unknown): boolean {
-  const e = error as { code?: unknown; errno?: unknown } | null;
-  const code = typeof e?.code === "string" ? e.code : "";
-  if (
-    [
-      "CONNECTION_CLOSED",
-      "CONNECTION_ENDED",
-      "CONNECTION_DESTROYED",
-      "CONNECT_TIMEOUT",
-      "ECONNREFUSED",
-      "ECONNRESET",
-      "EPIPE",
-      "ETIMEDOUT",
-      "ENOTFOUND",
-      "EHOSTUNREACH",
-      "ENETUNREACH",
-    ].includes(code)
-  ) return true;
-  // Server going away: admin shutdown, crash shutdown, cannot connect now, starting up.
-  return ["57P01", "57P02", "57P03"].includes(code) || code.startsWith("08");
 }

@@ -1,0 +1,43 @@
+/**
+ * `deno task server`: the webhook server on HOST:PORT, with the read models
+ * kept current for `/metrics` (and the dashboard).
+ *
+ * @module
+ */
+import type { RunnerConfig } from "../config/env.ts";
+import type { Store } from "../eventstore/open.ts";
+import { createApp, createMetrics, type RunningServer, startServer } from "../http/mod.ts";
+import type { Logger } from "../../domain/ports/logger.ts";
+
+/** Starts the HTTP intake; resolves once it listens. */
+export async function startHttp(
+  config: RunnerConfig,
+  store: Store,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<RunningServer> {
+  const app = createApp({
+    store,
+    logger: logger.child({ component: "http" }),
+    metrics: createMetrics(),
+    options: {
+      jiraWebhookSecret: config.jira.webhookSecret,
+      githubWebhookSecret: config.github.webhookSecret,
+      aiAccountId: config.jira.aiAccountId,
+      rateLimit: config.ops.rateLimit,
+      trustedProxies: config.ops.trustedProxies,
+      allowList: config.ops.allowList,
+      dashboardToken: config.dashboardToken ?? undefined,
+    },
+  });
+  const server = await startServer({
+    app,
+    hostname: config.host,
+    port: config.port,
+    signal,
+    shutdownSignals: [],
+    logger,
+  });
+  logger.info("server listening", { url: server.url, engine: store.engine });
+  return server;
+}

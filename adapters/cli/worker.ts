@@ -1,0 +1,136 @@
+/**
+ * `deno task worker`: wires Jira, GitHub, git, the LLM and the workspace to the
+ * run workflow, and runs the worker until SIGTERM/SIGINT.
+ *
+ * @module
+ */
+import type { Logger } from "../../domain/ports/logger.ts";
+import type { RepoRoute, RoutingConfig } from "../../domain/routing.ts";
+import type { WorkflowDeps } from "../../domain/workflow/run_workflow.ts";
+import { workflowSettings } from "../../domain/workflow/settings.ts";
+import { type DueRun, type RunQueue, Worker } from "../../domain/workflow/worker.ts";
+import type { QueueDoc } from "../../projections/mod.ts";
+import type { Projector } from "../../projections/projector.ts";
+import type { RunnerConfig } from "../config/env.ts";
+import type { Store } from "../eventstore/open.ts";
+import { GitCliWorkspaces } from "../git/mod.ts";
+import { createGitHubClient } from "../github/mod.ts";
+import { HttpJiraClient } from "../jira/client.ts";
+import { createLlmClient } from "../llm/mod.ts";
+import { Redactor } from "../log/redact.ts";
+import { LocalWorkspace } from "../workspace/workspace.ts";
+
+/** The clone URL of a routed repo: its `cloneUrl`, else derived from GITHUB_API_URL. */
+export function cloneUrlFor(apiUrl: string, repo: RepoRoute): string {
+  if (repo.cloneUrl) return repo.cloneUrl;
+  const api = new URL(apiUrl);
+  const web = api.hostname === "api.github.com"
+    ? "https://github.com"
+    : `${api.protocol}//${api.host}`; // GHES: https://host/api/v3 → https://host
+  return `${web}/${repo.github}.git`;
+}
+
+/** Builds the workflow's dependencies from the configuration. */
+export function buildWorkflowDeps(
+  config: RunnerConfig,
+  store: Store,
+  routing: RoutingConfig,
+  logger: Logger,
+  workerId: string,
+): WorkflowDeps {
+  const redactor = new Redactor(config.secrets);
+  const dataDir = config.dataDir.replace(/\/$/, "");
+  return {
+    store,
+    artifacts: store,
+    jira: new HttpJiraClient({
+      baseUrl: config.jira.baseUrl,
+      email: config.jira.email,
+      apiToken: config.jira.apiToken,
+      logger: logger.child({ component: "jira" }),
+      customFields: routing.repos.flatMap((r) => r.match?.field ? [r.match.field.id] : []),
+    }),
+    github: createGitHubClient({
+      apiUrl: config.github.apiUrl,
+      token: config.github.token,
+      app: config.github.app,
+      logger: logger.child({ component: "github" }),
+      secrets: config.secrets,
+    }),
+    git: new GitCliWorkspaces({
+      cacheDir: `${dataDir}/git`,
+      worktreeDir: `${dataDir}/worktrees`,
+      logger: logger.child({ component: "git" }),
+    }),
+    llm: createLlmClient({
+      provider: config.llm.provider,
+      model: config.llm.model,
+      anthropicApiKey: config.llm.anthropicApiKey ?? undefined,
+      openaiApiKey: config.llm.openaiApiKey ?? undefined,
+    }),
+    workspace: new LocalWorkspace((t) => redactor.redact(t)),
+    routing,
+    secrets: redactor,
+    settings: workflowSettings({
+      aiAccountId: config.jira.aiAccountId,
+      reviewerAccountId: config.jira.reviewerAccountId,
+      trustedAccountIds: config.ops.trustedAccountIds,
+      transitionInTesting: config.jira.transitionInTesting,
+      transitionDone: config.jira.transitionDone,
+      issueUrl: (key) => `${config.jira.baseUrl}/browse/${key}`,
+      cloneUrl: (repo) => cloneUrlFor(config.github.apiUrl, repo),
+      budgets: config.ops.budgets,
+      maxDiffBytes: config.ops.budgets.maxDiffBytes,
+      commitAuthor: config.ops.commitAuthor,
+    }),
+    clock: () => new Date(),
+    logger,
+    workerId,
+  };
+}
+
+/** The worker's queue: the `queue` read model, caught up before every look. */
+export function projectedQueue(store: Store, projector: Projector): RunQueue {
+  return {
+    async due(now: string, limit: number): Promise<DueRun[]> {
+      await projector.catchUp();
+      const docs = await store.query("queue", {
+        where: [{ field: "availableAt", lte: now }],
+        orderBy: { field: "availableAt", direction: "asc" },
+        limit,
+      }) as QueueDoc[];
+      return docs.map((d) => ({ issueKey: d.issueKey, runId: d.runId }));
+    },
+    async wait(ms: number, signal: AbortSignal): Promise<void> {
+      const head = await store.headPosition();
+      const stop = new AbortController();
+      const timer = setTimeout(() => stop.abort(), ms);
+      const onAbort = () => stop.abort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        for await (const _ of store.subscribe({ fromPosition: head, signal: stop.signal })) break;
+      } catch {
+        /* aborted */
+      } finally {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+      }
+    },
+  };
+}
+
+/** Creates the worker for this process. */
+export function createWorker(
+  config: RunnerConfig,
+  store: Store,
+  projector: Projector,
+  routing: RoutingConfig,
+  logger: Logger,
+): Worker {
+  const workerId = `${Deno.hostname()}-${Deno.pid}`;
+  const deps = buildWorkflowDeps(config, store, routing, logger.child({ workerId }), workerId);
+  return new Worker(deps, projectedQueue(store, projector), {
+    concurrency: config.ops.workerConcurrency,
+    leaseMs: config.ops.leaseMs,
+  });
+}

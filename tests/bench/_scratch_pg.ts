@@ -1,0 +1,30 @@
+import postgres from "postgres";
+import { openPostgresStore } from "../../adapters/eventstore/postgres/mod.ts";
+import { APPEND_LOCK, LOCK_NAMESPACE } from "../../adapters/eventstore/postgres/locks.ts";
+import { startPostgres } from "../support/postgres_cluster.ts";
+globalThis.addEventListener("unhandledrejection", (e) => { console.log("UNHANDLED", e.reason, (e.reason as Error).stack); e.preventDefault(); });
+const pg = (await startPostgres())!;
+const url = pg.url;
+const store = await openPostgresStore(url, { maxConnections: 2 });
+const admin = postgres(url, { max: 1, onnotice: () => {} });
+const ev = (d: string) => ({ type: "RunRequestCoalesced" as const, data: { runId: "run-1", deliveryId: d, requestedBy: null, requestedAt: "2025-06-01T12:00:00.000Z" }, metadata: { actor: "cli:test" } });
+console.log((await store.append("issue-MWC-1", "no_stream", [ev("a")])).ok);
+await admin`SELECT pg_advisory_lock(${LOCK_NAMESPACE}, ${APPEND_LOCK})`;
+const blocked = Promise.allSettled([2, 3].map((n) => store.append(`issue-MWC-${n}`, "no_stream", [ev("d" + n)])));
+let waiting: { pid: number }[] = [];
+while (waiting.length === 0) {
+  await new Promise((r) => setTimeout(r, 10));
+  waiting = await admin`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'ai-runner' AND wait_event_type = 'Lock'`;
+}
+await admin`SELECT pg_terminate_backend(${waiting[0].pid})`;
+console.log((await blocked).map((o) => o.status === "rejected" ? (o.reason as {code: string}).code : o.status));
+await admin`SELECT pg_advisory_unlock(${LOCK_NAMESPACE}, ${APPEND_LOCK})`;
+const after = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => store.append(`issue-MWC-${i + 10}`, "no_stream", [ev("e" + i)])));
+console.log(after.map((o) => o.status === "rejected" ? String(o.reason) : o.value.ok));
+console.log(await store.headPosition());
+await admin.end();
+await store.close();
+const a2 = postgres(url.replace(/\/t_[0-9a-f]+$/, "/postgres"), { max: 1 });
+console.log(await a2`SELECT pid, datname, application_name, state, query FROM pg_stat_activity WHERE datname LIKE 't_%'`);
+await a2.end();
+await pg.stop();

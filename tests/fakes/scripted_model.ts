@@ -1,0 +1,120 @@
+/**
+ * A scripted "model" for the fake LLM server: a deterministic editor that acts
+ * on instructions of the form `replace "old" with "new"` found in its task (the
+ * ticket and the feedback). It searches for each old text, edits the first file
+ * that has it, runs validation when offered, and finishes with a summary; with
+ * no instruction it changes nothing and says so. Used by the end-to-end tests
+ * and by `deno task demo`, through the real SDKs.
+ *
+ * @module
+ */
+import type { FakeLlmRequest, FakeReply, FakeTurn } from "./llm_server.ts";
+
+/** One `replace "old" with "new"` instruction. */
+export interface Replacement {
+  from: string;
+  to: string;
+}
+
+/** The instructions in a text, in order. */
+export function replacementsIn(text: string): Replacement[] {
+  const out: Replacement[] = [];
+  const re = /replace\s+["“]([^"”\n]{1,200})["”]\s+with\s+["“]([^"”\n]{0,200})["”]/gi;
+  for (const m of text.matchAll(re)) out.push({ from: m[1], to: m[2] });
+  return out;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+type Message = { role: string; content: unknown };
+
+/** The conversation so far as [role, text] pairs, provider-neutral. */
+function conversation(body: Record<string, unknown>): { role: string; text: string }[] {
+  const messages = (body.messages ?? []) as Message[];
+  return messages.map((m) => {
+    if (typeof m.content === "string") return { role: m.role, text: m.content };
+    if (Array.isArray(m.content)) {
+      const text = m.content.map((b: { type?: string; text?: string; content?: unknown }) =>
+        b.type === "text" ? b.text ?? "" : typeof b.content === "string" ? b.content : ""
+      ).join("\n");
+      return { role: m.role, text };
+    }
+    return { role: m.role, text: "" };
+  });
+}
+
+/** The first path in a search result (`path:line: text`), or null. */
+function firstHit(result: string): string | null {
+  const line = result.split("\n").find((l) => /^[^\s:][^:]*:\d+: /.test(l));
+  return line ? line.slice(0, line.indexOf(":")) : null;
+}
+
+let calls = 0;
+const id = () => `call_${++calls}`;
+
+/** The scripted editor's reply to one request. */
+export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
+  const turns = conversation(req.body);
+  const task = turns.find((t) => t.role === "user")?.text ?? "";
+  const assistantTurns = turns.filter((t) => t.role === "assistant").length;
+  // Feedback comes after the ticket: act on the newest instructions first.
+  const wanted = replacementsIn(task).reverse();
+  const usage = { inputTokens: 1200 + 40 * turns.length, outputTokens: 150 };
+  const results = req.toolResults.map((r) => r.content);
+
+  if (wanted.length === 0) {
+    return {
+      toolCalls: [{
+        id: id(),
+        name: "finish",
+        input: {
+          summary: "No change made\n\nThe ticket does not say what to change. " +
+            'Describe the change, for example: replace "old text" with "new text".',
+        },
+      }],
+      usage,
+    };
+  }
+  if (assistantTurns === 0) {
+    return {
+      toolCalls: wanted.map((r) => ({
+        id: id(),
+        name: "search",
+        input: { pattern: escapeRegExp(r.from) },
+      })),
+      usage,
+    };
+  }
+  if (assistantTurns === 1) {
+    const edits = wanted.flatMap((r, i) => {
+      const path = firstHit(results[i] ?? "");
+      return path ? [{ id: id(), name: "edit_file", input: { path, old_string: r.from, new_string: r.to } }] : [];
+    });
+    if (edits.length > 0) return { toolCalls: edits, usage };
+  }
+  const edited = turns.some((t) => t.role === "assistant") &&
+    JSON.stringify(req.body).includes("edit_file");
+  if (req.toolNames.includes("run_validation") && assistantTurns === 2 && edited) {
+    return { toolCalls: [{ id: id(), name: "run_validation", input: {} }], usage };
+  }
+  const done = wanted.map((r) => `"${r.from}" → "${r.to}"`).join(", ");
+  return {
+    toolCalls: [{
+      id: id(),
+      name: "finish",
+      input: {
+        summary: edited
+          ? `Replace ${done}\n\nEdited the documentation as the ticket asks: ${done}.`
+          : `No change made\n\nCould not find ${wanted.map((r) => `"${r.from}"`).join(", ")} in the repository.`,
+      },
+    }],
+    usage,
+  };
+}
+
+/** A script of `n` turns of the scripted editor (enough for many runs). */
+export function scriptedEditor(n = 10_000): FakeTurn[] {
+  return Array.from({ length: n }, () => scriptedEditorReply);
+}
