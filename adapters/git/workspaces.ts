@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   type ChangedFile,
   type CommitRequest,
@@ -85,12 +85,13 @@ export class GitCliWorkspaces implements GitWorkspaces {
   constructor(options: GitCliWorkspacesOptions) {
     this.#git = new GitRunner(options);
     this.#lock = new RepoLock({ logger: options.logger });
-    this.#cacheDir = options.cacheDir;
-    this.#worktreeDir = options.worktreeDir;
+    // Absolute: git runs with the cache as its cwd, so a relative path would double up.
+    this.#cacheDir = resolve(options.cacheDir);
+    this.#worktreeDir = resolve(options.worktreeDir);
     this.#logger = options.logger;
   }
 
-  /** The bare cache of a repository. */
+  /** The bare cache of a repository (an absolute path). */
   cachePath(repoId: string): string {
     return join(this.#cacheDir, `${checkId("repoId", repoId)}.git`);
   }
@@ -188,7 +189,15 @@ export class GitCliWorkspaces implements GitWorkspaces {
       await this.#git.run({ action: "add", args: ["add", "-A"], cwd: worktree.path, env });
       const { stdout } = await this.#git.run({
         action: "diff",
-        args: ["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv", from],
+        args: [
+          "diff",
+          "--cached",
+          "--binary",
+          "--no-color",
+          "--no-ext-diff",
+          "--no-textconv",
+          from,
+        ],
         cwd: worktree.path,
         env,
       });
@@ -196,6 +205,25 @@ export class GitCliWorkspaces implements GitWorkspaces {
     } finally {
       await removeTree(scratch);
     }
+  }
+
+  async applyPatch(worktree: Worktree, patch: string): Promise<void> {
+    if (!patch.trim()) return;
+    try {
+      await this.#git.run({
+        action: "apply",
+        args: ["apply", "--3way", "--whitespace=nowarn", "-"],
+        cwd: worktree.path,
+        stdin: patch.endsWith("\n") ? patch : `${patch}\n`,
+      });
+    } catch (error) {
+      if (!(error instanceof GitError) || error.kind === "transient") throw error;
+      throw new GitError("permanent", "conflict", error.message);
+    }
+  }
+
+  head(worktree: Worktree): Promise<string> {
+    return this.#revParse(worktree.path, "HEAD");
   }
 
   async commit(worktree: Worktree, request: CommitRequest): Promise<CommitResult | null> {

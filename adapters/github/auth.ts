@@ -107,11 +107,6 @@ export class InstallationTokens implements TokenSource {
     });
   }
 
-  /** The octokit that authenticates as the app (JWT), for its own endpoints. */
-  get appOctokit(): InstanceType<typeof App>["octokit"] {
-    return this.#app.octokit;
-  }
-
   async token(): Promise<string> {
     const current = this.#current;
     if (current && this.#now() < current.expiresAtMs - this.#marginMs) return current.token;

@@ -72,14 +72,6 @@ export function isNetworkFailure(error: unknown): boolean {
   return "request" in error && (error as FailedRequest).response === undefined;
 }
 
-/** True when an answer is worth retrying as it is (5xx, rate limit, no answer). */
-export function isTransient(error: unknown, nowMs: number): boolean {
-  if (isNetworkFailure(error)) return true;
-  const failed = error as FailedRequest;
-  if (typeof failed?.status !== "number") return false;
-  return failed.status >= 500 || rateLimitWaitMs(failed, nowMs) !== null;
-}
-
 const PERMANENT: Record<number, [GitHubErrorReason, string]> = {
   401: ["unauthorized", "GitHub refused the credentials (check GITHUB_TOKEN or the GitHub App)"],
   403: ["forbidden", "the credentials lack a permission for this"],

@@ -114,6 +114,8 @@ export type GitErrorCode =
   | "timeout"
   /** A lock (index, ref) is held by someone else. */
   | "busy"
+  /** A patch does not apply to the worktree. */
+  | "conflict"
   /** A bad argument: branch name, clone URL with credentials, trailer shape. */
   | "invalid_input"
   /** Any other git failure. */
@@ -144,11 +146,19 @@ export interface GitWorkspaces {
   /** Uncommitted changes (tracked and untracked), relative to the worktree's HEAD. */
   status(worktree: Worktree): Promise<ChangedFile[]>;
   /**
-   * A unified diff from `startSha` (or `options.from`) to the files as they are
-   * now, untracked files included: what a push would publish. Does not touch the
-   * worktree's index.
+   * A unified diff (`--binary`, so it applies whole) from `startSha` (or
+   * `options.from`) to the files as they are now, untracked files included: what
+   * a push would publish. Does not touch the worktree's index.
    */
   diff(worktree: Worktree, options?: DiffOptions): Promise<string>;
+  /**
+   * Applies a patch made by {@link GitWorkspaces.diff} (binary-safe), falling back
+   * to a three-way merge; a patch that does not fit is a {@link GitError} with code
+   * `conflict`. An empty patch changes nothing.
+   */
+  applyPatch(worktree: Worktree, patch: string): Promise<void>;
+  /** The worktree's HEAD commit. */
+  head(worktree: Worktree): Promise<string>;
   /** Commits every change; null when nothing changed (never an empty commit). */
   commit(worktree: Worktree, request: CommitRequest): Promise<CommitResult | null>;
   /**

@@ -50,7 +50,10 @@ export interface NewPullRequest {
 /** The outcome of {@link GitHubClient.createPullRequest}. */
 export interface OpenedPullRequest {
   pullRequest: PullRequest;
-  /** False when an open pull request for the branch already existed and is returned instead. */
+  /**
+   * False when an open pull request for the branch already existed and is
+   * returned instead (including our own create whose answer was lost, retried).
+   */
   created: boolean;
 }
 

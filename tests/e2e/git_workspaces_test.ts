@@ -495,5 +495,60 @@ Deno.test("worktree paths live under the configured worktree dir, named by the r
     assertMatch(wt.path, /data\/worktrees\/online-docs\/run-42$/);
     const dotGit = await Deno.readTextFile(join(wt.path, ".git"));
     assertMatch(dotGit, /^gitdir: .*online-docs\.git\/worktrees\/run-42\n$/);
+
+    // Relative directories (DATA_DIR defaults to `data/`) resolve against the cwd.
+    const cwd = Deno.cwd();
+    Deno.chdir(f.root);
+    try {
+      const relative = new GitCliWorkspaces({ cacheDir: "rel/git", worktreeDir: "rel/wt" });
+      const rel = await relative.prepare({
+        repoId: "docs",
+        cloneUrl: "remote.git",
+        baseBranch: "main",
+        branch: "ai/DOC-3",
+        runId: "run-3",
+      });
+      assertEquals(rel.startSha, f.mainSha);
+      assertEquals(
+        relative.cachePath("docs"),
+        join(await Deno.realPath(f.root), "rel/git/docs.git"),
+      );
+      assert(await exists(join(f.root, "rel", "wt", "docs", "run-3", "README.md")));
+    } finally {
+      Deno.chdir(cwd);
+    }
+  });
+});
+
+Deno.test("a run's patch (text and binary) is put back on a fresh worktree; a stale one conflicts", async () => {
+  await withRemote(async (f) => {
+    const lost = await prepare(f, "run-1");
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 255, 0, 10, 13]);
+    await Deno.writeTextFile(join(lost.path, "README.md"), "# Docs\n\nRewritten.\n");
+    await Deno.remove(join(lost.path, "docs", "intro.md"));
+    await Deno.writeTextFile(join(lost.path, "new.md"), "New\n");
+    await Deno.writeFile(join(lost.path, "logo.png"), png);
+    const patch = await f.workspaces.diff(lost);
+    const changes = (await f.workspaces.status(lost)).map((c) => c.path).sort();
+    await f.workspaces.remove(lost); // the host and its worktree are gone
+
+    const fresh = await prepare(f, "run-1");
+    assertEquals(fresh.reused, false);
+    assertEquals(await f.workspaces.head(fresh), f.mainSha);
+    await f.workspaces.applyPatch(fresh, patch);
+    await f.workspaces.applyPatch(fresh, ""); // nothing to put back: no-op
+    assertEquals((await f.workspaces.status(fresh)).map((c) => c.path).sort(), changes);
+    assertEquals(await Deno.readTextFile(join(fresh.path, "README.md")), "# Docs\n\nRewritten.\n");
+    assertEquals(await Deno.readFile(join(fresh.path, "logo.png")), png);
+    assertEquals(await exists(join(fresh.path, "docs", "intro.md")), false);
+    const commit = await f.workspaces.commit(fresh, { message: "DOC-1: Resumed", author: AUTHOR });
+    assertEquals(await f.workspaces.head(fresh), commit!.sha);
+
+    // A patch whose context is gone (a person rewrote the file meanwhile) conflicts.
+    const other = await prepare(f, "run-2", "ai/DOC-2");
+    await Deno.writeTextFile(join(other.path, "README.md"), "# Something else entirely\n");
+    await f.workspaces.commit(other, { message: "DOC-2: Rewrite", author: AUTHOR });
+    const error = await assertRejects(() => f.workspaces.applyPatch(other, patch), GitError);
+    assertEquals([error.kind, error.code], ["permanent", "conflict"]);
   });
 });

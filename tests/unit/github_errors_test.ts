@@ -2,7 +2,6 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { RequestError } from "octokit";
 import {
-  isTransient,
   rateLimitWaitMs,
   toGitHubError,
   UNSPECIFIED_RATE_LIMIT_WAIT_MS,
@@ -75,13 +74,13 @@ Deno.test("classification: permanent 401/403/404/422, transient 5xx, limits and 
     const e = toGitHubError(error, "do a thing", redactor, NOW);
     assertEquals([e.kind, e.reason, e.status], [kind, reason, status], e.message);
     assert(e.message.startsWith("GitHub do a thing: "), e.message);
-    assertEquals(isTransient(error, NOW), kind === "transient");
   }
   const validation = toGitHubError(cases[3][0], "open", redactor, NOW);
   assert(validation.message.includes("Validation Failed: head invalid"), validation.message);
   const limited = toGitHubError(cases[5][0], "open", redactor, NOW);
   assertEquals(limited.retryAfterMs, 5000);
-  assert(!isTransient(new TypeError("a bug, not the network"), NOW));
+  const bug = toGitHubError(new TypeError("a bug, not the network"), "x", redactor, NOW);
+  assertEquals([bug.kind, bug.reason], ["permanent", "unexpected"]);
 });
 
 Deno.test("error messages are redacted: the runner's secrets and token shapes", () => {

@@ -21,7 +21,7 @@ import {
 } from "../../../domain/events.ts";
 import { eventHash, GENESIS_HASH } from "../../../domain/hash_chain.ts";
 import type { AppendResult, ExpectedVersion, NewEvent } from "../../../domain/ports/event_store.ts";
-import { isConnectionError, type Sql } from "./connection.ts";
+import { isConnectionError, PREPARED, retryOnConnectionError, type Sql } from "./connection.ts";
 import { APPEND_LOCK, LOCK_NAMESPACE } from "./locks.ts";
 
 /** An event that passed its schema, ready to be written. */
@@ -307,16 +307,18 @@ export class AppendLane {
    */
   async #transaction(batch: Pending[]): Promise<ReturnType<typeof planBatch>> {
     const streams = [...new Set(batch.map((p) => p.stream))];
-    const conn = await this.#sql.reserve();
+    // Nothing is sent before the connection is reserved: safe to try twice.
+    const conn = await retryOnConnectionError(() => this.#sql.reserve());
     let release = true;
     try {
       const [, , headRows, streamRows] = await Promise.all([
         conn.unsafe(BEGIN),
-        conn.unsafe(TAKE_LOCK, [LOCK_NAMESPACE, APPEND_LOCK]),
+        conn.unsafe(TAKE_LOCK, [LOCK_NAMESPACE, APPEND_LOCK], PREPARED),
         conn.unsafe<{ position: string; hash: string }[]>(SELECT_LOG_HEAD),
         conn.unsafe<{ stream: string; version: number; position: string }[]>(
           SELECT_STREAM_HEADS,
           [streams],
+          PREPARED,
         ),
       ]);
       const logHead = headRows.length
@@ -344,8 +346,8 @@ export class AppendLane {
           rows.metadata,
           recordedAt,
           rows.hashes,
-        ]),
-        conn.unsafe(NOTIFY, [this.#channel, String(plan.head)]),
+        ], PREPARED),
+        conn.unsafe(NOTIFY, [this.#channel, String(plan.head)], PREPARED),
         conn.unsafe(COMMIT),
       ]);
       if (commit.command !== "COMMIT") {

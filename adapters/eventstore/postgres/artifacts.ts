@@ -4,7 +4,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Sql } from "./connection.ts";
+import { PREPARED, type Sql } from "./connection.ts";
 
 const INSERT_ARTIFACT = `
   INSERT INTO artifacts (sha256, media_type, size, content, created_at)
@@ -39,7 +39,7 @@ export class ArtifactTable {
       content.byteLength,
       content,
       this.#clock().toISOString(),
-    ] as never[]);
+    ] as never[], PREPARED);
     return { sha256, size: content.byteLength };
   }
 
@@ -49,6 +49,7 @@ export class ArtifactTable {
     const [row] = await this.#sql.unsafe<{ media_type: string; content: Uint8Array }[]>(
       SELECT_ARTIFACT,
       [sha256],
+      PREPARED,
     );
     // A plain Uint8Array (postgres.js hands out a Node Buffer), as on every engine.
     return row ? { content: Uint8Array.from(row.content), mediaType: row.media_type } : null;

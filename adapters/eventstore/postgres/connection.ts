@@ -10,6 +10,15 @@ import postgres from "postgres";
 /** A postgres.js client (a pool of connections). */
 export type Sql = postgres.Sql;
 
+/**
+ * Query options for the store's own statements: named prepared statements,
+ * parsed and planned once per connection. (postgres.js does not prepare
+ * `unsafe` text by default, and then asks the server for parameter types
+ * first: an extra round trip that also stops pipelining.) A pool opened with
+ * `prepare: false` overrides this.
+ */
+export const PREPARED = { prepare: true } as const;
+
 /** True for the URLs this engine serves: `postgres://…` and `postgresql://…`. */
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
@@ -83,4 +92,21 @@ export function isConnectionError(error: unknown): boolean {
   ) return true;
   // Server going away: admin shutdown, crash shutdown, cannot connect now, starting up.
   return ["57P01", "57P02", "57P03"].includes(code) || code.startsWith("08");
+}
+
+/**
+ * Runs an idempotent operation, once more if it fails for want of a
+ * connection. A pooled connection that the server closed (restart,
+ * `pg_terminate_backend`) is reconnected by postgres.js on next use; and
+ * postgres.js 3.4.9 hands the FATAL error that closed it (57P01) to the first
+ * query on the reconnected connection. One retry absorbs both; during a real
+ * outage the second attempt fails as fast as the first.
+ */
+export async function retryOnConnectionError<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (!isConnectionError(error)) throw error;
+    return await operation();
+  }
 }

@@ -34,7 +34,7 @@ import type {
 } from "../../../domain/ports/read_models.ts";
 import { AppendLane, validateAppend } from "./append.ts";
 import { ArtifactTable } from "./artifacts.ts";
-import { createPool, type Sql } from "./connection.ts";
+import { createPool, retryOnConnectionError, type Sql } from "./connection.ts";
 import {
   applyMigrations,
   assertCurrent,
@@ -140,9 +140,14 @@ export class PostgresStore implements EventStore, ReadModelStore, ArtifactStore 
     if (this.#closing) throw new StoreClosedError();
   }
 
+  /**
+   * Runs an operation of the store. Every one routed here is idempotent (reads,
+   * fenced read-model commits, content-addressed puts), so it is retried once
+   * after a lost connection; appends are not (see `AppendLane`).
+   */
   async #open<T>(fn: () => Promise<T>): Promise<T> {
     this.#check();
-    return await fn();
+    return await retryOnConnectionError(fn);
   }
 
   // ---- EventStore -------------------------------------------------------

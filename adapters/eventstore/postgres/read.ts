@@ -11,7 +11,7 @@ import {
   validateMetadata,
 } from "../../../domain/events.ts";
 import type { RawEvent } from "../../../domain/ports/event_store.ts";
-import type { Sql } from "./connection.ts";
+import { PREPARED, type Sql } from "./connection.ts";
 
 const COLUMNS =
   "position, stream, version, type, schema_version, data, metadata, recorded_at, hash";
@@ -77,7 +77,7 @@ export async function readStream(
 ): Promise<RecordedEvent[]> {
   checkPosition("fromVersion", fromVersion);
   if (fromVersion > 2_147_483_647) return [];
-  const rows = await sql.unsafe<Row[]>(SELECT_STREAM, [stream, fromVersion]);
+  const rows = await sql.unsafe<Row[]>(SELECT_STREAM, [stream, fromVersion], PREPARED);
   return rows.map((r) => decode(r, registry));
 }
 
@@ -85,7 +85,7 @@ async function rowsAfter(sql: Sql, afterPosition: number, limit: number): Promis
   checkPosition("afterPosition", afterPosition);
   checkPosition("limit", limit);
   if (limit === 0) return [];
-  return await sql.unsafe<Row[]>(SELECT_AFTER, [afterPosition, limit]);
+  return await sql.unsafe<Row[]>(SELECT_AFTER, [afterPosition, limit], PREPARED);
 }
 
 /** Up to `limit` events after `afterPosition`, upcast and validated. */

@@ -18,7 +18,7 @@
  * @module
  */
 import type { Checkpoint, DocQuery, FieldFilter } from "../../../domain/ports/read_models.ts";
-import type { Sql } from "./connection.ts";
+import { PREPARED, type Sql } from "./connection.ts";
 
 const SELECT_CHECKPOINT =
   "SELECT position, version FROM projection_checkpoints WHERE projection = $1";
@@ -172,6 +172,7 @@ export class ReadModelTables {
     const [row] = await this.#sql.unsafe<{ position: string; version: number }[]>(
       SELECT_CHECKPOINT,
       [projection],
+      PREPARED,
     );
     return row ? { position: Number(row.position), version: row.version } : null;
   }
@@ -183,7 +184,7 @@ export class ReadModelTables {
     const rows = await this.#sql.unsafe<{ id: string; doc: string }[]>(SELECT_DOCS, [
       projection,
       [...ids],
-    ]);
+    ], PREPARED);
     for (const row of rows) found.set(row.id, JSON.parse(row.doc));
     return found;
   }
@@ -214,7 +215,7 @@ export class ReadModelTables {
     const now = this.#clock().toISOString();
     return await this.#sql.begin(async (tx) => {
       const moved = from === null
-        ? await tx.unsafe(INSERT_CHECKPOINT, [projection, to.position, to.version, now])
+        ? await tx.unsafe(INSERT_CHECKPOINT, [projection, to.position, to.version, now], PREPARED)
         : await tx.unsafe(MOVE_CHECKPOINT, [
           to.position,
           to.version,
@@ -222,11 +223,11 @@ export class ReadModelTables {
           projection,
           from.position,
           from.version,
-        ]);
+        ], PREPARED);
       if (moved.count === 0) return false; // another process moved it: write nothing
       await Promise.all([
-        deleted.length ? tx.unsafe(DELETE_DOCS_BY_ID, [projection, deleted]) : null,
-        ids.length ? tx.unsafe(UPSERT_DOCS, [projection, ids, docs, exact]) : null,
+        deleted.length ? tx.unsafe(DELETE_DOCS_BY_ID, [projection, deleted], PREPARED) : null,
+        ids.length ? tx.unsafe(UPSERT_DOCS, [projection, ids, docs, exact], PREPARED) : null,
       ]);
       return true;
     });
@@ -235,14 +236,14 @@ export class ReadModelTables {
   /** See `ReadModelStore.reset`. */
   async reset(projection: string): Promise<void> {
     await this.#sql.begin(async (tx) => {
-      await tx.unsafe(DELETE_DOCS, [projection]);
-      await tx.unsafe(DELETE_CHECKPOINT, [projection]);
+      await tx.unsafe(DELETE_DOCS, [projection], PREPARED);
+      await tx.unsafe(DELETE_CHECKPOINT, [projection], PREPARED);
     });
   }
 
   /** See `ReadModelStore.get`. */
   async get(projection: string, id: string): Promise<unknown | null> {
-    const [row] = await this.#sql.unsafe<{ doc: string }[]>(SELECT_DOC, [projection, id]);
+    const [row] = await this.#sql.unsafe<{ doc: string }[]>(SELECT_DOC, [projection, id], PREPARED);
     return row ? JSON.parse(row.doc) : null;
   }
 
@@ -266,7 +267,7 @@ export class ReadModelTables {
     const offset = params.add(query.offset ?? 0);
     const sql = `SELECT ${DOC_JSON} FROM projection_docs WHERE projection = ${p}${where} ` +
       `ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`;
-    const rows = await this.#sql.unsafe<{ doc: string }[]>(sql, params.values as never[]);
+    const rows = await this.#sql.unsafe<{ doc: string }[]>(sql, params.values as never[], PREPARED);
     return rows.map((r) => JSON.parse(r.doc));
   }
 
@@ -276,7 +277,7 @@ export class ReadModelTables {
     const p = params.add(projection);
     const compiled = compileWhere(where, params);
     const sql = `SELECT count(*) AS n FROM projection_docs WHERE projection = ${p}${compiled}`;
-    const [row] = await this.#sql.unsafe<{ n: string }[]>(sql, params.values as never[]);
+    const [row] = await this.#sql.unsafe<{ n: string }[]>(sql, params.values as never[], PREPARED);
     return Number(row.n);
   }
 }
