@@ -110,6 +110,8 @@ export function requestOutcome(
 ): RequestOutcome {
   const first = result.events[0];
   if (first?.type === "RunRequested") return { status: "queued", runId: first.data.runId };
-  if (first?.type === "RunRequestCoalesced") return { status: "coalesced", runId: first.data.runId };
+  if (first?.type === "RunRequestCoalesced") {
+    return { status: "coalesced", runId: first.data.runId };
+  }
   return { status: "duplicate", runId: result.state.deliveries[deliveryId] ?? "" };
 }

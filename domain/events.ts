@@ -54,7 +54,13 @@ export const Person = z.object({
 export type Person = z.infer<typeof Person>;
 
 /** Where a failure happened: the workflow step, or the claim/lease machinery. */
-export const FailureKind = z.enum(["permanent", "transient_exhausted", "budget", "lease", "config"]);
+export const FailureKind = z.enum([
+  "permanent",
+  "transient_exhausted",
+  "budget",
+  "lease",
+  "config",
+]);
 
 /** The `data` schema of every event type, at its current schema version. */
 export const eventDataSchemas = {
@@ -273,8 +279,7 @@ export const CURRENT_SCHEMA_VERSION: Record<EventType, number> = Object.fromEntr
  * version `n + 1`. Empty while every type is at version 1; add one here whenever
  * a schema version is bumped, and never edit stored events.
  */
-export const upcasters: Partial<Record<EventType, Record<number, (data: unknown) => unknown>>> =
-  {};
+export const upcasters: Partial<Record<EventType, Record<number, (data: unknown) => unknown>>> = {};
 
 /** Raised when an event does not match its schema (on write or on read). */
 export class EventSchemaError extends Error {

@@ -78,7 +78,9 @@ export function verifyChainSlice(
       return {
         broken: {
           position: e.position,
-          reason: `expected position ${prev.position + 1}, found ${e.position} (deleted or reordered)`,
+          reason: `expected position ${
+            prev.position + 1
+          }, found ${e.position} (deleted or reordered)`,
         },
         last: prev,
       };

@@ -30,7 +30,11 @@ export const RoutingConfig = z.object({
   const ids = new Set<string>();
   cfg.repos.forEach((r, i) => {
     if (ids.has(r.id)) {
-      ctx.addIssue({ code: "custom", path: ["repos", i, "id"], message: `duplicate repo id ${r.id}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["repos", i, "id"],
+        message: `duplicate repo id ${r.id}`,
+      });
     }
     ids.add(r.id);
   });
@@ -58,8 +62,12 @@ export function matches(route: RepoRoute, issue: RoutableIssue): boolean {
   const m = route.match;
   if (!m) return true;
   const lower = (xs: readonly string[]) => xs.map((x) => x.toLowerCase());
-  if (m.labels && !m.labels.some((l) => lower(issue.labels).includes(l.toLowerCase()))) return false;
-  if (m.components && !m.components.some((c) => lower(issue.components).includes(c.toLowerCase()))) {
+  if (m.labels && !m.labels.some((l) => lower(issue.labels).includes(l.toLowerCase()))) {
+    return false;
+  }
+  if (
+    m.components && !m.components.some((c) => lower(issue.components).includes(c.toLowerCase()))
+  ) {
     return false;
   }
   if (m.field && fieldText(issue.customFields?.[m.field.id]) !== m.field.equals) return false;

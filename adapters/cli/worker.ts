@@ -67,6 +67,7 @@ export function buildWorkflowDeps(
       model: config.llm.model,
       anthropicApiKey: config.llm.anthropicApiKey ?? undefined,
       openaiApiKey: config.llm.openaiApiKey ?? undefined,
+      baseURL: config.llm.baseUrl ?? undefined,
     }),
     workspace: new LocalWorkspace((t) => redactor.redact(t)),
     routing,

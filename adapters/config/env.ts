@@ -39,6 +39,8 @@ export interface RunnerConfig {
     model: string;
     anthropicApiKey: string | null;
     openaiApiKey: string | null;
+    /** The SDK's own `ANTHROPIC_BASE_URL` / `OPENAI_BASE_URL` (a proxy, a fake). */
+    baseUrl: string | null;
   };
   /** Defence-in-depth and worker tuning, with safe defaults. */
   ops: {
@@ -126,7 +128,9 @@ export function loadConfig(
   const dataDir = get("DATA_DIR") ?? "data";
   const databaseUrl = get("DATABASE_URL") ?? `sqlite:${dataDir.replace(/\/$/, "")}/runner.db`;
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
-    problems.push(`DATABASE_URL must start with sqlite: or postgres:// (got ${databaseUrl.split(":")[0]}:…)`);
+    problems.push(
+      `DATABASE_URL must start with sqlite: or postgres:// (got ${databaseUrl.split(":")[0]}:…)`,
+    );
   }
   const portText = get("PORT") ?? "8088";
   const port = Number(portText);
@@ -231,10 +235,13 @@ export function loadConfig(
         (provider === "openai" ? "gpt-4.1" : "claude-sonnet-4-5"),
       anthropicApiKey,
       openaiApiKey,
+      baseUrl: get(provider === "openai" ? "OPENAI_BASE_URL" : "ANTHROPIC_BASE_URL") ?? null,
     },
     ops: {
-      logLevel: (["debug", "info", "warn", "error"].includes(logLevel) ? logLevel : "info") as
-        RunnerConfig["ops"]["logLevel"],
+      logLevel:
+        (["debug", "info", "warn", "error"].includes(logLevel) ? logLevel : "info") as RunnerConfig[
+          "ops"
+        ]["logLevel"],
       // Generous: Jira Automation does not redeliver a refused request.
       rateLimit: {
         perSecond: num("RATE_LIMIT_PER_SECOND", 200, 1, 1_000_000),

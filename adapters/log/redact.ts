@@ -39,8 +39,13 @@ export class Redactor {
       if (out.includes(v)) out = out.split(v).join(REDACTED);
     }
     for (const shape of SECRET_SHAPES) {
-      out = out.replace(shape, (match, prefix) =>
-        typeof prefix === "string" && match.startsWith(prefix) ? `${prefix}${REDACTED}` : REDACTED);
+      out = out.replace(
+        shape,
+        (match, prefix) =>
+          typeof prefix === "string" && match.startsWith(prefix)
+            ? `${prefix}${REDACTED}`
+            : REDACTED,
+      );
     }
     return out;
   }

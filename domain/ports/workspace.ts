@@ -41,7 +41,10 @@ export interface RepoContext {
 /** Work inside a worktree. */
 export interface Workspace {
   /** The model's tools; `validate` backs the `run_validation` tool. */
-  openTools(root: string, validate?: (signal?: AbortSignal) => Promise<ValidationRun>): Promise<RunTools>;
+  openTools(
+    root: string,
+    validate?: (signal?: AbortSignal) => Promise<ValidationRun>,
+  ): Promise<RunTools>;
   /** The repository's instructions and file tree. */
   context(root: string): Promise<RepoContext>;
   /**

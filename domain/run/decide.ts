@@ -104,14 +104,22 @@ function open(s: IssueState, runId: string): RunState | DomainError {
 }
 
 /** The run, if `leaseId` holds its lease and the lease has not expired at `now`. */
-function heldRun(s: IssueState, runId: string, leaseId: string, now: string): RunState | DomainError {
+function heldRun(
+  s: IssueState,
+  runId: string,
+  leaseId: string,
+  now: string,
+): RunState | DomainError {
   const run = open(s, runId);
   if ("kind" in run) return run;
   if (run.status !== "claimed" || run.lease?.leaseId !== leaseId) {
     return domainError("lease_not_held", `lease ${leaseId} does not hold run ${runId}`);
   }
   if (ms(run.lease.expiresAt) <= ms(now)) {
-    return domainError("lease_expired", `the lease on run ${runId} expired at ${run.lease.expiresAt}`);
+    return domainError(
+      "lease_expired",
+      `the lease on run ${runId} expired at ${run.lease.expiresAt}`,
+    );
   }
   return run;
 }
@@ -135,7 +143,10 @@ function claimRun(c: ClaimRun, s: IssueState): Decision {
       break;
     case "retry_wait":
       if (run.notBefore && ms(run.notBefore) > ms(c.now)) {
-        return domainError("not_due", `run ${c.runId} is not to be retried before ${run.notBefore}`);
+        return domainError(
+          "not_due",
+          `run ${c.runId} is not to be retried before ${run.notBefore}`,
+        );
       }
       break;
   }
@@ -169,7 +180,10 @@ function recordStep(c: RecordStep, s: IssueState): Decision {
     return domainError("not_a_step", `the ${c.step.type} event names another run`);
   }
   if (run.steps[step]) {
-    return domainError("step_already_recorded", `step ${step} of run ${c.runId} is already recorded`);
+    return domainError(
+      "step_already_recorded",
+      `step ${step} of run ${c.runId} is already recorded`,
+    );
   }
   return [c.step];
 }

@@ -48,7 +48,7 @@ function feedbackLines(r: RunReport): string[] {
 export function resultComment(r: RunReport): string {
   const verb = r.pr.opened ? "opened" : "updated";
   const lines = [
-    `**AI Runner ${verb} pull request [#${r.pr.number}](${r.pr.url})** for this issue.`,
+    `**AI Runner ${verb} a pull request for this issue:** [#${r.pr.number}](${r.pr.url})`,
     "",
     r.summary,
     "",
@@ -60,9 +60,10 @@ export function resultComment(r: RunReport): string {
     ...r.filesChanged.slice(0, 30).map((f) => `- \`${f}\``),
     ...(r.filesChanged.length > 30 ? [`- … and ${r.filesChanged.length - 30} more`] : []),
     "",
-    `**Validation:** ${validationLine(r.validation)}`,
-    `**Branch:** \`${r.branch}\` · **Pull request:** ${r.pr.url}`,
-    `**Tokens:** ${r.tokens.input} in / ${r.tokens.output} out`,
+    `- **Validation:** ${validationLine(r.validation)}`,
+    `- **Branch:** \`${r.branch}\``,
+    `- **Pull request:** ${r.pr.url}`,
+    `- **Tokens:** ${r.tokens.input} in / ${r.tokens.output} out`,
     "",
     `Please review the pull request. To ask for changes, comment here and assign the issue back ` +
       `to the AI Runner user.`,

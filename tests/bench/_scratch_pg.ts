@@ -26,14 +26,34 @@ for (let r = 0; r < 3; r++) {
     const a = performance.now();
     const c = await sql.reserve();
     const b = performance.now();
-    await Promise.all([c.unsafe("BEGIN"), c.unsafe("SELECT pg_advisory_xact_lock($1, $2)", [1, 1]), c.unsafe("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"), c.unsafe(SELECT_STREAM_HEADS, [["issue-1"]])]);
+    await Promise.all([
+      c.unsafe("BEGIN"),
+      c.unsafe("SELECT pg_advisory_xact_lock($1, $2)", [1, 1]),
+      c.unsafe("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"),
+      c.unsafe(SELECT_STREAM_HEADS, [["issue-1"]]),
+    ]);
     const cc = performance.now();
-    await Promise.all([c.unsafe(INSERT_EVENTS, [[p], ["issue-1"], [p], ["T"], [1], ["{}"], ["{}"], "now", ["h"]]), c.unsafe("SELECT pg_notify($1, $2)", ["ch", String(p)]), c.unsafe("COMMIT")]);
+    await Promise.all([
+      c.unsafe(INSERT_EVENTS, [[p], ["issue-1"], [p], ["T"], [1], ["{}"], ["{}"], "now", ["h"]]),
+      c.unsafe("SELECT pg_notify($1, $2)", ["ch", String(p)]),
+      c.unsafe("COMMIT"),
+    ]);
     const d = performance.now();
     c.release();
-    ph.a += b - a; ph.b += cc - b; ph.c += d - cc;
+    ph.a += b - a;
+    ph.b += cc - b;
+    ph.c += d - cc;
   }
-  console.log("per tx ms", (performance.now() - t0) / N, "reserve", ph.a / N, "first", ph.b / N, "second", ph.c / N);
+  console.log(
+    "per tx ms",
+    (performance.now() - t0) / N,
+    "reserve",
+    ph.a / N,
+    "first",
+    ph.b / N,
+    "second",
+    ph.c / N,
+  );
   ph.a = ph.b = ph.c = 0;
 }
 await sql.end();

@@ -126,22 +126,10 @@ async function openHarness(
     },
     async cleanup() {
       await store.close();
-      await dropDatabase(pg, url);
+      await pg.dropDatabase(url);
     },
   };
   return harness;
-}
-
-/** Drops a test database (its name is in the URL); the server may hand out more. */
-async function dropDatabase(pg: PostgresServer, url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  const admin = new URL(url);
-  admin.pathname = "/postgres";
-  if (pg.kind === "external") return; // the server's stop() drops what it created
-  await withSql(
-    admin.toString(),
-    (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-  );
 }
 
 function coalesced(delivery: string): NewEvent {
@@ -208,7 +196,7 @@ if (!server) {
       try {
         await fn(url);
       } finally {
-        await dropDatabase(pg, url);
+        await pg.dropDatabase(url);
       }
     });
 

@@ -9,7 +9,13 @@ import { createApp } from "../../adapters/http/app.ts";
 import { createMetrics } from "../../adapters/http/metrics.ts";
 import { JsonLogger } from "../../adapters/log/json_logger.ts";
 import { openSqliteStore } from "../../adapters/eventstore/sqlite/mod.ts";
-import { assertRefused, JIRA_SECRET, json, testOptions, withIntake } from "../support/http_harness.ts";
+import {
+  assertRefused,
+  JIRA_SECRET,
+  json,
+  testOptions,
+  withIntake,
+} from "../support/http_harness.ts";
 import { mergedPullRequest } from "../fixtures/github/webhooks.ts";
 
 const peer = (hostname: string) => ({ remoteAddr: { hostname, port: 40000, transport: "tcp" } });

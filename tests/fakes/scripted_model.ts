@@ -90,7 +90,9 @@ export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
   if (assistantTurns === 1) {
     const edits = wanted.flatMap((r, i) => {
       const path = firstHit(results[i] ?? "");
-      return path ? [{ id: id(), name: "edit_file", input: { path, old_string: r.from, new_string: r.to } }] : [];
+      return path
+        ? [{ id: id(), name: "edit_file", input: { path, old_string: r.from, new_string: r.to } }]
+        : [];
     });
     if (edits.length > 0) return { toolCalls: edits, usage };
   }
@@ -107,7 +109,9 @@ export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
       input: {
         summary: edited
           ? `Replace ${done}\n\nEdited the documentation as the ticket asks: ${done}.`
-          : `No change made\n\nCould not find ${wanted.map((r) => `"${r.from}"`).join(", ")} in the repository.`,
+          : `No change made\n\nCould not find ${
+            wanted.map((r) => `"${r.from}"`).join(", ")
+          } in the repository.`,
       },
     }],
     usage,

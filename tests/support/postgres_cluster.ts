@@ -3,7 +3,8 @@
  *
  * - `TEST_DATABASE_URL` set: that server is used, and every database handed out
  *   is a fresh `CREATE DATABASE t_<random>`, dropped again by `stop()`.
- * - otherwise, when `initdb` and `pg_ctl` are installed: a throwaway cluster in
+ * - otherwise, when `initdb` and `pg_ctl` are installed (in Debian's
+ *   `/usr/lib/postgresql/<version>/bin`, or in `PG_BIN_DIR`): a throwaway cluster in
  *   a temp directory (trust auth, loopback only, a free port, its unix socket
  *   in the temp directory), removed by `stop()`. As root, the server runs as the
  *   unprivileged `postgres` user (through `runuser`, else `su`), because
@@ -24,6 +25,8 @@ export interface PostgresServer {
   kind: "throwaway" | "external";
   /** Creates another fresh, empty database and returns its URL. */
   createDatabase(): Promise<string>;
+  /** Drops a database made by {@link createDatabase} (its connections are ended). */
+  dropDatabase(url: string): Promise<void>;
   /**
    * Takes the server away and brings it back: a throwaway cluster is stopped
    * (`pg_ctl stop -m fast`), `whileDown` runs, and it is started again on the
@@ -51,9 +54,10 @@ const BIN_DIRS = [
   "/usr/lib/postgresql/15/bin",
 ];
 
+/** `PG_BIN_DIR` names the one directory to use (a missing one: no throwaway cluster). */
 function findBinDir(): string | null {
   const fromEnv = Deno.env.get("PG_BIN_DIR");
-  const candidates = fromEnv ? [fromEnv, ...BIN_DIRS] : BIN_DIRS;
+  const candidates = fromEnv ? [fromEnv] : BIN_DIRS;
   for (const dir of candidates) {
     try {
       Deno.statSync(`${dir}/initdb`);
@@ -87,6 +91,19 @@ async function createFreshDatabase(adminUrl: string): Promise<string> {
     await sql.end({ timeout: 5 });
   }
   return name;
+}
+
+/** Drops a database this server handed out, through an admin URL. */
+async function dropByUrl(adminUrl: string, url: string, databases: Set<string>): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  if (!databases.has(name)) throw new Error(`not a database of this test server: ${name}`);
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    databases.delete(name);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }
 
 /** Runs a command as the `postgres` user when we are root, else as ourselves. */
@@ -224,6 +241,7 @@ async function startThrowaway(binDir: string, options: StartOptions): Promise<Po
       url: await createDatabase(),
       kind: "throwaway",
       createDatabase,
+      dropDatabase: (url) => dropByUrl(adminUrl, url, databases),
       async restart(whileDown) {
         await pgCtl("stop", "-m", "fast", "-w", "-t", "60");
         started = false;
@@ -257,6 +275,7 @@ function external(adminUrl: string): PostgresServer & { init(): Promise<void> } 
     url: "",
     kind: "external" as const,
     createDatabase,
+    dropDatabase: (url: string) => dropByUrl(adminUrl, url, databases),
     async init() {
       server.url = await createDatabase();
     },
