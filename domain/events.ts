@@ -68,9 +68,14 @@ export const eventDataSchemas = {
     runId: RunId,
     issueKey: IssueKey,
     deliveryId: z.string().min(1).max(200),
-    source: z.enum(["jira", "cli", "admin", "demo"]),
+    source: z.enum(["jira", "cli", "admin", "demo", "github"]),
     requestedBy: Person.nullable(),
     requestedAt: Iso,
+    /**
+     * What the run does: `change` (absent: the default) turns the ticket into a
+     * PR; `completion` reports a merged or closed PR back to Jira.
+     */
+    kind: z.enum(["change", "completion"]).optional(),
   }),
   RunRequestCoalesced: z.object({
     runId: RunId,
@@ -101,6 +106,12 @@ export const eventDataSchemas = {
     commentCount: z.number().int().nonnegative(),
     /** Ids of the comments taken as feedback for this run. */
     feedbackCommentIds: z.array(z.string().max(100)),
+    /** Who wrote the feedback acted on (Jira comments and PR reviews). */
+    feedbackFrom: z.array(z.object({
+      source: z.enum(["jira", "github"]),
+      id: z.string().max(200),
+      displayName: z.string().max(500),
+    })).optional(),
     /** Full ticket text as the model saw it (description, comments). */
     snapshot: ArtifactRef.optional(),
   }),
@@ -180,7 +191,7 @@ export const eventDataSchemas = {
   }),
   RunSucceeded: z.object({
     runId: RunId,
-    outcome: z.enum(["pr_opened", "pr_updated", "no_changes"]),
+    outcome: z.enum(["pr_opened", "pr_updated", "no_changes", "completed"]),
     summary: z.string().max(10_000),
   }),
   RunFailed: z.object({

@@ -12,6 +12,8 @@ import type { Projection } from "./projection.ts";
 export interface RunDoc {
   runId: string;
   issueKey: string;
+  /** `change` (ticket → PR) or `completion` (merged/closed PR → Jira). */
+  kind: "change" | "completion";
   status: RunStatus;
   attempt: number;
   source: string;
@@ -62,6 +64,7 @@ export function evolveRun(doc: RunDoc | null, e: RecordedEvent): RunDoc | null {
     return {
       runId: d.runId,
       issueKey: d.issueKey,
+      kind: d.kind ?? "change",
       status: "queued",
       attempt: 0,
       source: d.source,
@@ -158,7 +161,7 @@ export function evolveRun(doc: RunDoc | null, e: RecordedEvent): RunDoc | null {
 /** The `runs` projection. */
 export const runsProjection: Projection<RunDoc> = {
   name: "runs",
-  version: 1,
+  version: 2,
   keys(e) {
     if (!issueKeyOfStream(e.stream)) return [];
     const id = runIdOf(e);

@@ -1,34 +1,46 @@
 /**
- * `deno task audit`: an issue's timeline (`audit <KEY>`), the integrity check
- * (`audit --verify`) and the JSON-lines export (`audit --export [--from N]`).
+ * `deno task audit`: an issue's timeline and accountability (`audit <KEY>
+ * [--json]`), the integrity check (`audit --verify`), the JSON-lines export
+ * (`audit --export [--from N]`) and a run's LLM transcript
+ * (`audit --transcript <runId> [--full] [--json]`).
  *
  * @module
  */
-import {
-  type EventMetadata,
-  ISSUE_KEY_PATTERN,
-  issueStream,
-  type RecordedEvent,
-} from "../../domain/events.ts";
+import { ISSUE_KEY_PATTERN, issueStream, type RecordedEvent } from "../../domain/events.ts";
 import { verifyLog } from "../../domain/verify_log.ts";
 import { ALL_PROJECTIONS } from "../../projections/mod.ts";
 import { Projector } from "../../projections/projector.ts";
-import { checkReadModels } from "../../projections/replay_check.ts";
 import type { Store } from "../eventstore/open.ts";
+import { COST_LABEL } from "./audit_cost.ts";
+import { formatTimeline } from "./audit_format.ts";
+import { buildTimeline, type FeedbackAuthor } from "./audit_timeline.ts";
+import { formatTranscript, parseTranscript } from "./audit_transcript.ts";
+import { checkReadModelsReport } from "./audit_verify.ts";
 import { progressLine } from "./progress.ts";
 
-const encoder = new TextEncoder();
+export { checkReadModelsReport };
 
-/** Writes every event after `from` as one JSON object per line, exactly as stored. */
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Writes every event at position `from` and after (all of them for 0 or 1) as
+ * one JSON object per line, exactly as stored, page by page; progress goes to
+ * stderr. Returns how many events were written.
+ */
 export async function exportCommand(
   store: Store,
   from: number,
   out: WritableStream<Uint8Array> = Deno.stdout.writable,
 ): Promise<number> {
+  if (!Number.isInteger(from) || from < 0) {
+    throw new Error(`--from takes a position (0 or more), got ${from}`);
+  }
   const head = await store.headPosition();
   const progress = progressLine("export");
   const writer = out.getWriter();
-  let position = from;
+  const after = Math.max(0, from - 1);
+  let position = after;
   let count = 0;
   try {
     for (;;) {
@@ -56,115 +68,108 @@ export async function exportCommand(
   } finally {
     writer.releaseLock();
   }
-  progress.done(`exported ${count} events (positions ${from + 1}–${position})`);
+  progress.done(
+    count ? `export: ${count} events (positions ${after + 1}–${position})` : "export: no events",
+  );
   return count;
 }
 
 /**
- * Verifies the hash chain, every event's schema, and every read model against a
- * replay. Prints what it checked; returns false on any mismatch.
+ * Verifies the hash chain over the whole log, every event against its schema,
+ * and every read model against a fresh replay. Prints what it checked, one
+ * line per check, and the first bad position; returns false on any mismatch.
+ * Read models are brought up to date first only when the log itself is sound.
  */
 export async function verifyCommand(store: Store, print = console.log): Promise<boolean> {
   const progress = progressLine("verify");
   const log = await verifyLog(store, { pageSize: 5_000, onProgress: progress });
-  progress.done(`hash chain: checked ${log.checked} of ${log.head} events`);
-  let ok = true;
+  progress.done(`verify: hash chain read over ${log.checked} of ${log.head} events`);
+  print(`audit --verify: ${store.engine} store, ${log.head} events (head position ${log.head})`);
+  const failures: string[] = [];
   if (log.broken) {
-    ok = false;
-    print(`FAIL hash chain broken at position ${log.broken.position}: ${log.broken.reason}`);
-  } else {
-    print(`ok   hash chain intact over ${log.checked} events`);
-  }
-  if (log.schemaErrors) {
-    ok = false;
+    failures.push(`hash chain broken at position ${log.broken.position}`);
     print(
-      `FAIL ${log.schemaErrors.count} event(s) fail their schema; first at position ` +
-        `${log.schemaErrors.position}: ${log.schemaErrors.message}`,
+      `FAIL hash chain: broken at position ${log.broken.position}: ${log.broken.reason} ` +
+        `(positions 1–${log.checked} link correctly; nothing after the break can be trusted)`,
     );
   } else {
-    print(`ok   every event matches its schema`);
+    print(
+      `ok   hash chain: all ${log.checked} events link to their predecessor (positions 1–${log.checked})`,
+    );
   }
-  // Bring the read models up to date first, so the comparison covers the whole log.
-  await new Projector(store, store, [...ALL_PROJECTIONS]).catchUp();
-  for (const check of await checkReadModels(store, store, ALL_PROJECTIONS)) {
-    if (check.mismatches.length === 0) {
-      print(
-        `ok   read model ${check.projection}: ${check.documents} documents equal a replay ` +
-          `to position ${check.checkpoint}`,
-      );
-    } else {
-      ok = false;
-      const first = check.mismatches[0];
-      print(
-        `FAIL read model ${check.projection}: ${check.mismatches.length} document(s) differ ` +
-          `from a replay; first: ${first.id}`,
-      );
+  if (log.schemaErrors) {
+    failures.push(`schema error at position ${log.schemaErrors.position}`);
+    print(
+      `FAIL schemas: ${log.schemaErrors.count} event(s) do not match their schema; first at ` +
+        `position ${log.schemaErrors.position}: ${log.schemaErrors.message}`,
+    );
+  } else {
+    print(`ok   schemas: ${log.checked} events match their data and metadata schemas`);
+  }
+  const sound = !log.broken && !log.schemaErrors;
+  if (sound) {
+    // Bring the read models up to date, so the comparison covers the whole log.
+    await new Projector(store, store, [...ALL_PROJECTIONS]).catchUp();
+  } else {
+    print("     read models are compared as they stand (not caught up from a damaged log)");
+  }
+  const models = await checkReadModelsReport(store, ALL_PROJECTIONS, log.head);
+  for (const line of models.lines) print(line);
+  failures.push(...models.failures);
+  if (failures.length) {
+    print(`FAILED: ${failures.join("; ")}`);
+    return false;
+  }
+  print("verified: the log is intact and every read model equals a replay");
+  return true;
+}
+
+/** Feedback authors per run, read from the `IssueFetched` snapshot artifacts. */
+export async function feedbackFromSnapshots(
+  store: Store,
+  events: readonly RecordedEvent[],
+): Promise<Map<string, FeedbackAuthor[]>> {
+  const out = new Map<string, FeedbackAuthor[]>();
+  for (const e of events) {
+    if (e.type !== "IssueFetched" || !e.data.snapshot) continue;
+    if (e.data.feedbackCommentIds.length === 0) continue;
+    try {
+      const found = await store.get(e.data.snapshot.sha256);
+      if (!found || !("content" in found)) continue;
+      const snapshot = JSON.parse(decoder.decode(found.content)) as {
+        jiraFeedback?: {
+          id: string;
+          author?: { accountId?: string; displayName?: string };
+          created?: string;
+        }[];
+        prFeedback?: { author?: string; at?: string }[];
+      };
+      const authors: FeedbackAuthor[] = [];
+      for (const c of snapshot.jiraFeedback ?? []) {
+        authors.push({
+          source: "jira",
+          id: c.author?.accountId ?? "",
+          displayName: c.author?.displayName || c.author?.accountId || "someone",
+          at: c.created,
+        });
+      }
+      for (const c of snapshot.prFeedback ?? []) {
+        authors.push({
+          source: "github",
+          id: c.author ?? "",
+          displayName: c.author ?? "someone",
+          at: c.at,
+        });
+      }
+      out.set(e.data.runId, authors);
+    } catch {
+      // A missing or unreadable snapshot only means fewer names; verify reports damage.
     }
   }
-  return ok;
+  return out;
 }
 
-function describe(e: RecordedEvent): string {
-  const d = e.data as Record<string, unknown>;
-  switch (e.type) {
-    case "RunRequested":
-      return `run ${d.runId} requested (${d.source})`;
-    case "RunRequestCoalesced":
-      return `request folded into queued run ${d.runId}`;
-    case "RunClaimed":
-      return `run ${d.runId} claimed by ${d.workerId} (attempt ${d.attempt})`;
-    case "RunLeaseExtended":
-      return `lease extended to ${d.leaseExpiresAt}`;
-    case "IssueFetched":
-      return `issue fetched: "${d.summary}" (${d.status})`;
-    case "WorkspacePrepared":
-      return `workspace ${d.github} on ${d.branch}${d.continued ? " (continued)" : ""}`;
-    case "ChangesGenerated": {
-      const u = d.usage as { inputTokens: number; outputTokens: number };
-      return `changes generated by ${d.provider}/${d.model}: ${
-        (d.filesChanged as string[]).length
-      } file(s), ${d.turns} turns, ${u.inputTokens}+${u.outputTokens} tokens`;
-    }
-    case "ValidationCompleted":
-      return `validation ${d.passed ? "passed" : "FAILED"} (${d.repairs} repair(s))`;
-    case "ChangesCommitted":
-      return `committed ${String(d.sha).slice(0, 12)}: ${String(d.message).split("\n")[0]}`;
-    case "BranchPushed":
-      return `pushed ${d.branch} at ${String(d.sha).slice(0, 12)}`;
-    case "PullRequestOpened":
-      return `PR #${d.number} opened${d.draft ? " (draft)" : ""}: ${d.url}`;
-    case "PullRequestUpdated":
-      return `PR #${d.number} updated: ${d.url}`;
-    case "JiraCommented":
-      return `Jira comment ${d.commentId} (${d.purpose})`;
-    case "JiraTransitioned":
-      return `Jira moved to ${d.toStatus}${d.alreadyThere ? " (already there)" : ""}`;
-    case "JiraAssigned":
-      return `Jira assigned to ${d.accountId}`;
-    case "RunSucceeded":
-      return `run ${d.runId} succeeded (${d.outcome})`;
-    case "RunFailed":
-      return `run ${d.runId} FAILED at ${d.step} (${d.kind}): ${d.reason}`;
-    case "RunRetryScheduled":
-      return `retry ${d.retry} after ${d.step} failed: ${d.reason}; not before ${d.notBefore}`;
-    case "RunCancelled":
-      return `run ${d.runId} cancelled: ${d.reason}`;
-    case "PrReviewed":
-      return `PR #${d.number} reviewed by ${d.reviewer}: ${d.state}`;
-    case "PrMerged":
-      return `PR #${d.number} merged by ${d.mergedBy ?? "?"} at ${
-        String(d.mergeSha ?? "").slice(0, 12)
-      }`;
-    case "PrClosed":
-      return `PR #${d.number} closed unmerged by ${d.closedBy ?? "?"}`;
-  }
-}
-
-function actorOf(metadata: EventMetadata): string {
-  return metadata.actor;
-}
-
-/** Prints an issue's timeline; returns false when the issue has no events. */
+/** Prints an issue's timeline and accountability; returns false when the issue has no events. */
 export async function timelineCommand(
   store: Store,
   issueKey: string,
@@ -176,20 +181,74 @@ export async function timelineCommand(
   }
   const events = await store.readStream(issueStream(issueKey));
   if (events.length === 0) {
-    print(`no events for ${issueKey}`);
+    print(json ? JSON.stringify({ issueKey, error: "no events" }) : `no events for ${issueKey}`);
     return false;
   }
+  const timeline = buildTimeline(issueKey, events, {
+    feedbackAuthors: await feedbackFromSnapshots(store, events),
+  });
   if (json) {
-    print(JSON.stringify(events, null, 2));
+    print(JSON.stringify({ ...timeline, costLabel: COST_LABEL }, null, 2));
     return true;
   }
-  print(`${issueKey}: ${events.length} events`);
-  for (const e of events) {
-    print(
-      `${e.recordedAt}  #${e.version.toString().padStart(3)}  ${actorOf(e.metadata).padEnd(24)} ${
-        describe(e)
-      }`,
-    );
+  for (const line of formatTimeline(timeline)) print(line);
+  return true;
+}
+
+/** Options of {@link transcriptCommand}. */
+export interface TranscriptOptions {
+  /** The stored JSON as it is, instead of text. */
+  json?: boolean;
+  /** Do not cut long texts. */
+  full?: boolean;
+}
+
+async function findGenerated(store: Store, runId: string): Promise<RecordedEvent | null> {
+  const doc = await store.get("runs", runId).catch(() => null) as { issueKey?: string } | null;
+  const match = (e: RecordedEvent) =>
+    e.type === "ChangesGenerated" && e.data.runId === runId && e.data.transcript !== undefined;
+  if (doc?.issueKey) {
+    return (await store.readStream(issueStream(doc.issueKey))).findLast(match) ?? null;
   }
+  // No read model yet: look through the log.
+  let found: RecordedEvent | null = null;
+  for (let position = 0;;) {
+    const page = await store.readAll(position, 5_000);
+    if (page.length === 0) return found;
+    found = page.findLast(match) ?? found;
+    position = page[page.length - 1].position;
+  }
+}
+
+/** Prints the stored LLM transcript of a run; returns false when there is none. */
+export async function transcriptCommand(
+  store: Store,
+  runId: string,
+  options: TranscriptOptions = {},
+  print = console.log,
+): Promise<boolean> {
+  const generated = await findGenerated(store, runId);
+  if (generated?.type !== "ChangesGenerated" || !generated.data.transcript) {
+    print(`no transcript stored for run ${runId}`);
+    return false;
+  }
+  const ref = generated.data.transcript;
+  const artifact = await store.get(ref.sha256);
+  if (!artifact || !("content" in artifact)) {
+    print(`the transcript of run ${runId} (artifact ${ref.sha256}) is missing from the store`);
+    return false;
+  }
+  const text = decoder.decode(artifact.content);
+  if (options.json) {
+    print(text);
+    return true;
+  }
+  const key = generated.stream.replace(/^issue-/, "");
+  print(
+    `Transcript of run ${runId} (${key}, ${generated.data.provider}/${generated.data.model}; ` +
+      `artifact ${ref.sha256.slice(0, 12)}, ${ref.size} bytes)`,
+  );
+  const bounds = options.full ? { maxChars: 0, maxToolChars: 0 } : {};
+  for (const line of formatTranscript(parseTranscript(JSON.parse(text)), bounds)) print(line);
   return true;
 }

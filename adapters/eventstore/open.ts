@@ -6,6 +6,7 @@
  */
 import type { ArtifactStore, EventStore } from "../../domain/ports/event_store.ts";
 import type { ReadModelStore } from "../../domain/ports/read_models.ts";
+import { isPostgresUrl, openPostgresStore } from "./postgres/mod.ts";
 import { openSqliteStore, sqlitePathFromUrl } from "./sqlite/mod.ts";
 
 /** One engine's event log, read models and artifacts. */
@@ -16,7 +17,9 @@ export function openStore(databaseUrl: string): Promise<Store> {
   if (databaseUrl.startsWith("sqlite:")) {
     return Promise.resolve(openSqliteStore(sqlitePathFromUrl(databaseUrl)));
   }
+  if (isPostgresUrl(databaseUrl)) return openPostgresStore(databaseUrl);
   throw new Error(
-    `DATABASE_URL ${databaseUrl.split(":")[0]}:… is not supported: use sqlite:<path>`,
+    `DATABASE_URL ${databaseUrl.split(":")[0]}:… is not supported: use sqlite:<path> or ` +
+      "postgres://user@host/db",
   );
 }

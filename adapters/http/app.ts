@@ -96,7 +96,7 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
     ),
     ...body,
     githubSignature(options.githubWebhookSecret),
-    githubWebhook(store),
+    githubWebhook(store, now, newRunId),
   );
   app.get("/healthz", healthz());
   app.get("/readyz", readyz(deps.store, logger, Math.min(options.requestTimeoutMs, 5000)));

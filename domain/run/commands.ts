@@ -69,7 +69,7 @@ export interface CompleteRun {
   runId: string;
   leaseId: string;
   now: string;
-  outcome: "pr_opened" | "pr_updated" | "no_changes";
+  outcome: "pr_opened" | "pr_updated" | "no_changes" | "completed";
   summary: string;
 }
 
@@ -105,10 +105,16 @@ export interface CancelRun {
   now: string;
 }
 
-/** GitHub reported a review, merge or close of the issue's pull request. */
+/**
+ * GitHub reported a review, merge or close of the issue's pull request. A merge
+ * or close also queues a completion run (id `runId`) that reports it on Jira.
+ */
 export interface RecordPullRequestFact {
   type: "RecordPullRequestFact";
+  issueKey: string;
   fact: PullRequestFact;
+  runId: string;
+  now: string;
 }
 
 /** Every command of the Run decider. */

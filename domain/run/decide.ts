@@ -24,7 +24,7 @@ import type {
   RunCommand,
   ScheduleRetry,
 } from "./commands.ts";
-import { type DomainError, domainError } from "./errors.ts";
+import { type DomainError, domainError, isDomainError } from "./errors.ts";
 import { type IssueState, type RunState, STEP_OF_EVENT, TERMINAL_STATUSES } from "./state.ts";
 
 /** What the decider answers: the events to append (maybe none), or a refusal. */
@@ -96,7 +96,7 @@ function findRun(s: IssueState, runId: string): RunState | DomainError {
 
 function open(s: IssueState, runId: string): RunState | DomainError {
   const run = findRun(s, runId);
-  if ("kind" in run) return run;
+  if (isDomainError(run)) return run;
   if (TERMINAL_STATUSES.has(run.status)) {
     return domainError("run_finished", `run ${runId} has already ${run.status}`);
   }
@@ -111,7 +111,7 @@ function heldRun(
   now: string,
 ): RunState | DomainError {
   const run = open(s, runId);
-  if ("kind" in run) return run;
+  if (isDomainError(run)) return run;
   if (run.status !== "claimed" || run.lease?.leaseId !== leaseId) {
     return domainError("lease_not_held", `lease ${leaseId} does not hold run ${runId}`);
   }
@@ -126,7 +126,7 @@ function heldRun(
 
 function claimRun(c: ClaimRun, s: IssueState): Decision {
   const run = open(s, c.runId);
-  if ("kind" in run) return run;
+  if (isDomainError(run)) return run;
   switch (run.status) {
     case "queued":
       if (s.activeRunId !== null) {
@@ -164,7 +164,7 @@ function claimRun(c: ClaimRun, s: IssueState): Decision {
 
 function extendLease(c: ExtendLease, s: IssueState): Decision {
   const run = heldRun(s, c.runId, c.leaseId, c.now);
-  if ("kind" in run) return run;
+  if (isDomainError(run)) return run;
   return [{
     type: "RunLeaseExtended",
     data: { runId: c.runId, leaseId: c.leaseId, leaseExpiresAt: plus(c.now, c.leaseMs) },
@@ -173,7 +173,7 @@ function extendLease(c: ExtendLease, s: IssueState): Decision {
 
 function recordStep(c: RecordStep, s: IssueState): Decision {
   const run = heldRun(s, c.runId, c.leaseId, c.now);
-  if ("kind" in run) return run;
+  if (isDomainError(run)) return run;
   const step = STEP_OF_EVENT[c.step.type];
   if (!step) return domainError("not_a_step", `${c.step.type} is not a workflow step`);
   if (c.step.data.runId !== c.runId) {
@@ -190,7 +190,7 @@ function recordStep(c: RecordStep, s: IssueState): Decision {
 
 function completeRun(c: CompleteRun, s: IssueState): Decision {
   const run = heldRun(s, c.runId, c.leaseId, c.now);
-  if ("kind" in run) return run;
+  if (isDomainError(run)) return run;
   return [{
     type: "RunSucceeded",
     data: { runId: c.runId, outcome: c.outcome, summary: c.summary },
@@ -199,7 +199,7 @@ function completeRun(c: CompleteRun, s: IssueState): Decision {
 
 function failRun(c: FailRun, s: IssueState): Decision {
   const run = heldRun(s, c.runId, c.leaseId, c.now);
-  if ("kind" in run) return run;
+  if (isDomainError(run)) return run;
   return [{
     type: "RunFailed",
     data: { runId: c.runId, step: c.step, reason: c.reason, kind: c.kind },
@@ -208,7 +208,7 @@ function failRun(c: FailRun, s: IssueState): Decision {
 
 function scheduleRetry(c: ScheduleRetry, s: IssueState): Decision {
   const run = heldRun(s, c.runId, c.leaseId, c.now);
-  if ("kind" in run) return run;
+  if (isDomainError(run)) return run;
   return [{
     type: "RunRetryScheduled",
     data: {
@@ -225,7 +225,7 @@ function cancelRun(c: CancelRun, s: IssueState): Decision {
   const runId = c.runId ?? s.activeRunId ?? s.queuedRunId;
   if (runId === null) return domainError("run_not_found", "this issue has no active or queued run");
   const run = open(s, runId);
-  if ("kind" in run) return run;
+  if (isDomainError(run)) return run;
   return [{
     type: "RunCancelled",
     data: { runId, reason: c.reason, cancelledBy: c.cancelledBy },
@@ -233,6 +233,40 @@ function cancelRun(c: CancelRun, s: IssueState): Decision {
 }
 
 function recordPullRequestFact(c: RecordPullRequestFact, s: IssueState): Decision {
+  if (s.issueKey !== null && s.issueKey !== c.issueKey) {
+    return domainError("issue_mismatch", `stream belongs to ${s.issueKey}, not ${c.issueKey}`);
+  }
   if (c.fact.data.deliveryId in s.deliveries) return [];
-  return [c.fact];
+  if (c.fact.type === "PrReviewed") return [c.fact];
+  const merged = c.fact.type === "PrMerged";
+  const events: DomainEvent[] = [c.fact];
+  const queued = s.queuedRunId ? s.runs[s.queuedRunId] : null;
+  if (merged && queued?.kind === "change") {
+    // Another iteration of a merged PR makes no sense: drop it, say why.
+    events.push({
+      type: "RunCancelled",
+      data: {
+        runId: queued.runId,
+        reason: "the pull request was merged before this run started",
+        cancelledBy: null,
+      },
+    });
+  }
+  if (queued?.kind === "completion" || (queued && !merged)) {
+    // A run is already waiting; it will see the PR's state when it runs.
+    return events;
+  }
+  events.push({
+    type: "RunRequested",
+    data: {
+      runId: c.runId,
+      issueKey: c.issueKey,
+      deliveryId: `completion:${c.fact.data.deliveryId}`,
+      source: "github",
+      requestedBy: null,
+      requestedAt: c.now,
+      kind: "completion",
+    },
+  });
+  return events;
 }

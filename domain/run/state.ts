@@ -54,6 +54,8 @@ export interface Lease {
 /** One run of an issue. */
 export interface RunState {
   runId: string;
+  /** `change` (ticket → PR) or `completion` (merged/closed PR → Jira). */
+  kind: "change" | "completion";
   status: RunStatus;
   /** How many times it has been claimed. */
   attempt: number;
@@ -119,6 +121,7 @@ export function evolve(state: IssueState, event: DomainEvent): IssueState {
       const d = event.data;
       const run: RunState = {
         runId: d.runId,
+        kind: d.kind ?? "change",
         status: "queued",
         attempt: 0,
         requestedAt: d.requestedAt,

@@ -52,7 +52,7 @@ export function selectJiraFeedback(
     if (c.author.accountId === rules.aiAccountId || hasRunMarker(c.bodyText)) skip("own");
     else if (rules.since !== null && ms(c.created) <= ms(rules.since)) skip("before_previous_run");
     else if (!rules.trustedAccountIds.has(c.author.accountId)) skip("untrusted");
-    else if (ms(c.updated) > ms(c.created) + 1000 && ms(c.updated) > ms(rules.requestedAt)) {
+    else if (ms(c.updated) > ms(c.created) && ms(c.updated) > ms(rules.requestedAt)) {
       skip("edited_after_request");
     } else feedback.push(c);
   }
@@ -61,6 +61,8 @@ export function selectJiraFeedback(
 
 /** Pull-request feedback: review comments and reviews with a body, since `since`. */
 export interface PullRequestFeedback {
+  /** `review:<id>` or `review_comment:<id>`. */
+  id: string;
   author: string;
   kind: "review" | "review_comment";
   state?: string;
@@ -70,19 +72,27 @@ export interface PullRequestFeedback {
   at: string;
 }
 
-/** Review comments and reviews submitted since the previous run, not written by the runner. */
+/**
+ * Review comments and reviews submitted since the previous run, not written by
+ * the runner and not already acted on (`seen` ids). GitHub's times have whole
+ * seconds, so "since" is compared at that precision.
+ */
 export function selectPullRequestFeedback(
   comments: readonly ReviewComment[],
   reviews: readonly Review[],
   since: string | null,
+  seen: ReadonlySet<string> = new Set(),
 ): PullRequestFeedback[] {
+  const sinceSecond = since === null ? null : Math.floor(Date.parse(since) / 1000) * 1000;
   const after = (at: string | null) =>
-    at !== null && (since === null || Date.parse(at) > Date.parse(since));
+    at !== null && (sinceSecond === null || Date.parse(at) >= sinceSecond);
   const out: PullRequestFeedback[] = [];
   for (const r of reviews) {
+    if (seen.has(`review:${r.id}`)) continue;
     if (!after(r.submittedAt) || hasRunMarker(r.body) || r.state === "pending") continue;
     if (!r.body.trim() && r.state !== "changes_requested") continue;
     out.push({
+      id: `review:${r.id}`,
       author: r.author ?? "unknown",
       kind: "review",
       state: r.state,
@@ -91,8 +101,10 @@ export function selectPullRequestFeedback(
     });
   }
   for (const c of comments) {
+    if (seen.has(`review_comment:${c.id}`)) continue;
     if (!after(c.createdAt) || hasRunMarker(c.body)) continue;
     out.push({
+      id: `review_comment:${c.id}`,
       author: c.author ?? "unknown",
       kind: "review_comment",
       path: c.path,

@@ -89,6 +89,9 @@ export interface RunHandle {
   step: string;
 }
 
+/** How a run ended well. */
+export type RunOutcome = "pr_opened" | "pr_updated" | "no_changes" | "completed";
+
 /** What the ticket looked like to this run: stored as an artifact. */
 export interface IssueSnapshot {
   issue: JiraIssue;
@@ -169,10 +172,9 @@ export class RunWorkflow {
   }
 
   /** Runs every step not yet recorded. Returns the outcome for `RunSucceeded`. */
-  async execute(): Promise<
-    { outcome: "pr_opened" | "pr_updated" | "no_changes"; summary: string }
-  > {
+  async execute(): Promise<{ outcome: RunOutcome; summary: string }> {
     await this.#load();
+    if (this.#state.runs[this.#run.runId]?.kind === "completion") return await this.#completion();
     const snapshot = await this.#fetchIssue();
     this.#enter("route");
     const repo = routeIssue(this.#d.routing, snapshot.issue);
@@ -257,6 +259,14 @@ export class RunWorkflow {
       requestedAt,
     });
     const prFeedback = await this.#prFeedback(issue, since);
+    const feedbackFrom = [
+      ...feedback.map((c) => ({
+        source: "jira" as const,
+        id: c.id,
+        displayName: c.author.displayName || c.author.accountId,
+      })),
+      ...prFeedback.map((f) => ({ source: "github" as const, id: f.id, displayName: f.author })),
+    ];
     const snapshot: IssueSnapshot = {
       issue,
       jiraFeedback: feedback,
@@ -277,6 +287,7 @@ export class RunWorkflow {
         assigneeAccountId: issue.assignee?.accountId ?? null,
         commentCount: comments.length,
         feedbackCommentIds: feedback.map((c) => c.id),
+        feedbackFrom,
         snapshot: ref,
       },
     });
@@ -300,7 +311,12 @@ export class RunWorkflow {
       this.#d.github.listReviewComments(repo.github, pr.number),
       this.#d.github.listReviews(repo.github, pr.number),
     ]);
-    return selectPullRequestFeedback(comments, reviews, since);
+    const seen = new Set<string>();
+    for (const e of this.#events) {
+      if (e.type !== "IssueFetched") continue;
+      for (const f of e.data.feedbackFrom ?? []) if (f.source === "github") seen.add(f.id);
+    }
+    return selectPullRequestFeedback(comments, reviews, since, seen);
   }
 
   async #gitToken(repo: RepoRoute): Promise<string | undefined> {
@@ -659,12 +675,12 @@ export class RunWorkflow {
     });
   }
 
-  async #transition(target: string): Promise<void> {
+  async #transition(target: string, fallback?: "done"): Promise<void> {
     this.#enter("jira_transition");
     if (this.#recorded("jira_transition", "JiraTransitioned")) return;
     const key = this.#run.issueKey;
     const issue = await this.#d.jira.getIssue(key);
-    if (statusMatches(issue.status, target)) {
+    if (statusMatches(issue.status, target, fallback)) {
       await this.#record({
         type: "JiraTransitioned",
         data: {
@@ -678,14 +694,14 @@ export class RunWorkflow {
       return;
     }
     const transitions = await this.#d.jira.listTransitions(key);
-    const t = findTransition(transitions, target);
+    const t = findTransition(transitions, target, fallback);
     if (!t) {
       throw new RunStopped(
         "jira_transition",
         "config",
         `no transition to "${target}" from "${issue.status.name}" (available: ${
           transitions.map((x) => `${x.name} → ${x.toStatus}`).join(", ") || "none"
-        }); set JIRA_TRANSITION_IN_TESTING`,
+        }); set ${fallback ? "JIRA_TRANSITION_DONE" : "JIRA_TRANSITION_IN_TESTING"}`,
       );
     }
     await this.#d.jira.transition(key, t.id);
@@ -710,6 +726,64 @@ export class RunWorkflow {
       type: "JiraAssigned",
       data: { runId: this.#run.runId, accountId: reviewer },
     });
+  }
+
+  /**
+   * A completion run: the PR was merged (comment with the merge commit and who
+   * merged, then Done; nothing at all when the ticket is already Done, as when
+   * a reviewer closed it by hand) or closed unmerged (a comment, no transition).
+   */
+  async #completion(): Promise<{ outcome: RunOutcome; summary: string }> {
+    const requestedAt = this.#events.findIndex((e) =>
+      e.type === "RunRequested" && e.data.runId === this.#run.runId
+    );
+    const fact = this.#events.slice(0, requestedAt).findLast((e) =>
+      e.type === "PrMerged" || e.type === "PrClosed"
+    );
+    if (!fact || (fact.type !== "PrMerged" && fact.type !== "PrClosed")) {
+      throw new RunStopped("completion", "permanent", "no merged or closed pull request to report");
+    }
+    const key = this.#run.issueKey;
+    const marker = `\`${runMarker(this.#run.runId)}\``;
+    if (fact.type === "PrClosed") {
+      const d = fact.data;
+      await this.#comment("closed", () =>
+        [
+          `**The pull request [#${d.number}](${d.url}) was closed without merging** by ` +
+          `${d.closedBy ?? "someone"}.`,
+          "",
+          `The branch \`ai/${key}\` is kept. To try again, comment here with what should change ` +
+          "and assign the issue to the AI Runner user.",
+          "",
+          marker,
+        ].join("\n"));
+      return { outcome: "completed", summary: `PR #${d.number} closed unmerged` };
+    }
+    const d = fact.data;
+    const done = this.#d.settings.transitionDone;
+    if (!this.#recorded("jira_comment", "JiraCommented")) {
+      this.#enter("jira_transition");
+      const issue = await this.#d.jira.getIssue(key);
+      if (statusMatches(issue.status, done, "done")) {
+        // Already closed by a person (pilot option B): record the fact, touch nothing.
+        await this.#transition(done, "done");
+        return {
+          outcome: "completed",
+          summary: `PR #${d.number} merged; the issue was already ${issue.status.name}`,
+        };
+      }
+    }
+    await this.#comment("merged", () =>
+      [
+        `**The pull request [#${d.number}](${d.url}) was merged** by ${d.mergedBy ?? "someone"}` +
+        (d.mergeSha ? ` as commit \`${d.mergeSha.slice(0, 12)}\`` : "") + ".",
+        "",
+        `Moving the issue to ${done}.`,
+        "",
+        marker,
+      ].join("\n"));
+    await this.#transition(done, "done");
+    return { outcome: "completed", summary: `PR #${d.number} merged by ${d.mergedBy ?? "?"}` };
   }
 
   async #noChanges(summary: string) {

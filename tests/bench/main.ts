@@ -6,6 +6,8 @@
  * @module
  */
 import { benchEventStore } from "./event_store_bench.ts";
+import { benchIntake } from "./intake_bench.ts";
+import { benchPostgres } from "./postgres_bench.ts";
 import { benchProjections } from "./projection_bench.ts";
 
 const report = (line: string) => console.log(line);
@@ -17,3 +19,5 @@ console.log(
 );
 await benchEventStore(report);
 await benchProjections(report);
+await benchIntake(report);
+await benchPostgres(report);

@@ -487,6 +487,25 @@ if (!server) {
     }
   });
 
+  test("a stuck holder of the append lock makes appends fail, not hang", async (url) => {
+    const store = await openPostgresStore(url, { lockTimeoutMs: 200 });
+    const admin = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      await admin`SELECT pg_advisory_lock(${LOCK_NAMESPACE}, ${APPEND_LOCK})`;
+      const stuck = await notHanging(
+        store.append(issueStream("MWC-1"), "no_stream", [coalesced("d-1")]),
+      );
+      assert.equal((stuck as { code?: string }).code, "55P03", `lock_not_available: ${stuck}`);
+      await admin`SELECT pg_advisory_unlock(${LOCK_NAMESPACE}, ${APPEND_LOCK})`;
+      const later = await store.append(issueStream("MWC-1"), "no_stream", [coalesced("d-2")]);
+      assert.ok(later.ok);
+      assert.equal(later.lastPosition, 1, "the failed append wrote nothing");
+    } finally {
+      await admin.end({ timeout: 5 });
+      await store.close();
+    }
+  });
+
   // ---- migrations ----------------------------------------------------------------------
 
   test("migrations: 3 stores starting at once apply them exactly once", async (url) => {

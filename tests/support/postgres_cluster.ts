@@ -170,7 +170,8 @@ async function startThrowaway(binDir: string, options: StartOptions): Promise<Po
   if (root && !ids) {
     throw new Error("running as root and there is no `postgres` user to run PostgreSQL as");
   }
-  const dir = await Deno.makeTempDir({ prefix: "ai-runner-pg-" });
+  // As root, TMPDIR may sit under /root, which the postgres user cannot enter.
+  const dir = await Deno.makeTempDir({ prefix: "ai-runner-pg-", dir: root ? "/tmp" : undefined });
   const dataDir = `${dir}/data`;
   const socketDir = `${dir}/socket`;
   await Deno.mkdir(dataDir, { mode: 0o700 });

@@ -155,13 +155,28 @@ Deno.test("a delivery seen on a finished run is still a duplicate", () => {
     .thenNothing();
 });
 
+const fact = (f: DomainEvent) => ({
+  type: "RecordPullRequestFact" as const,
+  issueKey: KEY,
+  fact: f as EventOf<"PrMerged">,
+  runId: "c1",
+  now: at(600),
+});
+const completionRequested = (deliveryId: string): DomainEvent => ({
+  type: "RunRequested",
+  data: {
+    runId: "c1",
+    issueKey: KEY,
+    deliveryId: `completion:${deliveryId}`,
+    source: "github",
+    requestedBy: null,
+    requestedAt: at(600),
+    kind: "completion",
+  },
+});
+
 Deno.test("a pull-request delivery seen before changes nothing", () => {
-  given(requested("r1", "d1"), merged("gh-1"))
-    .when({ type: "RecordPullRequestFact", fact: merged("gh-1") })
-    .thenNothing();
-  given(requested("r1", "d1"))
-    .when({ type: "RecordPullRequestFact", fact: merged("gh-1") })
-    .then(merged("gh-1"));
+  given(requested("r1", "d1"), merged("gh-1")).when(fact(merged("gh-1"))).thenNothing();
 });
 
 // --- claims and leases ----------------------------------------------------------------
@@ -407,6 +422,82 @@ Deno.test("a cancelled active run frees the issue for the queued run", () => {
 });
 
 // --- pull request facts ------------------------------------------------------------------
+
+Deno.test("a merge is recorded and queues a completion run that reports it on Jira", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1"), succeeded("r1"))
+    .when(fact(merged("gh-1")))
+    .then(merged("gh-1"), completionRequested("gh-1"));
+});
+
+Deno.test("a merge cancels an iteration still queued, then queues the completion", () => {
+  given(requested("r1", "d1"), claimed("r1", "L1"), requested("r2", "d2"))
+    .when(fact(merged("gh-1")))
+    .then(
+      merged("gh-1"),
+      {
+        type: "RunCancelled",
+        data: {
+          runId: "r2",
+          reason: "the pull request was merged before this run started",
+          cancelledBy: null,
+        },
+      },
+      completionRequested("gh-1"),
+    );
+});
+
+Deno.test("a close queues a completion unless a run already waits; a review queues nothing", () => {
+  const closed: DomainEvent = {
+    type: "PrClosed",
+    data: {
+      deliveryId: "gh-2",
+      number: 12,
+      url: "https://github.com/acme/online-docs/pull/12",
+      closedBy: "leigh",
+      closedAt: at(9),
+    },
+  };
+  given(requested("r1", "d1"), claimed("r1", "L1"), succeeded("r1"))
+    .when(fact(closed))
+    .then(closed, completionRequested("gh-2"));
+  given(requested("r1", "d1"), claimed("r1", "L1"), requested("r2", "d2"))
+    .when(fact(closed))
+    .then(closed);
+  const review: DomainEvent = {
+    type: "PrReviewed",
+    data: {
+      deliveryId: "gh-3",
+      number: 12,
+      url: "https://github.com/acme/online-docs/pull/12",
+      reviewer: "leigh",
+      state: "approved",
+      submittedAt: at(9),
+    },
+  };
+  given(requested("r1", "d1")).when(fact(review)).then(review);
+});
+
+Deno.test("a completion run is claimed and recorded like any run", () => {
+  const state = replay([
+    requested("r1", "d1"),
+    claimed("r1", "L1"),
+    succeeded("r1"),
+    merged("gh-1"),
+    completionRequested("gh-1"),
+  ]);
+  assertEquals(state.queuedRunId, "c1");
+  assertEquals(state.runs["c1"].kind, "completion");
+  assertEquals(state.deliveries["gh-1"], null);
+  given(
+    requested("r1", "d1"),
+    claimed("r1", "L1"),
+    succeeded("r1"),
+    merged("gh-1"),
+    completionRequested("gh-1"),
+  )
+    .when(claim("c1", "L9", 700))
+    .then(claimed("c1", "L9", 700, 1));
+});
 
 Deno.test("a merge or close updates the PR state on the stream", () => {
   const opened = [requested("r1", "d1"), claimed("r1", "L1"), prOpened("r1")];

@@ -26,12 +26,17 @@ import { APPEND_LOCK, LOCK_NAMESPACE } from "./locks.ts";
 
 /** An event that passed its schema, ready to be written. */
 export interface ValidEvent {
+  /** The event type. */
   type: string;
+  /** The type's current schema version (the data's shape). */
   schemaVersion: number;
   /** The validated data exactly as it will read back (parsed from `dataJson`). */
   data: unknown;
+  /** The data as stored: exactly the JSON that was validated. */
   dataJson: string;
+  /** The validated metadata (parsed from `metadataJson`). */
   metadata: EventMetadata;
+  /** The metadata as stored. */
   metadataJson: string;
 }
 
@@ -228,6 +233,7 @@ export class AppendLane {
   #running: Promise<void> | null = null;
   readonly #solo = new Set<Promise<void>>();
 
+  /** A lane writing through the pool `sql`. */
   constructor(sql: Sql, options: AppendLaneOptions) {
     this.#sql = sql;
     this.#groupCommit = options.groupCommit ?? true;

@@ -21,6 +21,7 @@ export class ArtifactTable {
   readonly #sql: Sql;
   readonly #clock: () => Date;
 
+  /** The table in the database of `sql`; `clock` stamps `created_at`. */
   constructor(sql: Sql, clock: () => Date = () => new Date()) {
     this.#sql = sql;
     this.#clock = clock;

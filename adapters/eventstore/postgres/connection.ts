@@ -45,6 +45,16 @@ export interface PoolOptions {
   prepare?: boolean;
   /** `application_name` shown in `pg_stat_activity`. Default `ai-runner`. */
   applicationName?: string;
+  /**
+   * Longest wait for a lock (the append lock above all): a stuck holder makes
+   * appends fail with `55P03` instead of waiting forever. Default 30 000 ms.
+   */
+  lockTimeoutMs?: number;
+  /**
+   * The server ends a session idle inside a transaction this long (a stuck
+   * process cannot hold the append lock forever). Default 60 000 ms.
+   */
+  idleInTransactionTimeoutMs?: number;
   /** Called when a connection closes (for LISTEN bookkeeping). */
   onclose?: (connectionId: number) => void;
   /** Called for each NOTIFY on a channel this client listens to. */
@@ -67,7 +77,11 @@ export function createPool(url: string, options: PoolOptions = {}): Sql {
     onnotice: () => {},
     onclose: options.onclose,
     onnotify: options.onnotify,
-    connection: { application_name: options.applicationName ?? "ai-runner" },
+    connection: {
+      application_name: options.applicationName ?? "ai-runner",
+      lock_timeout: options.lockTimeoutMs ?? 30_000,
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+    },
   } as postgres.Options<Record<string, never>>);
 }
 

@@ -19,8 +19,11 @@ export const POSTGRES_MIGRATIONS_DIR = new URL("../../../migrations/postgres/", 
 
 /** One migration file. */
 export interface Migration {
+  /** The number the file name starts with. */
   version: number;
+  /** The rest of the file name, without `.sql`. */
   name: string;
+  /** The file's text. */
   sql: string;
   /** sha256 (hex) of the file's text. */
   checksum: string;
@@ -38,6 +41,7 @@ export interface MigrationReport {
 
 /** The database cannot be used by this build (too new, or an applied file changed). */
 export class MigrationError extends Error {
+  /** An error saying what is wrong and what to do. */
   constructor(message: string) {
     super(message);
     this.name = "MigrationError";
@@ -69,6 +73,7 @@ export function loadMigrations(dir: URL = POSTGRES_MIGRATIONS_DIR): Migration[] 
   return found;
 }
 
+const NO_LOCK_TIMEOUT = "SET LOCAL lock_timeout = 0";
 const TAKE_LOCK = "SELECT pg_advisory_xact_lock($1, $2)";
 const TABLE_EXISTS = "SELECT to_regclass('schema_migrations') IS NOT NULL AS found";
 const CREATE_TABLE = `
@@ -84,8 +89,11 @@ const INSERT_APPLIED =
 
 /** A row of `schema_migrations`. */
 export interface AppliedRow {
+  /** The migration's version. */
   version: number;
+  /** The migration's name when it was applied. */
   name: string;
+  /** sha256 (hex) of the file when it was applied. */
   checksum: string;
 }
 
@@ -140,6 +148,8 @@ export async function applyMigrations(
 ): Promise<MigrationReport> {
   const latest = files.length ? files[files.length - 1].version : 0;
   return await sql.begin(async (tx) => {
+    // Another process may be migrating (for as long as that takes): wait for it.
+    await tx.unsafe(NO_LOCK_TIMEOUT);
     await tx.unsafe(TAKE_LOCK, [LOCK_NAMESPACE, MIGRATION_LOCK]);
     const [{ found }] = await tx.unsafe<{ found: boolean }[]>(TABLE_EXISTS);
     if (!found) await tx.unsafe(CREATE_TABLE);

@@ -74,6 +74,8 @@ export interface PostgresStoreOptions {
   channel?: string;
   /** `application_name` of the connections. Default `ai-runner`. */
   applicationName?: string;
+  /** Longest wait for the append lock before an append fails (`55P03`). Default 30 000 ms. */
+  lockTimeoutMs?: number;
   /** The store's clock (`recordedAt`, `updated_at`, `created_at`). */
   clock?: () => Date;
   /** Event schemas and upcasters. Default: the product's own. */
@@ -84,6 +86,7 @@ export interface PostgresStoreOptions {
 
 /** Raised by every operation on a closed store. */
 export class StoreClosedError extends Error {
+  /** The store was closed before the operation. */
   constructor() {
     super("the PostgreSQL event store is closed");
     this.name = "StoreClosedError";
@@ -297,6 +300,7 @@ export async function openPostgresStore(
     connectTimeoutSeconds: options.connectTimeoutSeconds,
     prepare: options.prepare,
     applicationName: options.applicationName,
+    lockTimeoutMs: options.lockTimeoutMs,
   });
   let report: MigrationReport;
   try {

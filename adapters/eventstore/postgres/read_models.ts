@@ -162,6 +162,7 @@ export class ReadModelTables {
   readonly #sql: Sql;
   readonly #clock: () => Date;
 
+  /** The tables in the database of `sql`; `clock` stamps `updated_at`. */
   constructor(sql: Sql, clock: () => Date = () => new Date()) {
     this.#sql = sql;
     this.#clock = clock;

@@ -75,6 +75,7 @@ export class LogListener {
   #failures = 0;
   #closed = false;
 
+  /** Listens on `channel` of the database at `url`, waking `notifier`'s waiters. */
   constructor(url: string, channel: string, notifier: CommitNotifier) {
     this.#url = url;
     this.#channel = channel;
@@ -143,11 +144,13 @@ export class LogListener {
 
 /** What a subscription needs from its store. */
 export interface SubscriptionSource {
+  /** Woken by commits, NOTIFYs and re-LISTENs. */
   notifier: CommitNotifier;
   /** Called on every round: keeps LISTEN in place. */
   listen(): void;
   /** True once the store is closed: subscriptions end. */
   closed(): boolean;
+  /** The store's `readAll`. */
   readAll(afterPosition: number, limit: number): Promise<RecordedEvent[]>;
 }
 

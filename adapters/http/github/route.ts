@@ -34,7 +34,11 @@ export function githubSignature(secret: string): MiddlewareHandler<IntakeEnv> {
 }
 
 /** The handler of `POST /github/webhook` (after content type, body and signature middlewares). */
-export function githubWebhook(store: EventStore): Handler<IntakeEnv> {
+export function githubWebhook(
+  store: EventStore,
+  now: () => Date = () => new Date(),
+  newRunId: () => string = () => crypto.randomUUID(),
+): Handler<IntakeEnv> {
   return async (c) => {
     const deliveryId = c.req.header("x-github-delivery");
     if (deliveryId === undefined || !DELIVERY.test(deliveryId)) {
@@ -63,7 +67,13 @@ export function githubWebhook(store: EventStore): Handler<IntakeEnv> {
       result = await handleCommand(
         store,
         delivery.issueKey,
-        { type: "RecordPullRequestFact", fact: delivery.fact },
+        {
+          type: "RecordPullRequestFact",
+          issueKey: delivery.issueKey,
+          fact: delivery.fact,
+          runId: newRunId(),
+          now: now().toISOString(),
+        },
         { actor: delivery.actor, causationId: deliveryId, deliveryId },
       );
     } catch (e) {

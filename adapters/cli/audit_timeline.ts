@@ -1,0 +1,573 @@
+/**
+ * An issue's story told from its events alone: a timeline (who did what, when,
+ * how long each step took), a summary of every run (tokens, estimated cost,
+ * validation, pull request) and the accountability summary (who asked for each
+ * run, what it did, who gave feedback, who reviewed and approved, who merged).
+ *
+ * Pure: the same events always give the same story, so the audit CLI, the
+ * dashboard and later projections can share it.
+ *
+ * @module
+ */
+import type { Person, RecordedEvent } from "../../domain/events.ts";
+import { type CostEstimate, estimateCost, formatUsd } from "./audit_cost.ts";
+
+/** One event as a line of the timeline. */
+export interface TimelineEntry {
+  position: number;
+  version: number;
+  /** When the store recorded it (ISO-8601). */
+  at: string;
+  /** `metadata.actor`: `jira:<id>`, `github:<login>`, `worker:<id>`, … */
+  actor: string;
+  type: string;
+  /** The run it belongs to, or null for issue-level facts (reviews, merges). */
+  runId: string | null;
+  /** 1-based number of the run within the issue, or null. */
+  runNumber: number | null;
+  /** What happened, in one line. */
+  text: string;
+  /** Time since the run's latest claim, once claimed. */
+  sinceClaimMs: number | null;
+  /** Time since the run's previous event: how long this step took. */
+  stepMs: number | null;
+}
+
+/** Someone whose feedback a run acted on. */
+export interface FeedbackAuthor {
+  source: "jira" | "github";
+  /** Account id (Jira) or login (GitHub). */
+  id: string;
+  displayName: string;
+  /** When the feedback was written, when known. */
+  at?: string;
+}
+
+/** The validation of a run. */
+export interface ValidationSummary {
+  passed: boolean;
+  repairs: number;
+  commands: { command: string; exitCode: number | null; durationMs: number; timedOut: boolean }[];
+}
+
+/** Everything one run did, from its events. */
+export interface RunAccount {
+  runId: string;
+  number: number;
+  /** `change` (ticket to PR) or `completion` (reporting a merged or closed PR). */
+  kind: string;
+  source: string;
+  requestedBy: string;
+  requestedByActor: string;
+  requestedAt: string;
+  /** Later requests folded into this run while it was queued. */
+  coalesced: { by: string; at: string }[];
+  attempts: number;
+  workers: string[];
+  claimedAt: string | null;
+  finishedAt: string | null;
+  /** Request to finish. */
+  durationMs: number | null;
+  status: "queued" | "running" | "retry_wait" | "succeeded" | "failed" | "cancelled";
+  /** `pr_opened`, `pr_updated`, `no_changes`, … or the failure / cancellation reason. */
+  outcome: string | null;
+  repo: string | null;
+  branch: string | null;
+  provider: string | null;
+  model: string | null;
+  turns: number;
+  tokens: { input: number; output: number };
+  /** Estimated cost, or null when the model's family has no price. */
+  cost: CostEstimate | null;
+  summary: string | null;
+  filesChanged: string[];
+  validation: ValidationSummary | null;
+  commit: string | null;
+  pr: { number: number; url: string; action: "opened" | "updated"; draft: boolean } | null;
+  jiraCommentId: string | null;
+  transitionedTo: string | null;
+  assignedTo: string | null;
+  feedbackFrom: FeedbackAuthor[];
+  retries: number;
+  /** What the run did, in one sentence. */
+  did: string;
+}
+
+/** A pull-request review. */
+export interface ReviewRecord {
+  reviewer: string;
+  state: string;
+  at: string;
+  number: number;
+  url: string;
+}
+
+/** Who asked, who did, who reviewed, who approved, who merged. */
+export interface Accountability {
+  requests: {
+    runNumber: number;
+    runId: string;
+    by: string;
+    actor: string;
+    at: string;
+    source: string;
+  }[];
+  runs: { runNumber: number; runId: string; did: string; status: string; at: string | null }[];
+  feedback: (FeedbackAuthor & { runNumber: number; runId: string })[];
+  reviews: ReviewRecord[];
+  approvals: ReviewRecord[];
+  merged:
+    | { by: string; actor: string; at: string; sha: string | null; number: number; url: string }
+    | null;
+  closed: { by: string; actor: string; at: string; number: number; url: string } | null;
+}
+
+/** An issue's whole story. */
+export interface IssueTimeline {
+  issueKey: string;
+  /** The summary last fetched from Jira (untrusted text). */
+  summary: string | null;
+  eventCount: number;
+  entries: TimelineEntry[];
+  runs: RunAccount[];
+  accountability: Accountability;
+  pr: { number: number; url: string; state: "open" | "merged" | "closed" } | null;
+  totals: {
+    tokens: { input: number; output: number };
+    /** Sum of the runs' estimates; null when no run had a priced model. */
+    costUsd: number | null;
+    /** Runs with tokens but no price (their cost is not in `costUsd`). */
+    unpricedRuns: number;
+  };
+}
+
+/** Options of {@link buildTimeline}. */
+export interface TimelineOptions {
+  /**
+   * Feedback authors per run id, e.g. read from the `IssueFetched` snapshot
+   * artifacts; used for runs whose event does not name them itself.
+   */
+  feedbackAuthors?: ReadonlyMap<string, FeedbackAuthor[]>;
+}
+
+/** A person as people read it: display name, else login or account id, else the actor. */
+export function personLabel(person: Person | null | undefined, actor: string): string {
+  return person?.displayName || person?.login || person?.accountId || actor;
+}
+
+/** The run an event belongs to (`data.runId`), or null. */
+export function runIdOf(e: { data: unknown }): string | null {
+  const id = (e.data as { runId?: unknown }).runId;
+  return typeof id === "string" ? id : null;
+}
+
+function ms(from: string | null, to: string): number | null {
+  if (!from) return null;
+  const d = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(d) ? Math.max(0, d) : null;
+}
+
+/** A duration for people: `850 ms`, `12.3 s`, `4 min 05 s`, `2 h 03 min`, `3 d 4 h`. */
+export function formatDuration(msValue: number | null): string {
+  if (msValue === null || !Number.isFinite(msValue)) return "";
+  const v = Math.max(0, msValue);
+  if (v < 1000) return `${Math.round(v)} ms`;
+  if (v < 60_000) return `${(v / 1000).toFixed(1)} s`;
+  const s = Math.round(v / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  const m = Math.floor(s / 60);
+  if (m < 24 * 60) return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+  const h = Math.floor(m / 60);
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+/** Thousands separated: `12,345`. */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+function short(sha: string | null | undefined): string {
+  return sha ? sha.slice(0, 12) : "?";
+}
+
+function firstLine(text: string, max = 120): string {
+  const line = text.split("\n")[0].trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+function requesterOf(e: RecordedEvent): string {
+  if (e.type === "RunRequested" || e.type === "RunRequestCoalesced") {
+    return personLabel(e.data.requestedBy, e.metadata.actor);
+  }
+  return e.metadata.actor;
+}
+
+/** One event in one line (ticket text in it is untrusted: escape it where it is rendered). */
+export function describeEvent(e: RecordedEvent): string {
+  switch (e.type) {
+    case "RunRequested": {
+      const kind = (e.data as { kind?: string }).kind;
+      const what = kind === "completion" ? "completion run" : "run";
+      return `${what} requested by ${requesterOf(e)} (${e.data.source})`;
+    }
+    case "RunRequestCoalesced":
+      return `request by ${requesterOf(e)} folded into the queued run`;
+    case "RunClaimed":
+      return `claimed by ${e.data.workerId} (attempt ${e.data.attempt})`;
+    case "RunLeaseExtended":
+      return `lease extended to ${e.data.leaseExpiresAt}`;
+    case "IssueFetched": {
+      const feedback = e.data.feedbackCommentIds.length;
+      return `issue fetched: "${firstLine(e.data.summary, 100)}" (${e.data.status})` +
+        (feedback ? `, ${feedback} feedback comment(s)` : "");
+    }
+    case "WorkspacePrepared":
+      return `workspace ${e.data.github} on ${e.data.branch} from ${e.data.baseBranch}` +
+        (e.data.continued ? " (continued)" : "");
+    case "ChangesGenerated": {
+      const u = e.data.usage;
+      const cost = estimateCost(e.data.model, u);
+      return `changes generated by ${e.data.provider}/${e.data.model}: ` +
+        `${e.data.filesChanged.length} file(s), ${e.data.turns} turn(s), ` +
+        `${formatCount(u.inputTokens)} in + ${formatCount(u.outputTokens)} out tokens` +
+        (cost ? ` (~${formatUsd(cost.usd)} estimate)` : "");
+    }
+    case "ValidationCompleted": {
+      const cmds = e.data.commands.map((c) =>
+        `${firstLine(c.command, 60)}: ${c.timedOut ? "timed out" : `exit ${c.exitCode ?? "?"}`}, ${
+          formatDuration(c.durationMs)
+        }`
+      );
+      return `validation ${e.data.passed ? "passed" : "FAILED"}` +
+        (cmds.length ? ` (${cmds.join("; ")})` : " (no commands)") +
+        (e.data.repairs ? `, ${e.data.repairs} repair round(s)` : "");
+    }
+    case "ChangesCommitted":
+      return `committed ${short(e.data.sha)}: ${firstLine(e.data.message)}`;
+    case "BranchPushed":
+      return `pushed ${e.data.branch} at ${short(e.data.sha)}`;
+    case "PullRequestOpened":
+      return `PR #${e.data.number} opened${e.data.draft ? " as a draft" : ""}: ${e.data.url}`;
+    case "PullRequestUpdated":
+      return `PR #${e.data.number} updated: ${e.data.url}`;
+    case "JiraCommented":
+      return `Jira comment ${e.data.commentId} posted (${e.data.purpose})`;
+    case "JiraTransitioned":
+      return `Jira issue moved to ${e.data.toStatus}` +
+        (e.data.alreadyThere ? " (it was already there)" : "");
+    case "JiraAssigned":
+      return `Jira issue assigned to ${e.data.accountId}`;
+    case "RunSucceeded":
+      return `run succeeded (${e.data.outcome})`;
+    case "RunFailed":
+      return `run FAILED at ${e.data.step} (${e.data.kind}): ${firstLine(e.data.reason, 200)}`;
+    case "RunRetryScheduled":
+      return `retry ${e.data.retry} scheduled after ${e.data.step} failed: ` +
+        `${firstLine(e.data.reason, 160)} (not before ${e.data.notBefore})`;
+    case "RunCancelled":
+      return `run cancelled by ${personLabel(e.data.cancelledBy, e.metadata.actor)}: ${
+        firstLine(e.data.reason)
+      }`;
+    case "PrReviewed":
+      return `PR #${e.data.number} reviewed by ${e.data.reviewer}: ${
+        e.data.state.replace("_", " ")
+      }`;
+    case "PrMerged":
+      return `PR #${e.data.number} merged by ${e.data.mergedBy ?? "?"} at ${
+        short(e.data.mergeSha)
+      }`;
+    case "PrClosed":
+      return `PR #${e.data.number} closed without merging by ${e.data.closedBy ?? "?"}`;
+    default:
+      return (e as { type: string }).type;
+  }
+}
+
+function newRun(e: RecordedEvent & { type: "RunRequested" }, number: number): RunAccount {
+  return {
+    runId: e.data.runId,
+    number,
+    kind: (e.data as { kind?: string }).kind ?? "change",
+    source: e.data.source,
+    requestedBy: requesterOf(e),
+    requestedByActor: e.metadata.actor,
+    requestedAt: e.data.requestedAt,
+    coalesced: [],
+    attempts: 0,
+    workers: [],
+    claimedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    status: "queued",
+    outcome: null,
+    repo: null,
+    branch: null,
+    provider: null,
+    model: null,
+    turns: 0,
+    tokens: { input: 0, output: 0 },
+    cost: null,
+    summary: null,
+    filesChanged: [],
+    validation: null,
+    commit: null,
+    pr: null,
+    jiraCommentId: null,
+    transitionedTo: null,
+    assignedTo: null,
+    feedbackFrom: [],
+    retries: 0,
+    did: "",
+  };
+}
+
+/** Folds one run event into its account. */
+function foldRun(run: RunAccount, e: RecordedEvent): void {
+  switch (e.type) {
+    case "RunRequestCoalesced":
+      run.coalesced.push({ by: requesterOf(e), at: e.data.requestedAt });
+      break;
+    case "RunClaimed":
+      run.attempts = Math.max(run.attempts, e.data.attempt);
+      if (!run.workers.includes(e.data.workerId)) run.workers.push(e.data.workerId);
+      run.claimedAt ??= e.recordedAt;
+      run.status = "running";
+      break;
+    case "RunRetryScheduled":
+      run.retries++;
+      run.status = "retry_wait";
+      break;
+    case "IssueFetched": {
+      const from = (e.data as { feedbackFrom?: FeedbackAuthor[] }).feedbackFrom;
+      if (from?.length) run.feedbackFrom = from.map((f) => ({ ...f }));
+      break;
+    }
+    case "WorkspacePrepared":
+      run.repo = e.data.github;
+      run.branch = e.data.branch;
+      break;
+    case "ChangesGenerated": {
+      run.provider = e.data.provider;
+      run.model = e.data.model;
+      run.turns += e.data.turns;
+      run.tokens = {
+        input: run.tokens.input + e.data.usage.inputTokens,
+        output: run.tokens.output + e.data.usage.outputTokens,
+      };
+      run.cost = estimateCost(e.data.model, {
+        inputTokens: run.tokens.input,
+        outputTokens: run.tokens.output,
+      });
+      run.summary = e.data.summary;
+      run.filesChanged = e.data.filesChanged;
+      break;
+    }
+    case "ValidationCompleted":
+      run.validation = {
+        passed: e.data.passed,
+        repairs: e.data.repairs,
+        commands: e.data.commands.map((c) => ({ ...c })),
+      };
+      break;
+    case "ChangesCommitted":
+      run.commit = e.data.sha;
+      run.filesChanged = e.data.filesChanged;
+      break;
+    case "PullRequestOpened":
+      run.pr = { number: e.data.number, url: e.data.url, action: "opened", draft: e.data.draft };
+      break;
+    case "PullRequestUpdated":
+      run.pr = { number: e.data.number, url: e.data.url, action: "updated", draft: false };
+      break;
+    case "JiraCommented":
+      run.jiraCommentId = e.data.commentId;
+      break;
+    case "JiraTransitioned":
+      run.transitionedTo = e.data.toStatus;
+      break;
+    case "JiraAssigned":
+      run.assignedTo = e.data.accountId;
+      break;
+    case "RunSucceeded":
+      run.status = "succeeded";
+      run.outcome = e.data.outcome;
+      break;
+    case "RunFailed":
+      run.status = "failed";
+      run.outcome = `failed at ${e.data.step} (${e.data.kind}): ${firstLine(e.data.reason, 200)}`;
+      break;
+    case "RunCancelled":
+      run.status = "cancelled";
+      run.outcome = `cancelled: ${firstLine(e.data.reason)}`;
+      break;
+  }
+  if (e.type === "RunSucceeded" || e.type === "RunFailed" || e.type === "RunCancelled") {
+    run.finishedAt = e.recordedAt;
+    run.durationMs = ms(run.requestedAt, e.recordedAt);
+  }
+}
+
+/** One sentence saying what a run did. */
+export function whatRunDid(run: RunAccount): string {
+  const files = `${run.filesChanged.length} file(s)`;
+  const validation = run.validation
+    ? run.validation.passed ? "validation passed" : "validation FAILED"
+    : null;
+  const parts: string[] = [];
+  if (run.kind === "completion") {
+    parts.push("reported the pull request's end back to Jira");
+  } else if (run.pr) {
+    parts.push(
+      `${run.pr.action} PR #${run.pr.number}${run.pr.draft ? " (draft)" : ""} changing ${files}`,
+    );
+  } else if (run.outcome === "no_changes") {
+    parts.push("made no change and asked for clarification");
+  } else if (run.filesChanged.length) {
+    parts.push(`changed ${files}`);
+  }
+  if (validation) parts.push(validation);
+  if (run.transitionedTo) parts.push(`moved the issue to ${run.transitionedTo}`);
+  if (run.status === "failed" || run.status === "cancelled") parts.push(run.outcome ?? run.status);
+  else if (run.status === "queued") parts.push("is waiting for a worker");
+  else if (run.status === "running") parts.push("is in progress");
+  else if (run.status === "retry_wait") parts.push("is waiting to retry");
+  return parts.length ? parts.join("; ") : run.status;
+}
+
+function emptyAccountability(): Accountability {
+  return {
+    requests: [],
+    runs: [],
+    feedback: [],
+    reviews: [],
+    approvals: [],
+    merged: null,
+    closed: null,
+  };
+}
+
+/** Builds an issue's timeline, run accounts and accountability from its stream. */
+export function buildTimeline(
+  issueKey: string,
+  events: readonly RecordedEvent[],
+  options: TimelineOptions = {},
+): IssueTimeline {
+  const runs = new Map<string, RunAccount>();
+  const lastAt = new Map<string, string>();
+  const claimAt = new Map<string, string>();
+  const entries: TimelineEntry[] = [];
+  const acc = emptyAccountability();
+  let summary: string | null = null;
+  let pr: IssueTimeline["pr"] = null;
+
+  for (const e of events) {
+    let runId = runIdOf(e);
+    if (e.type === "RunRequested" && !runs.has(e.data.runId)) {
+      const run = newRun(e, runs.size + 1);
+      runs.set(run.runId, run);
+      acc.requests.push({
+        runNumber: run.number,
+        runId: run.runId,
+        by: run.requestedBy,
+        actor: e.metadata.actor,
+        at: e.data.requestedAt,
+        source: e.data.source,
+      });
+    }
+    const run = runId ? runs.get(runId) : undefined;
+    if (!run) runId = null;
+    if (run) foldRun(run, e);
+    if (e.type === "RunClaimed") claimAt.set(e.data.runId, e.recordedAt);
+    switch (e.type) {
+      case "IssueFetched":
+        summary = e.data.summary;
+        break;
+      case "PullRequestOpened":
+      case "PullRequestUpdated":
+        pr = { number: e.data.number, url: e.data.url, state: "open" };
+        break;
+      case "PrReviewed": {
+        const review: ReviewRecord = {
+          reviewer: e.data.reviewer,
+          state: e.data.state,
+          at: e.data.submittedAt,
+          number: e.data.number,
+          url: e.data.url,
+        };
+        acc.reviews.push(review);
+        if (review.state === "approved") acc.approvals.push(review);
+        break;
+      }
+      case "PrMerged":
+        pr = { number: e.data.number, url: e.data.url, state: "merged" };
+        acc.merged = {
+          by: e.data.mergedBy ?? e.metadata.actor,
+          actor: e.metadata.actor,
+          at: e.data.mergedAt,
+          sha: e.data.mergeSha,
+          number: e.data.number,
+          url: e.data.url,
+        };
+        break;
+      case "PrClosed":
+        pr = { number: e.data.number, url: e.data.url, state: "closed" };
+        acc.closed = {
+          by: e.data.closedBy ?? e.metadata.actor,
+          actor: e.metadata.actor,
+          at: e.data.closedAt,
+          number: e.data.number,
+          url: e.data.url,
+        };
+        break;
+    }
+    const previous = runId ? lastAt.get(runId) ?? null : null;
+    entries.push({
+      position: e.position,
+      version: e.version,
+      at: e.recordedAt,
+      actor: e.metadata.actor,
+      type: e.type,
+      runId,
+      runNumber: run?.number ?? null,
+      text: describeEvent(e),
+      sinceClaimMs: runId ? ms(claimAt.get(runId) ?? null, e.recordedAt) : null,
+      stepMs: previous ? ms(previous, e.recordedAt) : null,
+    });
+    if (runId) lastAt.set(runId, e.recordedAt);
+  }
+
+  let costUsd: number | null = null;
+  let unpricedRuns = 0;
+  const tokens = { input: 0, output: 0 };
+  for (const run of runs.values()) {
+    if (!run.feedbackFrom.length) {
+      run.feedbackFrom = [...(options.feedbackAuthors?.get(run.runId) ?? [])];
+    }
+    run.did = whatRunDid(run);
+    acc.runs.push({
+      runNumber: run.number,
+      runId: run.runId,
+      did: run.did,
+      status: run.status,
+      at: run.finishedAt,
+    });
+    for (const f of run.feedbackFrom) {
+      acc.feedback.push({ ...f, runNumber: run.number, runId: run.runId });
+    }
+    tokens.input += run.tokens.input;
+    tokens.output += run.tokens.output;
+    if (run.cost) costUsd = (costUsd ?? 0) + run.cost.usd;
+    else if (run.tokens.input + run.tokens.output > 0) unpricedRuns++;
+  }
+
+  return {
+    issueKey,
+    summary,
+    eventCount: events.length,
+    entries,
+    runs: [...runs.values()],
+    accountability: acc,
+    pr,
+    totals: { tokens, costUsd, unpricedRuns },
+  };
+}
