@@ -9,6 +9,7 @@
 import { ConfigError, loadConfig, type Role } from "./adapters/config/env.ts";
 import { exportCommand, timelineCommand, verifyCommand } from "./adapters/cli/audit.ts";
 import { parseArgs } from "./adapters/cli/args.ts";
+import { cancelCommand } from "./adapters/cli/cancel.ts";
 import { rebuildCommand } from "./adapters/cli/rebuild.ts";
 import { openStore, type Store } from "./adapters/eventstore/open.ts";
 import { loadRouting } from "./adapters/config/routing_file.ts";
@@ -112,6 +113,19 @@ async function main(args: string[]): Promise<number> {
       return 0;
     case "audit":
       return await audit(rest);
+    case "cancel": {
+      const parsed = parseArgs(rest, ["reason"]);
+      const key = parsed.positionals[0];
+      if (!key) throw new Error('cancel needs an issue key: deno task cancel MWC-42 --reason "…"');
+      const reason = String(parsed.flags.get("reason") ?? "cancelled by an operator");
+      const config = loadConfig(["jira"]);
+      const store = await openStore(config.databaseUrl);
+      try {
+        return await cancelCommand(config, store, key, reason);
+      } finally {
+        await store.close();
+      }
+    }
     case undefined:
     case "help":
     case "--help":

@@ -142,13 +142,13 @@ export async function feedbackFromSnapshots(
           author?: { accountId?: string; displayName?: string };
           created?: string;
         }[];
-        prFeedback?: { author?: string; at?: string }[];
+        prFeedback?: { id: string; author?: string; at?: string }[];
       };
       const authors: FeedbackAuthor[] = [];
       for (const c of snapshot.jiraFeedback ?? []) {
         authors.push({
           source: "jira",
-          id: c.author?.accountId ?? "",
+          id: c.id,
           displayName: c.author?.displayName || c.author?.accountId || "someone",
           at: c.created,
         });
@@ -156,7 +156,7 @@ export async function feedbackFromSnapshots(
       for (const c of snapshot.prFeedback ?? []) {
         authors.push({
           source: "github",
-          id: c.author ?? "",
+          id: c.id,
           displayName: c.author ?? "someone",
           at: c.at,
         });

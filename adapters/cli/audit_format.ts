@@ -24,8 +24,8 @@ export function formatTime(iso: string | null | undefined): string {
 
 /** Control characters (terminal escapes in ticket text) made visible, never interpreted. */
 export function printable(text: string): string {
-  // deno-lint-ignore no-control-regex
   return text.replace(
+    // deno-lint-ignore no-control-regex
     /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );
@@ -115,12 +115,11 @@ export function accountabilityLines(acc: Accountability): string[] {
     row("Did:", `run #${r.runNumber}: ${r.did}` + (r.at ? ` (finished ${formatTime(r.at)})` : ""));
   }
   for (const f of acc.feedback) {
+    const where = f.source === "jira" ? `Jira comment ${f.id}` : `GitHub ${f.id.replace("_", " ")}`;
     row(
       "Feedback:",
-      `run #${f.runNumber} acted on ${
-        f.source === "jira" ? "Jira" : "GitHub"
-      } feedback from ${f.displayName} (${f.id})` +
-        (f.at ? ` written ${formatTime(f.at)}` : ""),
+      `run #${f.runNumber} acted on feedback from ${f.displayName} (${where}` +
+        (f.at ? `, written ${formatTime(f.at)})` : ")"),
     );
   }
   if (!acc.reviews.length) row("Reviewed:", "no pull-request review recorded");

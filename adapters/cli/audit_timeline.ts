@@ -33,10 +33,10 @@ export interface TimelineEntry {
   stepMs: number | null;
 }
 
-/** Someone whose feedback a run acted on. */
+/** Feedback a run acted on, and who wrote it. */
 export interface FeedbackAuthor {
   source: "jira" | "github";
-  /** Account id (Jira) or login (GitHub). */
+  /** The Jira comment id, or the GitHub `review:<id>` / `review_comment:<id>`. */
   id: string;
   displayName: string;
   /** When the feedback was written, when known. */
@@ -86,6 +86,7 @@ export interface RunAccount {
   pr: { number: number; url: string; action: "opened" | "updated"; draft: boolean } | null;
   jiraCommentId: string | null;
   transitionedTo: string | null;
+  /** Who the run assigned the issue to (display name where known, else account id). */
   assignedTo: string | null;
   feedbackFrom: FeedbackAuthor[];
   retries: number;
@@ -202,8 +203,14 @@ function requesterOf(e: RecordedEvent): string {
   return e.metadata.actor;
 }
 
-/** One event in one line (ticket text in it is untrusted: escape it where it is rendered). */
-export function describeEvent(e: RecordedEvent): string {
+/**
+ * One event in one line (ticket text in it is untrusted: escape it where it is
+ * rendered). `names` maps Jira account ids to display names, where known.
+ */
+export function describeEvent(
+  e: RecordedEvent,
+  names: ReadonlyMap<string, string> = new Map(),
+): string {
   switch (e.type) {
     case "RunRequested": {
       const kind = (e.data as { kind?: string }).kind;
@@ -256,7 +263,7 @@ export function describeEvent(e: RecordedEvent): string {
       return `Jira issue moved to ${e.data.toStatus}` +
         (e.data.alreadyThere ? " (it was already there)" : "");
     case "JiraAssigned":
-      return `Jira issue assigned to ${e.data.accountId}`;
+      return `Jira issue assigned to ${names.get(e.data.accountId) ?? e.data.accountId}`;
     case "RunSucceeded":
       return `run succeeded (${e.data.outcome})`;
     case "RunFailed":
@@ -459,8 +466,13 @@ export function buildTimeline(
   const acc = emptyAccountability();
   let summary: string | null = null;
   let pr: IssueTimeline["pr"] = null;
+  const names = new Map<string, string>();
 
   for (const e of events) {
+    if (e.type === "RunRequested" || e.type === "RunRequestCoalesced") {
+      const p = e.data.requestedBy;
+      if (p?.accountId && p.displayName) names.set(p.accountId, p.displayName);
+    }
     let runId = runIdOf(e);
     if (e.type === "RunRequested" && !runs.has(e.data.runId)) {
       const run = newRun(e, runs.size + 1);
@@ -529,7 +541,7 @@ export function buildTimeline(
       type: e.type,
       runId,
       runNumber: run?.number ?? null,
-      text: describeEvent(e),
+      text: describeEvent(e, names),
       sinceClaimMs: runId ? ms(claimAt.get(runId) ?? null, e.recordedAt) : null,
       stepMs: previous ? ms(previous, e.recordedAt) : null,
     });
@@ -540,6 +552,7 @@ export function buildTimeline(
   let unpricedRuns = 0;
   const tokens = { input: 0, output: 0 };
   for (const run of runs.values()) {
+    if (run.assignedTo) run.assignedTo = names.get(run.assignedTo) ?? run.assignedTo;
     if (!run.feedbackFrom.length) {
       run.feedbackFrom = [...(options.feedbackAuthors?.get(run.runId) ?? [])];
     }

@@ -58,7 +58,9 @@ export async function checkReadModelsReport(
     return { lines, failures };
   }
   for (const check of checks) {
-    const behind = head > check.checkpoint ? ` (${head - check.checkpoint} events behind the head)` : "";
+    const behind = head > check.checkpoint
+      ? ` (${head - check.checkpoint} events behind the head)`
+      : "";
     if (check.mismatches.length === 0) {
       lines.push(
         `ok   read model ${check.projection}: ${check.documents} documents equal a replay of ` +

@@ -27,7 +27,8 @@ export const DEMO_ISSUE = {
 };
 
 /** The reviewer's feedback for the second iteration. */
-export const DEMO_FEEDBACK = 'Thanks! Please also replace "dashbord" with "dashboard" in the usage guide.';
+export const DEMO_FEEDBACK =
+  'Thanks! Please also replace "dashbord" with "dashboard" in the usage guide.';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -77,7 +78,9 @@ class Story {
   /** Assigns the issue to the AI user and sends Jira Automation's request. */
   async assignToAi(): Promise<string> {
     this.jira.setAssignee(DEMO_ISSUE.key, FAKE_AI_USER.accountId);
-    this.n.act(`${FAKE_REVIEWER.displayName} assigns ${DEMO_ISSUE.key} to ${FAKE_AI_USER.displayName}`);
+    this.n.act(
+      `${FAKE_REVIEWER.displayName} assigns ${DEMO_ISSUE.key} to ${FAKE_AI_USER.displayName}`,
+    );
     const issue = this.jira.issue(DEMO_ISSUE.key);
     const body = {
       issueKey: issue.key,
@@ -100,7 +103,9 @@ class Story {
   /** Follows a run to its end; throws unless it succeeded. */
   async run(runId: string): Promise<void> {
     const end = await this.follow((e) => endsRun(e, runId), `the end of run ${runId}`);
-    if (end.type !== "RunSucceeded") throw new DemoIncomplete(`run ${runId} ended with ${end.type}`);
+    if (end.type !== "RunSucceeded") {
+      throw new DemoIncomplete(`run ${runId} ended with ${end.type}`);
+    }
   }
 
   /** Shows the commit the last run pushed, from the remote. */
@@ -114,7 +119,7 @@ class Story {
       this.stage.world.remote,
       "show",
       "--no-color",
-      "--format=commit %H%nAuthor: %an <%ae>%n%n    %s%n",
+      "--format=commit %H%nAuthor: %an <%ae>%n%n    %s",
       commit.data.sha,
     );
     this.n.line(`  The branch ai/${DEMO_ISSUE.key} on the git remote (git show):`);
@@ -124,7 +129,9 @@ class Story {
   /** Shows the pull request as fake GitHub serves it; returns its number. */
   showPullRequest(): number {
     const prs = this.stage.world.github.pullRequests(PILOT_REPO);
-    if (prs.length !== 1) throw new DemoIncomplete(`expected one pull request, found ${prs.length}`);
+    if (prs.length !== 1) {
+      throw new DemoIncomplete(`expected one pull request, found ${prs.length}`);
+    }
     const pr = prs[0];
     this.n.line(`  Pull request on GitHub (stand-in): ${this.n.style.bold(String(pr.html_url))}`);
     this.n.block(
@@ -180,7 +187,9 @@ class Story {
     );
     const res = await this.stage.githubWebhook(delivery);
     this.n.act(`server answered ${res.status} ${JSON.stringify(res.json)}`);
-    if (res.status >= 300) throw new DemoIncomplete(`the GitHub webhook was refused (${res.status})`);
+    if (res.status >= 300) {
+      throw new DemoIncomplete(`the GitHub webhook was refused (${res.status})`);
+    }
     await this.follow((e) => e.type === "PrMerged", "PrMerged");
   }
 
@@ -275,7 +284,9 @@ function lookAround(n: Narrator, stage: Stage, wait: boolean): void {
   n.line(`               token ${config.dashboardToken} (demo only; sign in with it, or send`);
   n.line(`               "Authorization: Bearer <token>")`);
   n.line(`  Health:      ${server.url}/healthz   metrics: ${server.url}/metrics`);
-  n.line(`  Stand-ins:   Jira ${world.jira.url}, GitHub ${world.github.url}, LLM ${world.llm.baseURL}`);
+  n.line(
+    `  Stand-ins:   Jira ${world.jira.url}, GitHub ${world.github.url}, LLM ${world.llm.baseURL}`,
+  );
   n.line(`  Git remote:  ${world.remote}`);
   n.line(`  Data:        ${config.dataDir} (SQLite ${config.databaseUrl})`);
   n.line(`  Runner log:  ${stage.logPath}`);

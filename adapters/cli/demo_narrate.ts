@@ -97,8 +97,8 @@ export function describeEvent(
   switch (e.type) {
     case "RunRequested":
       return `run ${e.data.runId.slice(0, 8)} queued for ${e.data.issueKey} (asked by ${
-        e.data.requestedBy?.displayName ?? e.data.requestedBy?.accountId ?? "Jira Automation"
-      })`;
+        e.data.requestedBy?.displayName ?? e.data.requestedBy?.login ?? e.metadata.actor
+      }, via ${e.data.source})`;
     case "RunRequestCoalesced":
       return `another request joined the queued run ${e.data.runId.slice(0, 8)}`;
     case "RunClaimed":

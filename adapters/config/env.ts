@@ -8,7 +8,7 @@
 import { z } from "zod";
 
 /** What a command needs configured; each role checks only its own variables. */
-export type Role = "store" | "server" | "worker";
+export type Role = "store" | "server" | "worker" | "jira";
 
 /** The validated configuration. Absent sections were not required by the roles. */
 export interface RunnerConfig {
@@ -124,6 +124,7 @@ export function loadConfig(
   };
   const server = roles.includes("server");
   const worker = roles.includes("worker");
+  const jiraApi = worker || roles.includes("jira");
 
   const dataDir = get("DATA_DIR") ?? "data";
   const databaseUrl = get("DATABASE_URL") ?? `sqlite:${dataDir.replace(/\/$/, "")}/runner.db`;
@@ -138,7 +139,7 @@ export function loadConfig(
     problems.push(`PORT must be a port number 0–65535 (got "${portText}")`);
   }
 
-  const jiraBaseUrl = need("JIRA_BASE_URL", worker, "e.g. https://your-site.atlassian.net");
+  const jiraBaseUrl = need("JIRA_BASE_URL", jiraApi, "e.g. https://your-site.atlassian.net");
   if (jiraBaseUrl && !httpUrl.safeParse(jiraBaseUrl).success) {
     problems.push(`JIRA_BASE_URL must be an http(s) URL like https://your-site.atlassian.net`);
   }
@@ -197,8 +198,8 @@ export function loadConfig(
     runnerConfigPath: get("RUNNER_CONFIG") ?? "runner.config.json",
     jira: {
       baseUrl: jiraBaseUrl.replace(/\/$/, ""),
-      email: need("JIRA_EMAIL", worker, "the Jira user the API token belongs to"),
-      apiToken: need("JIRA_API_TOKEN", worker, "an Atlassian API token"),
+      email: need("JIRA_EMAIL", jiraApi, "the Jira user the API token belongs to"),
+      apiToken: need("JIRA_API_TOKEN", jiraApi, "an Atlassian API token"),
       webhookSecret: need(
         "JIRA_WEBHOOK_SECRET",
         server,

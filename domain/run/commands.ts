@@ -117,6 +117,12 @@ export interface RecordPullRequestFact {
   now: string;
 }
 
+/** An effect on Jira made outside any run (e.g. the comment announcing a cancellation). */
+export interface RecordIssueEffect {
+  type: "RecordIssueEffect";
+  effect: EventOf<"JiraCommented"> | EventOf<"JiraTransitioned"> | EventOf<"JiraAssigned">;
+}
+
 /** Every command of the Run decider. */
 export type RunCommand =
   | RequestRun
@@ -127,4 +133,5 @@ export type RunCommand =
   | FailRun
   | ScheduleRetry
   | CancelRun
-  | RecordPullRequestFact;
+  | RecordPullRequestFact
+  | RecordIssueEffect;

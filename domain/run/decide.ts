@@ -18,6 +18,7 @@ import type {
   CompleteRun,
   ExtendLease,
   FailRun,
+  RecordIssueEffect,
   RecordPullRequestFact,
   RecordStep,
   RequestRun,
@@ -51,6 +52,8 @@ export function decide(command: RunCommand, state: IssueState): Decision {
       return cancelRun(command, state);
     case "RecordPullRequestFact":
       return recordPullRequestFact(command, state);
+    case "RecordIssueEffect":
+      return recordIssueEffect(command);
     default: {
       const exhaustive: never = command;
       return exhaustive;
@@ -269,4 +272,11 @@ function recordPullRequestFact(c: RecordPullRequestFact, s: IssueState): Decisio
     },
   });
   return events;
+}
+
+function recordIssueEffect(c: RecordIssueEffect): Decision {
+  if (c.effect.data.runId !== null) {
+    return domainError("not_a_step", "an effect of a run is recorded by its lease holder");
+  }
+  return [c.effect];
 }

@@ -54,9 +54,12 @@ export interface Loop extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Starts the loop on a new world. */
-export async function startLoop(options: WorldOptions = {}): Promise<Loop> {
+/** Starts the loop on a new world; `env` overrides the world's environment. */
+export async function startLoop(
+  options: WorldOptions & { env?: Record<string, string> } = {},
+): Promise<Loop> {
   const world = await startWorld(options);
+  Object.assign(world.env, options.env ?? {});
   const config = loadConfig(["server", "worker"], world.env);
   const store = await openStore(config.databaseUrl);
   const routing = await loadRouting(config.runnerConfigPath);
