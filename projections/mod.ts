@@ -3,19 +3,22 @@
  *
  * @module
  */
+import { accountabilityProjection } from "./accountability.ts";
 import { issuesProjection } from "./issues.ts";
 import type { AnyProjection } from "./projection.ts";
 import { queueProjection } from "./queue.ts";
 import { runsProjection } from "./runs.ts";
 
+export type { AccountabilityDoc } from "./accountability.ts";
 export type { IssueDoc } from "./issues.ts";
 export type { QueueDoc } from "./queue.ts";
 export type { RunDoc } from "./runs.ts";
-export { issuesProjection, queueProjection, runsProjection };
+export { accountabilityProjection, issuesProjection, queueProjection, runsProjection };
 
 /** All projections, in the order they are folded. */
 export const ALL_PROJECTIONS: readonly AnyProjection[] = [
   runsProjection,
   issuesProjection,
   queueProjection,
+  accountabilityProjection,
 ];

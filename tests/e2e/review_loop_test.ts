@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { handleCommand } from "../../domain/command_handler.ts";
+import type { AccountabilityDoc } from "../../projections/mod.ts";
 import { FAKE_REPORTER, FAKE_REVIEWER } from "../fakes/jira_server.ts";
 import { git, PILOT_REPO } from "../fakes/world.ts";
 import { type Loop, startLoop } from "../support/loop.ts";
@@ -104,6 +105,38 @@ Deno.test("review loop: three iterations on one branch and PR, acting only on tr
     events.filter((e) => e.type === "PullRequestOpened" || e.type === "PullRequestUpdated")
       .map((e) => e.type),
     ["PullRequestOpened", "PullRequestUpdated", "PullRequestUpdated"],
+  );
+
+  // Approval and merge, then the accountability record says who did what.
+  await loop.deliver(
+    loop.world.github.addReview(PILOT_REPO, 1, {
+      user: "leigh",
+      state: "APPROVED",
+      body: "Ship it",
+    }),
+  );
+  await loop.deliver(loop.world.github.mergePullRequest(PILOT_REPO, 1, { mergedBy: "sam" }));
+  assert.deepEqual(await loop.drain(), ["succeeded"]);
+  await loop.projector.catchUp();
+  const record = (await loop.store.get("accountability", "MWC-1")) as AccountabilityDoc;
+  assert.equal(record.requests.length, 4, "three iterations and the merge's completion");
+  assert.equal(record.requests[0].by?.displayName, "Leigh Reviewer");
+  assert.equal(record.requests[0].actor, `jira:${FAKE_REVIEWER.accountId}`);
+  assert.deepEqual(record.runs.map((r) => r.kind), ["change", "change", "change", "completion"]);
+  assert.deepEqual(record.runs.map((r) => r.outcome), [
+    "pr_opened",
+    "pr_updated",
+    "pr_updated",
+    "completed",
+  ]);
+  assert.deepEqual(record.runs[1].actedOn, [{ source: "jira", displayName: "Leigh Reviewer" }]);
+  assert.deepEqual(record.runs[2].actedOn, [{ source: "github", displayName: "leigh" }]);
+  assert.deepEqual(record.approvals.map((a) => a.by), ["leigh"]);
+  assert.equal(record.merged?.by, "sam");
+  assert.ok(record.doneAt, "the ticket reached Done");
+  assert.ok(
+    !record.reviewers.some((r) => r.name === "Pat Reporter"),
+    "untrusted is not a reviewer",
   );
 });
 
