@@ -70,11 +70,15 @@ export async function checkGitHub(
     try {
       const access = await github.getRepoAccess(repo.github);
       if (!access.pull) {
-        report.fail(check, "the credentials cannot read the repository", gitHubFix(
-          new GitHubError("permanent", "forbidden", 403, ""),
-          config,
-          repo.github,
-        ));
+        report.fail(
+          check,
+          "the credentials cannot read the repository",
+          gitHubFix(
+            new GitHubError("permanent", "forbidden", 403, ""),
+            config,
+            repo.github,
+          ),
+        );
         continue;
       }
       if (!access.push) {
@@ -153,7 +157,10 @@ export async function checkGit(
         }
       }
       try {
-        const head = await git.remoteHead({ repoId: repo.id, cloneUrl: url, token }, repo.baseBranch);
+        const head = await git.remoteHead(
+          { repoId: repo.id, cloneUrl: url, token },
+          repo.baseBranch,
+        );
         if (head === null) {
           report.fail(
             check,

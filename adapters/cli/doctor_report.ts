@@ -19,25 +19,48 @@ export interface CheckLine {
   fix?: string;
 }
 
+/** Options of {@link Report}. */
+export interface ReportOptions {
+  /** Applied to every message and fix (secret redaction). */
+  redact?: (text: string) => string;
+  /** Called with each line as it is added. */
+  onLine?: (line: CheckLine) => void;
+}
+
 /** Collects lines; `ok`, `fail`, `warn`, `skip` add one each. */
 export class Report {
   readonly lines: CheckLine[] = [];
+  readonly #redact: (text: string) => string;
+  readonly #onLine?: (line: CheckLine) => void;
+
+  /** An empty report; see {@link ReportOptions}. */
+  constructor(options: ReportOptions = {}) {
+    this.#redact = options.redact ?? ((t) => t);
+    this.#onLine = options.onLine;
+  }
+
+  #add(status: CheckStatus, check: string, message: string, fix?: string): void {
+    const line: CheckLine = { status, check, message: this.#redact(message) };
+    if (fix) line.fix = this.#redact(fix);
+    this.lines.push(line);
+    this.#onLine?.(line);
+  }
 
   /** A passed check. */
   ok(check: string, message: string): void {
-    this.lines.push({ status: "ok", check, message });
+    this.#add("ok", check, message);
   }
   /** A failed check and its fix. */
   fail(check: string, message: string, fix: string): void {
-    this.lines.push({ status: "fail", check, message, fix });
+    this.#add("fail", check, message, fix);
   }
   /** A warning (does not fail the doctor). */
   warn(check: string, message: string, fix?: string): void {
-    this.lines.push({ status: "warn", check, message, fix });
+    this.#add("warn", check, message, fix);
   }
   /** A check not run, and why. */
   skip(check: string, message: string): void {
-    this.lines.push({ status: "skip", check, message });
+    this.#add("skip", check, message);
   }
   /** 1 when any check failed, else 0. */
   get exitCode(): number {

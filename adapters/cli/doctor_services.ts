@@ -130,7 +130,10 @@ export async function checkWebhooks(
       "keep HOST=127.0.0.1 and serve HTTPS from a reverse proxy (deploy/nginx.conf)",
     );
   } else {
-    report.ok("webhooks", `behind a reverse proxy (TRUSTED_PROXIES=${config.ops.trustedProxies.join(",")})`);
+    report.ok(
+      "webhooks",
+      `behind a reverse proxy (TRUSTED_PROXIES=${config.ops.trustedProxies.join(",")})`,
+    );
   }
   if (!publicUrl) {
     report.warn(
@@ -145,7 +148,11 @@ export async function checkWebhooks(
   try {
     base = new URL(publicUrl.replace(/\/+$/, "") + "/");
   } catch {
-    report.fail("webhooks", `PUBLIC_URL "${publicUrl}" is not a URL`, "use https://runner.example.com");
+    report.fail(
+      "webhooks",
+      `PUBLIC_URL "${publicUrl}" is not a URL`,
+      "use https://runner.example.com",
+    );
     return;
   }
   const jira = new URL("jira/webhook", base).href;

@@ -75,7 +75,8 @@ Deno.test("github: a redelivery (same X-GitHub-Delivery) is a duplicate", async 
     const again = await intake.github("pull_request", payload, headers);
     assert.equal(again.status, 200);
     assert.deepEqual(await json(again), { status: "duplicate", event: "PrMerged" });
-    assert.equal(await intake.store.headPosition(), 1);
+    // PrMerged and the completion run it queued, once.
+    assert.equal(await intake.store.headPosition(), 2);
   });
 });
 
@@ -85,10 +86,16 @@ Deno.test("github: a merge lands on a stream that already has runs", async () =>
     const res = await intake.github("pull_request", mergedPullRequest("MWC-1"));
     assert.equal(res.status, 200);
     const events = await intake.events();
+    // The run still queued is cancelled (a merged PR needs no more iterations), and a
+    // completion run is queued to report the merge on Jira.
     assert.deepEqual(events.map((e) => [e.stream, e.version, e.type]), [
       ["issue-MWC-1", 1, "RunRequested"],
       ["issue-MWC-1", 2, "PrMerged"],
+      ["issue-MWC-1", 3, "RunCancelled"],
+      ["issue-MWC-1", 4, "RunRequested"],
     ]);
+    const completion = events[3];
+    assert.ok(completion.type === "RunRequested" && completion.data.kind === "completion");
   });
 });
 

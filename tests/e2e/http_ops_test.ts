@@ -43,7 +43,8 @@ Deno.test("metrics: Prometheus text with requests, appends, timings, and zeros b
     assert.equal(sample(text, 'http_requests_total{route="/jira/webhook",status="200"}'), 3);
     assert.equal(sample(text, 'http_requests_total{route="/jira/webhook",status="400"}'), 1);
     assert.equal(sample(text, 'http_requests_total{route="/github/webhook",status="200"}'), 1);
-    assert.equal(sample(text, "events_appended_total"), 4);
+    // 3 run requests + the merge and the completion run it queues.
+    assert.equal(sample(text, "events_appended_total"), 5);
     assert.equal(sample(text, "event_store_append_seconds_count"), 4);
     assert.equal(sample(text, 'event_store_append_seconds_bucket{le="+Inf"}'), 4);
     assert.ok((sample(text, "event_store_append_seconds_sum") ?? -1) >= 0);
