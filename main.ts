@@ -10,6 +10,9 @@ import { ConfigError, loadConfig, type Role } from "./adapters/config/env.ts";
 import { exportCommand, timelineCommand, verifyCommand } from "./adapters/cli/audit.ts";
 import { parseArgs } from "./adapters/cli/args.ts";
 import { cancelCommand } from "./adapters/cli/cancel.ts";
+import { demoCommand } from "./adapters/cli/demo.ts";
+import { doctorCommand } from "./adapters/cli/doctor.ts";
+import { ipRangesCommand } from "./adapters/cli/ip_ranges.ts";
 import { rebuildCommand } from "./adapters/cli/rebuild.ts";
 import { openStore, type Store } from "./adapters/eventstore/open.ts";
 import { loadRouting } from "./adapters/config/routing_file.ts";
@@ -126,6 +129,12 @@ async function main(args: string[]): Promise<number> {
         await store.close();
       }
     }
+    case "demo":
+      return await demoCommand(rest);
+    case "doctor":
+      return await doctorCommand(rest);
+    case "ip-ranges":
+      return await ipRangesCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -41,10 +41,11 @@ export interface DoctorResult {
 export function configFix(problem: string): string {
   const names = problem.match(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\bPORT\b|\bHOST\b/g) ?? [];
   const see = ".env.example describes every variable";
-  if (names.length === 0) return `see ${see}`;
-  if (/both set/.test(problem)) return `keep only one of ${names[0]} and ${names[0]}_FILE`;
+  const first = names[0];
+  if (first === undefined) return `see ${see}`;
+  if (/both set/.test(problem)) return `keep only one of ${first} and ${first}_FILE`;
   const isSetBut = /^(\w+) is set but (\w+) is not/.exec(problem);
-  const name = isSetBut ? isSetBut[2] : names[0];
+  const name = (isSetBut ? isSetBut[2] : undefined) ?? first;
   const secret = (SECRET_VARIABLES as readonly string[]).includes(name);
   const where = `in the environment or the service's EnvironmentFile${
     secret ? ` (or ${name}_FILE, a file holding it)` : ""

@@ -102,7 +102,10 @@ export function formatRange(range: Range): string {
     const octets = [24n, 16n, 8n, 0n].map((s) => String((range.network >> s) & 0xffn));
     return `${octets.join(".")}/${range.prefix}`;
   }
-  const groups = Array.from({ length: 8 }, (_, i) => (range.network >> BigInt(112 - 16 * i)) & 0xffffn);
+  const groups = Array.from(
+    { length: 8 },
+    (_, i) => (range.network >> BigInt(112 - 16 * i)) & 0xffffn,
+  );
   let best = { start: -1, length: 0 };
   for (let i = 0; i < 8;) {
     if (groups[i] !== 0n) {
@@ -143,9 +146,8 @@ export function selectRanges(data: AtlassianRanges, products: readonly string[])
     const directions = (item.direction ?? []).map((d) => d.toLowerCase());
     const itemProducts = (item.product ?? []).map((p) => p.toLowerCase());
     if (!directions.includes("egress") || !itemProducts.some((p) => wanted.has(p))) continue;
-    const text = item.cidr ?? (item.network && item.mask_len !== undefined
-      ? `${item.network}/${item.mask_len}`
-      : "");
+    const text = item.cidr ??
+      (item.network && item.mask_len !== undefined ? `${item.network}/${item.mask_len}` : "");
     const range = parseRange(text);
     if (range) picked.push(range);
     else malformed.push(text || JSON.stringify(item));
@@ -251,6 +253,11 @@ export async function ipRangesCommand(args: string[], io: IpRangesIo = {}): Prom
     await Deno.writeTextFile(tmp, output);
     await Deno.rename(tmp, out);
     log(`wrote ${selection.ranges.length} ranges to ${out}`);
-  } else (io.write ?? ((t: string) => Deno.stdout.writeSync(new TextEncoder().encode(t))))(output);
+  } else (io.write ?? writeStdout)(output);
   return 0;
+}
+
+function writeStdout(text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  for (let done = 0; done < bytes.length;) done += Deno.stdout.writeSync(bytes.subarray(done));
 }

@@ -81,7 +81,8 @@ export function usageChart(days: readonly DayUsage[], options: ChartOptions = {}
   const y = (v: number) => top + plotH - (v / max) * plotH;
   const totalTokens = totals.reduce((a, b) => a + b, 0);
   const totalCost = days.reduce((a, d) => a + (d.costUsd ?? 0), 0);
-  const summary = `LLM tokens per day over ${days.length} days: ${formatCount(totalTokens)} tokens` +
+  const summary =
+    `LLM tokens per day over ${days.length} days: ${formatCount(totalTokens)} tokens` +
     (days.some((d) => d.costUsd !== null) ? `, about ${formatUsd(totalCost)} (estimate)` : "");
 
   const parts: string[] = [];
@@ -97,7 +98,9 @@ export function usageChart(days: readonly DayUsage[], options: ChartOptions = {}
     `<text x="${left + 14}" y="15" class="axis-label" fill="#555">input tokens</text>`,
     `<rect x="${left + 96}" y="6" width="10" height="10" rx="2" class="bar-out" fill="#2f5fd0"/>`,
     `<text x="${left + 110}" y="15" class="axis-label" fill="#555">output tokens</text>`,
-    `<text x="${left + 200}" y="15" class="cost-label" fill="#555">~$ estimated cost (list prices)</text>`,
+    `<text x="${
+      left + 200
+    }" y="15" class="cost-label" fill="#555">~$ estimated cost (list prices)</text>`,
     `</g>`,
   );
   // Grid and y labels.

@@ -1,0 +1,241 @@
+/**
+ * The read-model queries behind the dashboard: runs by status and issue
+ * (newest first, paginated), one run, the runs of an issue, the overview's
+ * numbers, and a run's events from its issue stream. Read models answer what
+ * they can; the event log answers the rest (the model a run used).
+ *
+ * @module
+ */
+import { ISSUE_KEY_PATTERN, issueStream, type RecordedEvent } from "../../../domain/events.ts";
+import type { EventStore } from "../../../domain/ports/event_store.ts";
+import type { FieldFilter, ReadModelStore } from "../../../domain/ports/read_models.ts";
+import { TERMINAL_STATUSES } from "../../../domain/run/state.ts";
+import type { IssueDoc, RunDoc } from "../../../projections/mod.ts";
+import { estimateCost } from "../../cli/audit_cost.ts";
+import type { DayUsage } from "./chart.ts";
+import { median } from "./format.ts";
+
+/** Statuses a run can have, in the order the filter offers them. */
+export const RUN_STATUSES = [
+  "queued",
+  "claimed",
+  "retry_wait",
+  "succeeded",
+  "failed",
+  "cancelled",
+] as const;
+
+/** Filters of the runs list. */
+export interface RunFilter {
+  status?: (typeof RUN_STATUSES)[number];
+  issueKey?: string;
+}
+
+/** One page of runs. */
+export interface RunPage {
+  runs: RunDoc[];
+  total: number;
+  /** 1-based. */
+  page: number;
+  pages: number;
+  pageSize: number;
+}
+
+function whereOf(filter: RunFilter): FieldFilter[] {
+  const where: FieldFilter[] = [];
+  if (filter.status) where.push({ field: "status", eq: filter.status });
+  if (filter.issueKey) where.push({ field: "issueKey", eq: filter.issueKey });
+  return where;
+}
+
+/** A page of runs matching the filter, newest request first. */
+export async function listRuns(
+  store: ReadModelStore,
+  filter: RunFilter,
+  page: number,
+  pageSize: number,
+): Promise<RunPage> {
+  const where = whereOf(filter);
+  const total = await store.count("runs", where);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const current = Math.min(Math.max(1, Math.floor(page)), pages);
+  const runs = await store.query("runs", {
+    where,
+    orderBy: { field: "requestedAt", direction: "desc" },
+    limit: pageSize,
+    offset: (current - 1) * pageSize,
+  }) as RunDoc[];
+  return { runs, total, page: current, pages, pageSize };
+}
+
+/** One run, or null. */
+export async function getRun(store: ReadModelStore, runId: string): Promise<RunDoc | null> {
+  if (!runId || runId.length > 100) return null;
+  return await store.get("runs", runId) as RunDoc | null;
+}
+
+/** The issue document, or null. */
+export async function getIssue(store: ReadModelStore, issueKey: string): Promise<IssueDoc | null> {
+  if (!ISSUE_KEY_PATTERN.test(issueKey)) return null;
+  return await store.get("issues", issueKey) as IssueDoc | null;
+}
+
+/** The runs of an issue, oldest first (its iterations). */
+export async function runsOfIssue(
+  store: ReadModelStore,
+  issueKey: string,
+  limit = 500,
+): Promise<RunDoc[]> {
+  return await store.query("runs", {
+    where: [{ field: "issueKey", eq: issueKey }],
+    orderBy: { field: "requestedAt", direction: "asc" },
+    limit,
+  }) as RunDoc[];
+}
+
+/** An issue's whole stream (empty for an invalid key). */
+export async function issueEvents(store: EventStore, issueKey: string): Promise<RecordedEvent[]> {
+  if (!ISSUE_KEY_PATTERN.test(issueKey)) return [];
+  return await store.readStream(issueStream(issueKey));
+}
+
+/** The events of one run: those of its issue stream that belong to it. */
+export function eventsOfRun(events: readonly RecordedEvent[], runId: string): RecordedEvent[] {
+  return events.filter((e) =>
+    e.metadata.correlationId === runId || (e.data as { runId?: unknown }).runId === runId
+  );
+}
+
+/**
+ * The model each run used (from its `ChangesGenerated` events), remembered for
+ * finished runs. Reads at most `maxStreams` issue streams per call; runs of
+ * the issues left over stay unknown (their tokens are counted, not priced).
+ */
+export class RunModels {
+  readonly #known = new Map<string, string | null>();
+  readonly #store: EventStore;
+  readonly #maxStreams: number;
+
+  constructor(store: EventStore, maxStreams = 50) {
+    this.#store = store;
+    this.#maxStreams = maxStreams;
+  }
+
+  /** The model per run id (null: no model call recorded, or not looked up). */
+  async of(runs: readonly RunDoc[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    const missing = runs.filter((r) =>
+      r.tokens.input + r.tokens.output > 0 && !this.#known.has(r.runId)
+    );
+    const issues = new Set([...new Set(missing.map((r) => r.issueKey))].slice(0, this.#maxStreams));
+    const found = new Map<string, string>();
+    for (const key of issues) {
+      for (const e of await this.#store.readStream(issueStream(key))) {
+        if (e.type === "ChangesGenerated") found.set(e.data.runId, e.data.model);
+      }
+    }
+    if (this.#known.size > 50_000) this.#known.clear();
+    for (const r of missing) {
+      if (!issues.has(r.issueKey)) continue;
+      const model = found.get(r.runId) ?? null;
+      if (TERMINAL_STATUSES.has(r.status)) this.#known.set(r.runId, model);
+      out.set(r.runId, model);
+    }
+    for (const r of runs) if (!out.has(r.runId)) out.set(r.runId, this.#known.get(r.runId) ?? null);
+    return out;
+  }
+}
+
+/** The overview's numbers. */
+export interface Overview {
+  queueDepth: number;
+  running: number;
+  retryWaiting: number;
+  /** Over the window: succeeded / (succeeded + failed), or null with none finished. */
+  successRate: number | null;
+  succeeded: number;
+  failed: number;
+  /** Median request-to-finish time of runs that opened or updated a PR, in the window. */
+  medianTimeToPrMs: number | null;
+  prRuns: number;
+  days: DayUsage[];
+  windowDays: number;
+  /** Runs in the window with tokens but no known price. */
+  unpricedRuns: number;
+  recent: RunDoc[];
+}
+
+function dayOf(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+/** The overview over the last `windowDays` days (UTC days, today included). */
+export async function overview(
+  store: ReadModelStore,
+  models: RunModels,
+  now: Date,
+  windowDays = 14,
+): Promise<Overview> {
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  start.setUTCDate(start.getUTCDate() - (windowDays - 1));
+  const [queueDepth, running, retryWaiting, windowRuns, recent] = await Promise.all([
+    store.count("runs", [{ field: "status", eq: "queued" }]),
+    store.count("runs", [{ field: "status", eq: "claimed" }]),
+    store.count("runs", [{ field: "status", eq: "retry_wait" }]),
+    store.query("runs", {
+      where: [{ field: "requestedAt", gte: start.toISOString() }],
+      orderBy: { field: "requestedAt", direction: "desc" },
+      limit: 5_000,
+    }) as Promise<RunDoc[]>,
+    store.query("runs", {
+      orderBy: { field: "requestedAt", direction: "desc" },
+      limit: 8,
+    }) as Promise<
+      RunDoc[]
+    >,
+  ]);
+  const succeeded = windowRuns.filter((r) => r.status === "succeeded").length;
+  const failed = windowRuns.filter((r) => r.status === "failed").length;
+  const prDurations = windowRuns
+    .filter((r) =>
+      (r.outcome === "pr_opened" || r.outcome === "pr_updated") && r.durationMs !== null
+    )
+    .map((r) => r.durationMs as number);
+  const modelOf = await models.of(windowRuns);
+  const byDay = new Map<string, DayUsage>();
+  for (let i = 0; i < windowDays; i++) {
+    const d = new Date(start);
+    d.setUTCDate(start.getUTCDate() + i);
+    const day = dayOf(d.toISOString());
+    byDay.set(day, { day, inputTokens: 0, outputTokens: 0, costUsd: null, runs: 0 });
+  }
+  let unpricedRuns = 0;
+  for (const r of windowRuns) {
+    const bucket = byDay.get(dayOf(r.requestedAt));
+    if (!bucket) continue;
+    bucket.runs++;
+    bucket.inputTokens += r.tokens.input;
+    bucket.outputTokens += r.tokens.output;
+    if (r.tokens.input + r.tokens.output === 0) continue;
+    const model = modelOf.get(r.runId);
+    const cost = model
+      ? estimateCost(model, { inputTokens: r.tokens.input, outputTokens: r.tokens.output })
+      : null;
+    if (cost) bucket.costUsd = (bucket.costUsd ?? 0) + cost.usd;
+    else unpricedRuns++;
+  }
+  return {
+    queueDepth,
+    running,
+    retryWaiting,
+    successRate: succeeded + failed ? succeeded / (succeeded + failed) : null,
+    succeeded,
+    failed,
+    medianTimeToPrMs: median(prDurations),
+    prRuns: prDurations.length,
+    days: [...byDay.values()],
+    windowDays,
+    unpricedRuns,
+    recent,
+  };
+}
