@@ -13,7 +13,8 @@ import { Projector } from "../../projections/projector.ts";
 import type { Store } from "../eventstore/open.ts";
 import { COST_LABEL } from "./audit_cost.ts";
 import { formatTimeline } from "./audit_format.ts";
-import { buildTimeline, type FeedbackAuthor } from "./audit_timeline.ts";
+import { feedbackFromSnapshots } from "./audit_feedback.ts";
+import { buildTimeline } from "./audit_timeline.ts";
 import { formatTranscript, parseTranscript } from "./audit_transcript.ts";
 import { checkReadModelsReport } from "./audit_verify.ts";
 import { progressLine } from "./progress.ts";
@@ -122,51 +123,6 @@ export async function verifyCommand(store: Store, print = console.log): Promise<
   }
   print("verified: the log is intact and every read model equals a replay");
   return true;
-}
-
-/** Feedback authors per run, read from the `IssueFetched` snapshot artifacts. */
-export async function feedbackFromSnapshots(
-  store: Store,
-  events: readonly RecordedEvent[],
-): Promise<Map<string, FeedbackAuthor[]>> {
-  const out = new Map<string, FeedbackAuthor[]>();
-  for (const e of events) {
-    if (e.type !== "IssueFetched" || !e.data.snapshot) continue;
-    if (e.data.feedbackCommentIds.length === 0) continue;
-    try {
-      const found = await store.get(e.data.snapshot.sha256);
-      if (!found || !("content" in found)) continue;
-      const snapshot = JSON.parse(decoder.decode(found.content)) as {
-        jiraFeedback?: {
-          id: string;
-          author?: { accountId?: string; displayName?: string };
-          created?: string;
-        }[];
-        prFeedback?: { id: string; author?: string; at?: string }[];
-      };
-      const authors: FeedbackAuthor[] = [];
-      for (const c of snapshot.jiraFeedback ?? []) {
-        authors.push({
-          source: "jira",
-          id: c.id,
-          displayName: c.author?.displayName || c.author?.accountId || "someone",
-          at: c.created,
-        });
-      }
-      for (const c of snapshot.prFeedback ?? []) {
-        authors.push({
-          source: "github",
-          id: c.id,
-          displayName: c.author ?? "someone",
-          at: c.at,
-        });
-      }
-      out.set(e.data.runId, authors);
-    } catch {
-      // A missing or unreadable snapshot only means fewer names; verify reports damage.
-    }
-  }
-  return out;
 }
 
 /** Prints an issue's timeline and accountability; returns false when the issue has no events. */

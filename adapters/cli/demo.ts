@@ -225,16 +225,19 @@ export class DemoIncomplete extends Error {
   }
 }
 
-function waitForInterrupt(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
+/** Resolves on the first SIGINT or SIGTERM from now on; `dispose` stops listening. */
+function interruption(): { signal: Promise<void>; dispose(): void } {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const done = () => resolve();
+  Deno.addSignalListener("SIGINT", done);
+  Deno.addSignalListener("SIGTERM", done);
+  return {
+    signal: promise,
+    dispose() {
       Deno.removeSignalListener("SIGINT", done);
       Deno.removeSignalListener("SIGTERM", done);
-      resolve();
-    };
-    Deno.addSignalListener("SIGINT", done);
-    Deno.addSignalListener("SIGTERM", done);
-  });
+    },
+  };
 }
 
 async function tell(story: Story): Promise<void> {
@@ -314,10 +317,19 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const stage = await startStage([], options.provider);
   n.line(n.style.dim(`Server listening on ${stage.server.url}; data in ${stage.config.dataDir}`));
   const story = new Story(n, stage, options.runTimeoutMs ?? 120_000);
+  // Ctrl-C at any point stops everything cleanly (and removes the temp dir).
+  const interrupt = interruption();
+  const stopped = interrupt.signal.then(() => "interrupted" as const);
   try {
-    await tell(story);
+    const telling = tell(story).then(() => "told" as const);
+    telling.catch(() => {}); // after an interruption its failure is expected and moot
+    const told = await Promise.race([telling, stopped]);
+    if (told === "interrupted") {
+      n.warn("interrupted: stopping");
+      return 130;
+    }
     lookAround(n, stage, options.wait);
-    if (options.wait) await waitForInterrupt();
+    if (options.wait) await stopped;
     return 0;
   } catch (error) {
     if (!(error instanceof DemoIncomplete)) throw error;
@@ -330,6 +342,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     } catch { /* no log */ }
     return 1;
   } finally {
+    interrupt.dispose();
     await stage.stop();
   }
 }

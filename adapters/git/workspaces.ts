@@ -56,6 +56,10 @@ interface WorktreeMeta {
 }
 
 const META_FILE = "ai-runner.json";
+/** Where finished worktrees wait for the next run (not a valid run id: ids start alphanumeric). */
+const POOL_DIR = ".pool";
+/** Most parked worktrees per repo. */
+const POOL_SIZE = 4;
 const FETCH_REFSPEC = "+refs/heads/*:refs/remotes/origin/*";
 
 async function exists(path: string): Promise<boolean> {
@@ -147,11 +151,13 @@ export class GitCliWorkspaces implements GitWorkspaces {
           `base branch ${baseBranch} not found on the remote of ${repoId}`,
         );
       }
-      await this.#git.run({
-        action: "worktree add",
-        args: ["worktree", "add", "--no-track", "-B", branch, path, start],
-        cwd: cache,
-      });
+      if (!(await this.#takeFromPool(cache, repoId, path, branch, start))) {
+        await this.#git.run({
+          action: "worktree add",
+          args: ["worktree", "add", "--no-track", "-B", branch, path, start],
+          cwd: cache,
+        });
+      }
       const startSha = await this.#revParse(path, "HEAD");
       const meta: WorktreeMeta = { runId, branch, baseBranch, startSha, continued };
       await Deno.writeTextFile(join(await this.#gitDir(path), META_FILE), JSON.stringify(meta));
@@ -182,9 +188,16 @@ export class GitCliWorkspaces implements GitWorkspaces {
     const scratch = await Deno.makeTempDir({ prefix: "ai-runner-diff-" });
     try {
       const index = join(scratch, "index");
-      await Deno.copyFile(indexPath.trim(), index).catch((error) => {
+      try {
+        // The copy keeps the index's mtime: git tells a racily clean entry (a file
+        // edited in the same second the index recorded it, same size) by comparing
+        // with the index file's own mtime; a copy stamped "now" hides such an edit.
+        const { mtime } = await Deno.stat(indexPath.trim());
+        await Deno.copyFile(indexPath.trim(), index);
+        if (mtime) await Deno.utime(index, mtime, mtime);
+      } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
-      });
+      }
       const env = { GIT_INDEX_FILE: index };
       await this.#git.run({ action: "add", args: ["add", "-A"], cwd: worktree.path, env });
       const { stdout } = await this.#git.run({
@@ -284,7 +297,80 @@ export class GitCliWorkspaces implements GitWorkspaces {
     const repoId = checkId("repoId", worktree.repoId);
     const cache = this.cachePath(repoId);
     if (!(await exists(cache))) return await removeTree(worktree.path);
-    await this.#withRepoLock(repoId, () => this.#removeAt(cache, worktree.path));
+    await this.#withRepoLock(repoId, async () => {
+      if (!(await this.#returnToPool(cache, repoId, worktree.path))) {
+        await this.#removeAt(cache, worktree.path);
+      }
+    });
+  }
+
+  /**
+   * Parks a finished run's worktree (detached, its branch released) for the next
+   * run of the repo: checking out a nearby commit rewrites only the files that
+   * differ, where a new worktree writes every file of the repository.
+   */
+  async #returnToPool(cache: string, repoId: string, path: string): Promise<boolean> {
+    const pool = join(this.#worktreeDir, repoId, POOL_DIR);
+    try {
+      if (!(await exists(join(path, ".git")))) return false;
+      await Deno.mkdir(pool, { recursive: true });
+      let parked = 0;
+      for await (const _ of Deno.readDir(pool)) parked++;
+      if (parked >= POOL_SIZE) return false;
+      await this.#git.run({ action: "checkout", args: ["checkout", "-q", "--detach"], cwd: path });
+      await removeTree(join(await this.#gitDir(path), META_FILE));
+      const target = join(await Deno.realPath(pool), crypto.randomUUID());
+      await this.#git.run({
+        action: "worktree move",
+        args: ["worktree", "move", path, target],
+        cwd: cache,
+      });
+      return true;
+    } catch (error) {
+      this.#logger?.warn("could not park the worktree; removing it", { path, error });
+      return false;
+    }
+  }
+
+  /** Moves a parked worktree to `path` and checks out `branch` at `start`, clean. */
+  async #takeFromPool(
+    cache: string,
+    repoId: string,
+    path: string,
+    branch: string,
+    start: string,
+  ): Promise<boolean> {
+    const pool = join(this.#worktreeDir, repoId, POOL_DIR);
+    let parked: string | null = null;
+    try {
+      for await (const e of Deno.readDir(pool)) {
+        if (e.isDirectory) {
+          parked = join(await Deno.realPath(pool), e.name);
+          break;
+        }
+      }
+    } catch {
+      return false;
+    }
+    if (!parked) return false;
+    try {
+      await this.#git.run({
+        action: "worktree move",
+        args: ["worktree", "move", parked, path],
+        cwd: cache,
+      });
+      await this.#git.run({
+        action: "checkout",
+        args: ["checkout", "-q", "-f", "--no-track", "-B", branch, start],
+        cwd: path,
+      });
+      await this.#git.run({ action: "clean", args: ["clean", "-q", "-ffdx"], cwd: path });
+      return true;
+    } catch (error) {
+      this.#logger?.warn("a parked worktree could not be reused; creating a new one", { error });
+      await this.#removeAt(cache, (await exists(path)) ? path : parked);
+      return false;
+    }
   }
 
   async remoteHead(repo: RepoSource, branch: string): Promise<string | null> {

@@ -15,6 +15,7 @@ import type { EventStore } from "../../domain/ports/event_store.ts";
 import type { Logger } from "../../domain/ports/logger.ts";
 import type { ReadModelStore } from "../../domain/ports/read_models.ts";
 import type { IntakeEnv } from "./context.ts";
+import { type DashboardOptions, dashboardRoutes } from "./dashboard/mod.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { githubSignature, githubWebhook } from "./github/route.ts";
 import { healthz, metricsRoute, readyz } from "./health.ts";
@@ -42,6 +43,8 @@ export interface AppDeps {
   now?: () => Date;
   /** Id of a newly queued run; default a random UUID. */
   newRunId?: () => string;
+  /** The dashboard's links and stored logs; its token is `options.dashboardToken`. */
+  dashboard?: DashboardOptions;
 }
 
 /** The paths the app serves (everything else is counted as `other`). */
@@ -101,6 +104,16 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
   app.get("/healthz", healthz());
   app.get("/readyz", readyz(deps.store, logger, Math.min(options.requestTimeoutMs, 5000)));
   app.get("/metrics", metricsRoute(deps.store, metrics));
+  app.route(
+    "/",
+    dashboardRoutes({
+      ...deps.dashboard,
+      store: deps.store,
+      token: options.dashboardToken,
+      logger,
+      now,
+    }),
+  );
 
   for (const path of ["/jira/webhook", "/github/webhook"]) {
     app.all(

@@ -414,8 +414,26 @@ Deno.test("remove is idempotent and prunes the worktree from the cache", async (
     await f.workspaces.remove(wt);
     await f.workspaces.remove(wt);
     assertEquals(await exists(wt.path), false);
-    const list = await git(f.workspaces.cachePath("online-docs"), "worktree", "list");
-    assertEquals(list.split("\n").length, 1, list);
+    const list = await git(f.workspaces.cachePath("online-docs"), "worktree", "list", "--porcelain");
+    // At most a parked worktree is left: detached, holding no branch, not at the run's path.
+    assertEquals(list.includes(`worktree ${wt.path}\n`), false, list);
+    assertEquals(list.includes("branch refs/heads/"), false, list);
+  });
+});
+
+Deno.test("a parked worktree serves the next run clean, on its own branch", async () => {
+  await withRemote(async (f) => {
+    const first = await prepare(f, "run-1", "ai/DOC-1");
+    await Deno.writeTextFile(join(first.path, "dirty.md"), "left behind");
+    await Deno.writeTextFile(join(first.path, "README.md"), "changed but never committed");
+    await f.workspaces.remove(first);
+    const second = await prepare(f, "run-2", "ai/DOC-2");
+    assertEquals(second.reused, false);
+    assertEquals(await exists(join(second.path, "dirty.md")), false);
+    assertEquals(await git(second.path, "status", "--porcelain"), "");
+    assertEquals(await git(second.path, "rev-parse", "--abbrev-ref", "HEAD"), "ai/DOC-2");
+    const pooled = await git(f.workspaces.cachePath("online-docs"), "worktree", "list", "--porcelain");
+    assertEquals(pooled.includes("/.pool/"), false, "the parked worktree was taken, not copied");
   });
 });
 

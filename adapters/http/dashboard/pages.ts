@@ -1,0 +1,362 @@
+/**
+ * The dashboard's pages: overview, runs list, run, run transcript and issue.
+ * Each reads the read models (and, for one run or issue, its stream), builds
+ * a view model and renders it.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+import { ISSUE_KEY_PATTERN, type RecordedEvent } from "../../../domain/events.ts";
+import type { ArtifactStore, EventStore } from "../../../domain/ports/event_store.ts";
+import type { ReadModelStore } from "../../../domain/ports/read_models.ts";
+import { COST_LABEL } from "../../cli/audit_cost.ts";
+import { feedbackFromSnapshots } from "../../cli/audit_feedback.ts";
+import { buildTimeline } from "../../cli/audit_timeline.ts";
+import { formatTranscript, parseTranscript } from "../../cli/audit_transcript.ts";
+import type { IntakeEnv } from "../context.ts";
+import { usageChart } from "./chart.ts";
+import {
+  branchUrl,
+  formatCount,
+  formatDuration,
+  formatUsd,
+  formatUtc,
+  jiraCommentUrl,
+  jiraIssueUrl,
+  safeHref,
+  STATUS_LABELS,
+  statusBadge,
+  tail,
+} from "./format.ts";
+import {
+  accountabilityView,
+  issuePath,
+  iterationRow,
+  runDuration,
+  runPath,
+  runRow,
+  shortId,
+  timelineRows,
+  tokensText,
+} from "./present.ts";
+import {
+  eventsOfRun,
+  getIssue,
+  getRun,
+  issueEvents,
+  listRuns,
+  overview,
+  RUN_STATUSES,
+  type RunFilter,
+  type RunModels,
+  runsOfIssue,
+} from "./queries.ts";
+import { htmlResponse, type Views } from "./views.ts";
+
+/** What the pages read from. */
+export interface PageDeps {
+  store: EventStore & ReadModelStore;
+  artifacts: ArtifactStore | null;
+  jiraBaseUrl: string | null;
+  now: () => Date;
+  views: Views;
+  models: RunModels;
+  pageSize: number;
+}
+
+/** Longest validation log shown on a run page (its end is kept). */
+export const MAX_LOG_CHARS = 20_000;
+
+type Ctx = Context<IntakeEnv>;
+const decoder = new TextDecoder();
+
+/** A page saying something went missing (404) or is not there yet. */
+export function messagePage(
+  views: Views,
+  status: 404 | 400 | 401 | 403 | 429 | 500 | 503,
+  heading: string,
+  message: string,
+  signedIn: boolean,
+  headers: Record<string, string> = {},
+): Response {
+  const html = views.page("message", { title: heading, heading, message, signedIn });
+  return htmlResponse(html, status, headers);
+}
+
+async function artifactText(deps: PageDeps, sha256: string): Promise<string | null> {
+  if (!deps.artifacts) return null;
+  const found = await deps.artifacts.get(sha256);
+  if (!found) return null;
+  const text = decoder.decode(found.content);
+  try {
+    const parsed = JSON.parse(text);
+    return typeof parsed === "string" ? parsed : text;
+  } catch {
+    return text;
+  }
+}
+
+/** `GET /`: the overview. */
+export async function overviewPage(_c: Ctx, deps: PageDeps): Promise<Response> {
+  const now = deps.now();
+  const o = await overview(deps.store, deps.models, now);
+  const tokens = o.days.reduce((n, d) => n + d.inputTokens + d.outputTokens, 0);
+  const priced = o.days.some((d) => d.costUsd !== null);
+  const cost = o.days.reduce((n, d) => n + (d.costUsd ?? 0), 0);
+  const cards = {
+    queueDepth: formatCount(o.queueDepth),
+    running: formatCount(o.running),
+    retryHint: o.retryWaiting ? `running now; ${o.retryWaiting} waiting to retry` : "running now",
+    successRate: o.successRate === null ? "—" : `${Math.round(o.successRate * 100)}%`,
+    successHint: `${o.succeeded} succeeded · ${o.failed} failed`,
+    medianTimeToPr: o.medianTimeToPrMs === null ? "—" : formatDuration(o.medianTimeToPrMs),
+    medianHint: `request to PR ready, over ${o.prRuns} run(s)`,
+    tokens: formatCount(tokens),
+    costHint: priced
+      ? `~${formatUsd(cost)} (${COST_LABEL})` +
+        (o.unpricedRuns ? `; ${o.unpricedRuns} run(s) of unknown price` : "")
+      : tokens
+      ? "no price known for the model(s) used: tokens only"
+      : "no LLM usage",
+  };
+  const html = deps.views.page("overview", {
+    title: "Overview",
+    nav: "overview",
+    signedIn: true,
+    windowDays: o.windowDays,
+    cards,
+    chart: usageChart(o.days),
+    recent: o.recent.map((r) => runRow(r, now)),
+  });
+  return htmlResponse(html);
+}
+
+function runsHref(filter: { status: string; issue: string }, page: number): string {
+  const q = new URLSearchParams();
+  if (filter.status) q.set("status", filter.status);
+  if (filter.issue) q.set("issue", filter.issue);
+  if (page > 1) q.set("page", String(page));
+  const s = q.toString();
+  return s ? `/runs?${s}` : "/runs";
+}
+
+/** `GET /runs`: runs, newest first, filtered by status and issue, paginated. */
+export async function runsPage(c: Ctx, deps: PageDeps): Promise<Response> {
+  const now = deps.now();
+  const statusParam = (c.req.query("status") ?? "").trim();
+  const issueParam = (c.req.query("issue") ?? "").trim().toUpperCase().slice(0, 64);
+  const pageParam = Number.parseInt(c.req.query("page") ?? "1", 10);
+  const problems: string[] = [];
+  const filter: RunFilter = {};
+  if (statusParam) {
+    const status = RUN_STATUSES.find((s) => s === statusParam);
+    if (status) filter.status = status;
+    else problems.push(`"${statusParam.slice(0, 40)}" is not a run status`);
+  }
+  if (issueParam) {
+    if (ISSUE_KEY_PATTERN.test(issueParam)) filter.issueKey = issueParam;
+    else problems.push(`"${issueParam}" is not an issue key like ABC-123`);
+  }
+  const result = await listRuns(
+    deps.store,
+    filter,
+    Number.isFinite(pageParam) ? pageParam : 1,
+    deps.pageSize,
+  );
+  const shown = { status: filter.status ?? "", issue: filter.issueKey ?? "" };
+  const first = result.total ? (result.page - 1) * result.pageSize + 1 : 0;
+  const last = (result.page - 1) * result.pageSize + result.runs.length;
+  const html = deps.views.page("runs", {
+    title: "Runs",
+    nav: "runs",
+    signedIn: true,
+    summary: `${formatCount(result.total)} run(s)` +
+      (filter.status ? ` ${STATUS_LABELS[filter.status].label}` : "") +
+      (filter.issueKey ? ` for ${filter.issueKey}` : "") + ".",
+    filter: { status: shown.status, issue: filter.issueKey ?? issueParam },
+    filterError: problems.length ? `Ignored: ${problems.join("; ")}.` : "",
+    statuses: RUN_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s].label })),
+    rows: result.runs.map((r) => runRow(r, now)),
+    range: result.total
+      ? `Showing ${first}–${last} of ${
+        formatCount(result.total)
+      } · page ${result.page} of ${result.pages}`
+      : "Nothing to show",
+    newerHref: result.page > 1 ? runsHref(shown, result.page - 1) : null,
+    olderHref: result.page < result.pages ? runsHref(shown, result.page + 1) : null,
+  });
+  return htmlResponse(html);
+}
+
+function lastOf<T extends RecordedEvent["type"]>(
+  events: readonly RecordedEvent[],
+  type: T,
+): Extract<RecordedEvent, { type: T }> | null {
+  const found = events.findLast((e) => e.type === type);
+  return (found as Extract<RecordedEvent, { type: T }> | undefined) ?? null;
+}
+
+/** `GET /runs/:runId`: one run. */
+export async function runPage(c: Ctx, deps: PageDeps): Promise<Response> {
+  const now = deps.now();
+  const run = await getRun(deps.store, c.req.param("runId") ?? "");
+  if (!run) {
+    return messagePage(deps.views, 404, "Run not found", "There is no run with this id.", true);
+  }
+  const events = await issueEvents(deps.store, run.issueKey);
+  const own = eventsOfRun(events, run.runId);
+  const positions = new Set(own.map((e) => e.position));
+  const timeline = buildTimeline(run.issueKey, events);
+  const account = timeline.runs.find((r) => r.runId === run.runId);
+  const generated = lastOf(own, "ChangesGenerated");
+  const validated = lastOf(own, "ValidationCompleted");
+  const commented = lastOf(own, "JiraCommented");
+  let validation = null;
+  if (validated) {
+    const log = validated.data.log ? await artifactText(deps, validated.data.log.sha256) : null;
+    const bounded = log === null ? null : tail(log, MAX_LOG_CHARS);
+    validation = {
+      commands: validated.data.commands.map((cmd) => ({
+        command: cmd.command,
+        exit: cmd.timedOut ? "timed out" : String(cmd.exitCode ?? "?"),
+        duration: formatDuration(cmd.durationMs),
+      })),
+      note: (validated.data.passed ? "Passed" : "Failed") +
+        (validated.data.repairs ? ` after ${validated.data.repairs} repair round(s)` : "") +
+        (bounded?.omitted
+          ? ` · the first ${formatCount(bounded.omitted)} characters of the log are not shown`
+          : "") +
+        (validated.data.log && log === null ? " · the log is not available here" : ""),
+      log: bounded?.text ?? null,
+    };
+  }
+  const prUrl = safeHref(run.pr?.url);
+  const html = deps.views.page("run", {
+    title: `Run ${shortId(run.runId)} · ${run.issueKey}`,
+    nav: "runs",
+    signedIn: true,
+    run,
+    status: statusBadge(run.status),
+    outcome: run.outcome && run.outcome !== run.status ? run.outcome.replace("_", " ") : "",
+    summary: timeline.summary,
+    issueHref: issuePath(run.issueKey),
+    requestedBy: account?.requestedBy ?? run.requestedBy?.displayName ?? run.source,
+    requestedAt: `${formatUtc(run.requestedAt, true)} UTC`,
+    duration: runDuration(run, now),
+    repo: account?.repo ?? run.repoId ?? "—",
+    model: generated ? `${generated.data.provider} / ${generated.data.model}` : "—",
+    tokens: tokensText(run.tokens, account?.cost?.usd ?? null, account?.model),
+    prHref: prUrl,
+    prNote: account?.pr
+      ? `${account.pr.action}${account.pr.draft ? " as a draft" : ""} by this run`
+      : "",
+    branchHref: branchUrl(prUrl, run.branch),
+    jiraHref: jiraIssueUrl(deps.jiraBaseUrl, run.issueKey),
+    comment: commented
+      ? {
+        id: commented.data.commentId,
+        purpose: commented.data.purpose.replace("_", " "),
+        href: jiraCommentUrl(deps.jiraBaseUrl, run.issueKey, commented.data.commentId),
+      }
+      : null,
+    validationBadge: validated
+      ? statusBadge(validated.data.passed ? "succeeded" : "failed")
+      : { label: "not run", tone: "neutral" },
+    transcriptHref: generated?.data.transcript && deps.artifacts
+      ? `${runPath(run.runId)}/transcript`
+      : null,
+    plan: generated?.data.summary ?? run.summary,
+    validation,
+    entries: timelineRows(timeline.entries.filter((e) => positions.has(e.position))),
+  });
+  return htmlResponse(html);
+}
+
+/** `GET /runs/:runId/transcript`: the run's LLM transcript, bounded unless `?full=1`. */
+export async function transcriptPage(c: Ctx, deps: PageDeps): Promise<Response> {
+  const run = await getRun(deps.store, c.req.param("runId") ?? "");
+  if (!run) {
+    return messagePage(deps.views, 404, "Run not found", "There is no run with this id.", true);
+  }
+  const events = eventsOfRun(await issueEvents(deps.store, run.issueKey), run.runId);
+  const generated = lastOf(events, "ChangesGenerated");
+  const ref = generated?.data.transcript;
+  const text = ref ? await artifactText(deps, ref.sha256) : null;
+  if (!generated || !ref || text === null) {
+    return messagePage(
+      deps.views,
+      404,
+      "No transcript",
+      "No transcript is stored for this run.",
+      true,
+    );
+  }
+  const full = c.req.query("full") === "1";
+  const lines = formatTranscript(
+    parseTranscript(JSON.parse(text)),
+    full ? { maxChars: 0, maxToolChars: 0 } : {},
+  );
+  const html = deps.views.page("transcript", {
+    title: `Transcript · ${shortId(run.runId)}`,
+    nav: "runs",
+    signedIn: true,
+    issueKey: run.issueKey,
+    issueHref: issuePath(run.issueKey),
+    runHref: runPath(run.runId),
+    shortId: shortId(run.runId),
+    heading: `${generated.data.provider} / ${generated.data.model} · ${
+      formatCount(ref.size)
+    } bytes stored`,
+    full,
+    fullHref: `${runPath(run.runId)}/transcript?full=1`,
+    text: lines.join("\n"),
+  });
+  return htmlResponse(html);
+}
+
+/** `GET /issues/:issueKey`: every iteration of an issue and its accountability. */
+export async function issuePage(c: Ctx, deps: PageDeps): Promise<Response> {
+  const now = deps.now();
+  const key = (c.req.param("issueKey") ?? "").toUpperCase();
+  if (!ISSUE_KEY_PATTERN.test(key)) {
+    return messagePage(deps.views, 404, "Issue not found", "That is not a Jira issue key.", true);
+  }
+  const [events, doc, docs] = await Promise.all([
+    issueEvents(deps.store, key),
+    getIssue(deps.store, key),
+    runsOfIssue(deps.store, key),
+  ]);
+  if (events.length === 0) {
+    return messagePage(
+      deps.views,
+      404,
+      "Issue not found",
+      `Nothing has happened on ${key} yet.`,
+      true,
+    );
+  }
+  const feedbackAuthors = deps.artifacts
+    ? await feedbackFromSnapshots(deps.artifacts, events)
+    : undefined;
+  const timeline = buildTimeline(key, events, { feedbackAuthors });
+  const byId = new Map(docs.map((d) => [d.runId, d]));
+  const pr = timeline.pr ?? doc?.pr ?? null;
+  const prTone = pr?.state === "merged" ? "good" : pr?.state === "closed" ? "neutral" : "info";
+  const html = deps.views.page("issue", {
+    title: key,
+    nav: "runs",
+    signedIn: true,
+    issueKey: key,
+    summary: timeline.summary ?? doc?.summary ?? null,
+    jiraHref: jiraIssueUrl(deps.jiraBaseUrl, key),
+    pr: pr
+      ? { number: pr.number, href: safeHref(pr.url), badge: { label: pr.state, tone: prTone } }
+      : null,
+    runCount: timeline.runs.length,
+    tokens: tokensText(timeline.totals.tokens, timeline.totals.costUsd),
+    iterations: timeline.runs.map((r) => iterationRow(r, byId.get(r.runId), now)),
+    acc: accountabilityView(timeline.accountability),
+    entries: timelineRows(timeline.entries),
+  });
+  return htmlResponse(html);
+}

@@ -1,0 +1,297 @@
+/**
+ * The dashboard in a real headless Chromium (Debian's `/usr/bin/chromium`,
+ * driven by playwright-core) against the real server on loopback, over a
+ * history the real worker recorded: sign in, the runs list and its filters,
+ * a run, an issue, the overview, signing out; an XSS payload in a ticket
+ * summary stays text; screenshots land in `tests/artifacts/`.
+ *
+ * Skips, loudly, where Chromium is not installed.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import { startServer } from "../../adapters/http/server.ts";
+import { createApp, createMetrics } from "../../adapters/http/mod.ts";
+import { JsonLogger } from "../../adapters/log/json_logger.ts";
+import { FAKE_REVIEWER } from "../fakes/jira_server.ts";
+import { PILOT_REPO, WORLD_SECRETS } from "../fakes/world.ts";
+import { type Loop, startLoop } from "../support/loop.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const HAVE_CHROMIUM = (() => {
+  try {
+    return Deno.statSync(CHROMIUM).isFile;
+  } catch {
+    return false;
+  }
+})();
+if (!HAVE_CHROMIUM) {
+  console.warn(
+    [
+      "",
+      "#".repeat(78),
+      `# SKIPPED: the dashboard browser tests need Chromium at ${CHROMIUM}.`,
+      "#          Install it with: apt-get install -y chromium",
+      "#".repeat(78),
+      "",
+    ].join("\n"),
+  );
+}
+
+const ARTIFACTS = new URL("../artifacts/", import.meta.url).pathname;
+const XSS =
+  `<img src=x onerror=alert(1)><script>alert(2)</script> Fix "the" usage & dashboard page`;
+
+const ISSUES = [
+  {
+    key: "MWC-1",
+    summary: "Fix the typos in the install guide",
+    description: 'The install guide misspells a word: replace "recieve" with "receive".',
+  },
+  { key: "MWC-2", summary: XSS, description: 'Please replace "dashbord" with "dashboard".' },
+  { key: "MWC-3", summary: "Mention the FAQ", description: 'Replace "# Usage" with "# Using it".' },
+  {
+    key: "MWC-4",
+    summary: "Rename the usage heading",
+    description: 'Replace "Each run links" with "Every run links".',
+  },
+];
+
+/** A history with a merged two-iteration issue, an XSS ticket, a failed run and a queued one. */
+async function recordHistory(loop: Loop): Promise<void> {
+  await loop.assign("MWC-1");
+  assert.deepEqual(await loop.drain(), ["succeeded"]);
+  await loop.assign("MWC-4");
+  loop.world.github.injectFault({ method: "POST", path: "/pulls", status: 404, times: 1 });
+  assert.deepEqual(await loop.drain(), ["failed"]);
+  await loop.assign("MWC-2");
+  assert.deepEqual(await loop.drain(), ["succeeded"]);
+  await new Promise((r) => setTimeout(r, 5));
+  loop.world.jira.state.addComment("MWC-1", {
+    author: FAKE_REVIEWER.accountId,
+    body: 'Thanks! Please also replace "dashbord" with "dashboard".',
+  });
+  await loop.assign("MWC-1");
+  assert.deepEqual(await loop.drain(), ["succeeded"]);
+  const [pr] = loop.world.github.pullRequests(PILOT_REPO).filter((p) => p.head.ref === "ai/MWC-1");
+  const review = loop.world.github.addReview(PILOT_REPO, pr.number, {
+    user: "leigh",
+    state: "APPROVED",
+  });
+  assert.equal((await loop.deliver(review)).status, 200);
+  const merge = loop.world.github.mergePullRequest(PILOT_REPO, pr.number, { mergedBy: "leigh" });
+  assert.equal((await loop.deliver(merge)).status, 200);
+  await loop.assign("MWC-3"); // left queued
+  await loop.projector.catchUp();
+}
+
+Deno.test({
+  name: "dashboard in Chromium: sign in, runs, filters, run, issue, overview, XSS inert",
+  ignore: !HAVE_CHROMIUM,
+  async fn(t) {
+    await using loop = await startLoop({ issues: ISSUES });
+    await recordHistory(loop);
+    const app = createApp({
+      store: loop.store,
+      logger: new JsonLogger({ level: "error", sink: () => {} }),
+      metrics: createMetrics(),
+      now: loop.clock.now,
+      options: {
+        jiraWebhookSecret: loop.config.jira.webhookSecret,
+        githubWebhookSecret: loop.config.github.webhookSecret,
+        aiAccountId: loop.config.jira.aiAccountId,
+        dashboardToken: WORLD_SECRETS.dashboard,
+      },
+      dashboard: { jiraBaseUrl: loop.config.jira.baseUrl, artifacts: loop.store, pageSize: 4 },
+    });
+    const server = await startServer({ app, port: 0, shutdownSignals: [] });
+    const profile = await Deno.makeTempDir({ prefix: "ai-runner-chromium-" });
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    const dialogs: string[] = [];
+    const page = browser.pages()[0] ?? await browser.newPage();
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    const url = server.url;
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const runsOf = async (key: string) =>
+      (await loop.events(key)).filter((e) => e.type === "RunRequested").map((e) =>
+        (e.data as { runId: string }).runId
+      );
+
+    try {
+      await t.step("an unknown visitor is sent to sign in; a wrong token is refused", async () => {
+        await page.goto(`${url}/runs?status=failed`);
+        assert.equal(new URL(page.url()).pathname, "/login");
+        assert.equal(new URL(page.url()).searchParams.get("next"), "/runs?status=failed");
+        await page.fill("#token", "not-the-token");
+        const [refused] = await Promise.all([
+          page.waitForResponse((r) =>
+            r.url().endsWith("/login") && r.request().method() === "POST"
+          ),
+          page.click("button[type=submit]"),
+        ]);
+        assert.equal(refused.status(), 401);
+        assert.match(await page.textContent("[role=alert]") ?? "", /not the dashboard token/);
+      });
+
+      await t.step(
+        "the right token signs in with an HttpOnly, SameSite=Strict cookie",
+        async () => {
+          await page.fill("#token", WORLD_SECRETS.dashboard);
+          await Promise.all([
+            page.waitForURL(/\/runs\?status=failed$/),
+            page.click("button[type=submit]"),
+          ]);
+          const [cookie] = await browser.cookies(url);
+          assert.equal(cookie.name, "ai_runner_session");
+          assert.equal(cookie.httpOnly, true);
+          assert.equal(cookie.sameSite, "Strict");
+          assert.ok(!cookie.value.includes(WORLD_SECRETS.dashboard), "the cookie is not the token");
+          const html = await page.content();
+          assert.ok(!html.includes(WORLD_SECRETS.dashboard), "the token is never rendered");
+        },
+      );
+
+      await t.step("the status filter shows only failed runs", async () => {
+        const rows = page.locator("tbody tr");
+        assert.equal(await rows.count(), 1);
+        assert.equal(await rows.locator(".badge").first().textContent(), "failed");
+        assert.match(await rows.first().textContent() ?? "", /MWC-4/);
+        assert.equal(await page.inputValue("#filter-status"), "failed");
+      });
+
+      await t.step("the runs list: newest first, paginated, filtered by issue", async () => {
+        await page.selectOption("#filter-status", "");
+        await page.fill("#filter-issue", "");
+        await Promise.all([page.waitForURL(/\/runs(\?)?$/), page.click("form.filters button")]);
+        const allRuns = await loop.store.query("runs", {
+          orderBy: { field: "requestedAt", direction: "desc" },
+        }) as { runId: string; issueKey: string }[];
+        assert.equal(allRuns.length, 5);
+        const firstPage = await page.locator("tbody tr td.mono a").allTextContents();
+        assert.equal(firstPage.length, 4, "page size 4");
+        assert.match(await page.textContent(".pager") ?? "", /Showing 1–4 of 5 · page 1 of 2/);
+        const issues = await page.locator("tbody tr td:nth-child(2)").allTextContents();
+        assert.deepEqual(issues, allRuns.slice(0, 4).map((r) => r.issueKey), "newest first");
+        await page.screenshot({ path: `${ARTIFACTS}dashboard-runs.png`, fullPage: true });
+        await Promise.all([page.waitForURL(/page=2/), page.click("a[rel=next]")]);
+        assert.deepEqual(
+          await page.locator("tbody tr td:nth-child(2)").allTextContents(),
+          [allRuns[4].issueKey],
+        );
+        await page.fill("#filter-issue", "mwc-1");
+        await Promise.all([page.waitForURL(/issue=MWC-1/), page.click("form.filters button")]);
+        const only = await page.locator("tbody tr td:nth-child(2)").allTextContents();
+        assert.deepEqual(only, ["MWC-1", "MWC-1"]);
+      });
+
+      await t.step(
+        "a run: plan, files, validation log, Jira comment, links, timeline",
+        async () => {
+          const [first] = await runsOf("MWC-1");
+          await page.goto(`${url}/runs/${first}`);
+          assert.match(await page.textContent("h1") ?? "", new RegExp(first));
+          assert.match(await page.textContent("#plan") ?? "", /Replace "recieve" → "receive"/);
+          assert.deepEqual(await page.locator("#files-changed li").allTextContents(), [
+            "docs/install.md",
+          ]);
+          assert.match(await page.textContent("#validation-log") ?? "", /docs ok/);
+          const events = (await loop.events("MWC-1")).filter((e) =>
+            e.metadata.correlationId === first || (e.data as { runId?: string }).runId === first
+          );
+          assert.equal(await page.locator("table:last-of-type tbody tr").count(), events.length);
+          const commented = events.find((e) => e.type === "JiraCommented");
+          assert.ok(commented?.type === "JiraCommented");
+          assert.equal(
+            await page.getAttribute("#jira-comment-link", "href"),
+            `${loop.config.jira.baseUrl}/browse/MWC-1?focusedCommentId=${commented.data.commentId}`,
+          );
+          const prLink = page.locator("a", { hasText: /^#1$/ }).first();
+          assert.match(await prLink.getAttribute("href") ?? "", /\/acme\/online-docs\/pull\/1$/);
+          assert.equal(await page.locator("a", { hasText: "MWC-1 in Jira" }).count(), 1);
+          await page.screenshot({ path: `${ARTIFACTS}dashboard-run.png`, fullPage: true });
+          await Promise.all([page.waitForURL(/\/transcript$/), page.click("text=LLM transcript")]);
+          assert.match(await page.textContent("#transcript") ?? "", /→ edit_file/);
+        },
+      );
+
+      await t.step(
+        "an issue: every iteration and who asked, reviewed, approved, merged",
+        async () => {
+          await page.goto(`${url}/issues/MWC-1`);
+          const iterations = page.locator("h2:has-text('Iterations') + .table-wrap tbody tr");
+          assert.ok(await iterations.count() >= 2);
+          const acc = await page.textContent("#accountability") ?? "";
+          assert.match(acc, /Requested\s*Run #1 by Leigh Reviewer/);
+          assert.match(acc, /Run #2 acted on Jira comment \d+ by Leigh Reviewer/);
+          assert.match(acc, /Reviewed\s*leigh: approved on PR #1/);
+          assert.match(acc, /Approved\s*leigh approved PR #1/);
+          assert.match(acc, /Merged\s*leigh merged PR #1/);
+          await page.screenshot({ path: `${ARTIFACTS}dashboard-issue.png`, fullPage: true });
+        },
+      );
+
+      await t.step(
+        "an XSS payload in a ticket summary is shown as text and never runs",
+        async () => {
+          await page.goto(`${url}/issues/MWC-2`);
+          assert.equal(await page.textContent("#issue-summary"), XSS);
+          assert.equal(await page.locator("main img").count(), 0);
+          assert.equal(await page.locator("script").count(), 0);
+          const [run] = await runsOf("MWC-2");
+          await page.goto(`${url}/runs/${run}`);
+          assert.match(await page.textContent("dl.facts") ?? "", /<img src=x onerror=alert\(1\)>/);
+          assert.equal(await page.locator("main img").count(), 0);
+          assert.deepEqual(dialogs, [], "no dialog fired");
+        },
+      );
+
+      await t.step(
+        "the overview: queue, active runs, success rate, time to PR, chart",
+        async () => {
+          await page.goto(`${url}/`);
+          assert.equal(await page.textContent("#queue-depth"), "1");
+          assert.equal(await page.textContent("#active-runs"), "0");
+          assert.equal(await page.textContent("#success-rate"), "75%");
+          assert.match(await page.textContent("#median-time-to-pr") ?? "", /\d/);
+          const bars = page.locator("svg.chart rect.bar-out");
+          assert.equal(await bars.count(), 1, "one day with tokens");
+          assert.match(
+            await page.textContent("svg.chart title") ?? "",
+            /LLM tokens per day over 14 days/,
+          );
+          assert.equal(await page.locator("main tbody tr").count(), 5);
+          await page.screenshot({ path: `${ARTIFACTS}dashboard-overview.png`, fullPage: true });
+        },
+      );
+
+      await t.step("signing out ends the session", async () => {
+        await Promise.all([page.waitForURL(/\/login$/), page.click("text=Sign out")]);
+        await page.goto(`${url}/`);
+        assert.equal(new URL(page.url()).pathname, "/login");
+        assert.deepEqual(dialogs, []);
+      });
+    } finally {
+      await browser.close();
+      await server.shutdown();
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    }
+  },
+});
