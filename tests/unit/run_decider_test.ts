@@ -516,3 +516,21 @@ Deno.test("a merge or close updates the PR state on the stream", () => {
     "closed",
   );
 });
+
+Deno.test("an effect outside any run is recorded as is; a run's effect needs its lease", () => {
+  const comment: DomainEvent = {
+    type: "JiraCommented",
+    data: { runId: null, commentId: "10001", purpose: "cancelled" },
+  };
+  given(requested("r1", "d1")).when({
+    type: "RecordIssueEffect",
+    effect: comment as EventOf<"JiraCommented">,
+  })
+    .then(comment);
+  given(requested("r1", "d1"))
+    .when({
+      type: "RecordIssueEffect",
+      effect: { type: "JiraCommented", data: { runId: "r1", commentId: "1", purpose: "result" } },
+    })
+    .thenError("not_a_step");
+});
