@@ -7,7 +7,12 @@
  * @module
  */
 import { ConfigError, loadConfig, type Role } from "./adapters/config/env.ts";
-import { exportCommand, timelineCommand, verifyCommand } from "./adapters/cli/audit.ts";
+import {
+  exportCommand,
+  timelineCommand,
+  transcriptCommand,
+  verifyCommand,
+} from "./adapters/cli/audit.ts";
 import { parseArgs } from "./adapters/cli/args.ts";
 import { cancelCommand } from "./adapters/cli/cancel.ts";
 import { demoCommand } from "./adapters/cli/demo.ts";
@@ -32,7 +37,9 @@ usage: deno task <command> [options]
   audit <KEY> [--json]   an issue's timeline: who asked, what the AI did, who merged
   audit --verify         hash chain, schemas and read models against a replay
   audit --export [--from N]
-                         every event as one JSON object per line
+                         every event as one JSON object per line (positions ≥ N)
+  audit --transcript <runId> [--full] [--json]
+                         a run's LLM transcript
   demo | doctor | cancel <KEY>
 
 Configuration comes from the environment: see README.md#configuration.`;
@@ -48,7 +55,16 @@ async function withStore<T>(roles: Role[], fn: (store: Store) => Promise<T>): Pr
 }
 
 async function audit(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ["from"]);
+  const parsed = parseArgs(args, ["from", "transcript"]);
+  if (parsed.flags.has("transcript")) {
+    const runId = parsed.flags.get("transcript");
+    if (typeof runId !== "string") throw new Error("--transcript needs a run id");
+    const options = { json: parsed.flags.has("json"), full: parsed.flags.has("full") };
+    return await withStore(
+      ["store"],
+      async (s) => (await transcriptCommand(s, runId, options)) ? 0 : 1,
+    );
+  }
   if (parsed.flags.has("verify")) {
     return await withStore(["store"], async (s) => (await verifyCommand(s)) ? 0 : 1);
   }

@@ -85,7 +85,7 @@ export async function verifyCommand(store: Store, print = console.log): Promise<
   const progress = progressLine("verify");
   const log = await verifyLog(store, { pageSize: 5_000, onProgress: progress });
   progress.done(`verify: hash chain read over ${log.checked} of ${log.head} events`);
-  print(`audit --verify: ${store.engine} store, ${log.head} events (head position ${log.head})`);
+  print(`audit --verify: ${store.engine} store, log head at position ${log.head}`);
   const failures: string[] = [];
   if (log.broken) {
     failures.push(`hash chain broken at position ${log.broken.position}`);
@@ -105,7 +105,10 @@ export async function verifyCommand(store: Store, print = console.log): Promise<
         `position ${log.schemaErrors.position}: ${log.schemaErrors.message}`,
     );
   } else {
-    print(`ok   schemas: ${log.checked} events match their data and metadata schemas`);
+    print(
+      `ok   schemas: ${log.checked} events match their data and metadata schemas` +
+        (log.broken ? " (those before the break)" : ""),
+    );
   }
   const sound = !log.broken && !log.schemaErrors;
   if (sound) {

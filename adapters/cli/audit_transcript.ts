@@ -17,6 +17,8 @@ export interface TranscriptFormatOptions {
   maxChars?: number;
   /** Longest tool input or result shown, in characters; default 800 (0: no bound). */
   maxToolChars?: number;
+  /** How to see everything, said when texts are cut; default `--full shows everything`. */
+  fullHint?: string;
 }
 
 /** The tool loops of a stored transcript (an array of loops, or one loop's entries). */
@@ -48,7 +50,9 @@ function seconds(t: number): string {
   return `+${(t / 1000).toFixed(3)} s`;
 }
 
-function messageLines(m: ChatMessage, t: number, o: Required<TranscriptFormatOptions>): string[] {
+type Bounds = { maxChars: number; maxToolChars: number };
+
+function messageLines(m: ChatMessage, t: number, o: Bounds): string[] {
   const head = `── [${seconds(t)}]`;
   if (m.role === "user") return [`${head} user`, ...quoted(m.text, o.maxChars)];
   if (m.role === "assistant") {
@@ -70,7 +74,7 @@ function messageLines(m: ChatMessage, t: number, o: Required<TranscriptFormatOpt
   return lines;
 }
 
-function entryLines(e: TranscriptEntry, o: Required<TranscriptFormatOptions>): string[] {
+function entryLines(e: TranscriptEntry, o: Bounds): string[] {
   switch (e.kind) {
     case "start":
       return [
@@ -126,6 +130,7 @@ export function formatTranscript(
   options: TranscriptFormatOptions = {},
 ): string[] {
   const o = { maxChars: options.maxChars ?? 2_000, maxToolChars: options.maxToolChars ?? 800 };
+  const fullHint = options.fullHint ?? "--full shows everything";
   const lines: string[] = [];
   let turns = 0;
   let input = 0;
@@ -152,7 +157,7 @@ export function formatTranscript(
   if (o.maxChars > 0) {
     lines.push(
       `(texts over ${formatCount(o.maxChars)} characters and tool data over ` +
-        `${formatCount(o.maxToolChars)} are cut; --full shows everything)`,
+        `${formatCount(o.maxToolChars)} are cut; ${fullHint})`,
     );
   }
   loops.forEach((loop, i) => {

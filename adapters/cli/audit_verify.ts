@@ -63,7 +63,7 @@ export async function checkReadModelsReport(
       : "";
     if (check.mismatches.length === 0) {
       lines.push(
-        `ok   read model ${check.projection}: ${check.documents} documents equal a replay of ` +
+        `ok   read model ${check.projection}: ${check.documents} document(s) equal a replay of ` +
           `positions 1–${check.checkpoint}${behind}`,
       );
       continue;

@@ -29,6 +29,7 @@ export async function startHttp(
       allowList: config.ops.allowList,
       dashboardToken: config.dashboardToken ?? undefined,
     },
+    dashboard: { jiraBaseUrl: config.jira.baseUrl, artifacts: store },
   });
   const server = await startServer({
     app,

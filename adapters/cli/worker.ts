@@ -103,15 +103,19 @@ export function projectedQueue(store: Store, projector: Projector): RunQueue {
       return docs.map((d) => ({ issueKey: d.issueKey, runId: d.runId }));
     },
     async wait(ms: number, signal: AbortSignal): Promise<void> {
-      const head = await store.headPosition();
       const stop = new AbortController();
       const timer = setTimeout(() => stop.abort(), ms);
       const onAbort = () => stop.abort();
       signal.addEventListener("abort", onAbort, { once: true });
       try {
+        const head = await store.headPosition();
         for await (const _ of store.subscribe({ fromPosition: head, signal: stop.signal })) break;
       } catch {
-        /* aborted */
+        // Aborted, or the store is out of reach (a database restart): never throw out of a
+        // wait (the worker's loop would end); wait out the rest of `ms` instead of spinning.
+        if (!stop.signal.aborted) {
+          await new Promise((resolve) => stop.signal.addEventListener("abort", resolve));
+        }
       } finally {
         clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);

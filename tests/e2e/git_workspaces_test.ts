@@ -414,7 +414,12 @@ Deno.test("remove is idempotent and prunes the worktree from the cache", async (
     await f.workspaces.remove(wt);
     await f.workspaces.remove(wt);
     assertEquals(await exists(wt.path), false);
-    const list = await git(f.workspaces.cachePath("online-docs"), "worktree", "list", "--porcelain");
+    const list = await git(
+      f.workspaces.cachePath("online-docs"),
+      "worktree",
+      "list",
+      "--porcelain",
+    );
     // At most a parked worktree is left: detached, holding no branch, not at the run's path.
     assertEquals(list.includes(`worktree ${wt.path}\n`), false, list);
     assertEquals(list.includes("branch refs/heads/"), false, list);
@@ -432,7 +437,12 @@ Deno.test("a parked worktree serves the next run clean, on its own branch", asyn
     assertEquals(await exists(join(second.path, "dirty.md")), false);
     assertEquals(await git(second.path, "status", "--porcelain"), "");
     assertEquals(await git(second.path, "rev-parse", "--abbrev-ref", "HEAD"), "ai/DOC-2");
-    const pooled = await git(f.workspaces.cachePath("online-docs"), "worktree", "list", "--porcelain");
+    const pooled = await git(
+      f.workspaces.cachePath("online-docs"),
+      "worktree",
+      "list",
+      "--porcelain",
+    );
     assertEquals(pooled.includes("/.pool/"), false, "the parked worktree was taken, not copied");
   });
 });

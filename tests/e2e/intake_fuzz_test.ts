@@ -372,7 +372,11 @@ Deno.test({
       const acknowledged = stored.filter((e) =>
         !(e.type === "RunRequested" && e.data.kind === "completion") && e.type !== "RunCancelled"
       );
-      assert.equal(acknowledged.length, appendedByAnswer, "exactly the acknowledged appends are stored");
+      assert.equal(
+        acknowledged.length,
+        appendedByAnswer,
+        "exactly the acknowledged appends are stored",
+      );
       assert.equal(await intake.store.headPosition(), stored.length);
       const raw = await intake.store.readAllRaw(0, 1_000_000);
       assert.equal(raw.length, stored.length);

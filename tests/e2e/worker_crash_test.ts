@@ -277,7 +277,6 @@ Deno.test({
       }
     } finally {
       await killAll(processes);
-      for (const p of processes) Deno.writeTextFileSync(`/tmp/exp/logs/${p.name}.log`, p.lines.map((l) => JSON.stringify(l)).join("\n"));
       await store.close();
     }
   },

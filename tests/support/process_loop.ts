@@ -53,7 +53,11 @@ export interface RunnerProcess extends AsyncDisposable {
    * Resolves with the first line (already logged or coming) matching `match`.
    * Rejects with `what` and the log's tail at the deadline or when the process ends.
    */
-  waitForLine(match: (line: LogLine) => boolean, what: string, timeoutMs?: number): Promise<LogLine>;
+  waitForLine(
+    match: (line: LogLine) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<LogLine>;
   /** Sends a signal (if still running) and waits for the exit. */
   kill(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
   /** SIGTERM, then SIGKILL after `graceMs` (default 10 s); waits for the exit. */
@@ -108,10 +112,15 @@ export async function spawnRunner(
       }
       wake();
     }
+    if (buffer.trim() !== "") lines.push({ msg: buffer, raw: true });
   })().catch(() => {});
   const exited = (async () => {
     const status = await child.status;
     await reading;
+    lines.push({
+      msg: `[${name} exited: code ${status.code}${status.signal ? `, ${status.signal}` : ""}]`,
+      raw: true,
+    });
     ended = true;
     wake();
     return status;

@@ -39,11 +39,11 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
 }
 
-/** A number in a few characters: `950`, `1.2k`, `12k`, `3.4M`. */
+/** A number in a few characters: `950`, `1.2k`, `12.5k`, `340k`, `3.4M`. */
 export function compactNumber(n: number): string {
   const v = Math.max(0, n);
   if (v < 1000) return String(Math.round(v));
-  if (v < 10_000) return `${(v / 1000).toFixed(1).replace(/\.0$/, "")}k`;
+  if (v < 100_000) return `${(v / 1000).toFixed(1).replace(/\.0$/, "")}k`;
   if (v < 1_000_000) return `${Math.round(v / 1000)}k`;
   if (v < 10_000_000) return `${(v / 1_000_000).toFixed(1).replace(/\.0$/, "")}M`;
   return `${Math.round(v / 1_000_000)}M`;
@@ -65,8 +65,8 @@ function round(n: number): string {
 
 /** The chart as an `<svg>` element (its own text all escaped). */
 export function usageChart(days: readonly DayUsage[], options: ChartOptions = {}): string {
-  const width = options.width ?? 720;
-  const height = options.height ?? 220;
+  const width = options.width ?? 1040;
+  const height = options.height ?? 240;
   const left = 52;
   const right = 12;
   const top = 34;

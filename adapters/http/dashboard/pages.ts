@@ -260,7 +260,7 @@ export async function runPage(c: Ctx, deps: PageDeps): Promise<Response> {
       }
       : null,
     validationBadge: validated
-      ? statusBadge(validated.data.passed ? "succeeded" : "failed")
+      ? validated.data.passed ? { label: "passed", tone: "good" } : { label: "failed", tone: "bad" }
       : { label: "not run", tone: "neutral" },
     transcriptHref: generated?.data.transcript && deps.artifacts
       ? `${runPath(run.runId)}/transcript`
@@ -294,7 +294,7 @@ export async function transcriptPage(c: Ctx, deps: PageDeps): Promise<Response> 
   const full = c.req.query("full") === "1";
   const lines = formatTranscript(
     parseTranscript(JSON.parse(text)),
-    full ? { maxChars: 0, maxToolChars: 0 } : {},
+    full ? { maxChars: 0, maxToolChars: 0 } : { fullHint: "“show everything” shows them whole" },
   );
   const html = deps.views.page("transcript", {
     title: `Transcript · ${shortId(run.runId)}`,

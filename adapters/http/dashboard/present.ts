@@ -24,6 +24,8 @@ export interface RunRow {
   number?: number;
   issueKey: string;
   issueHref: string;
+  /** `completion` for a run that reports a merged or closed PR back to Jira, else empty. */
+  kind: string;
   status: { label: string; tone: string };
   repo: string;
   attempt: number;
@@ -58,7 +60,8 @@ export function runDuration(run: RunDoc, now: Date): string {
   const since = run.claimedAt ?? run.requestedAt;
   const ms = now.getTime() - Date.parse(since);
   if (!Number.isFinite(ms)) return "";
-  return `${formatDuration(Math.max(0, ms))} so far`;
+  const d = formatDuration(Math.max(0, ms));
+  return run.status === "queued" ? `waiting ${d}` : `${d} so far`;
 }
 
 /** Tokens in a cell: `6,040` with the split as a tooltip. */
@@ -82,6 +85,7 @@ export function runRow(run: RunDoc, now: Date, number?: number): RunRow {
     number,
     issueKey: run.issueKey,
     issueHref: issuePath(run.issueKey),
+    kind: (run as { kind?: string }).kind === "completion" ? "completion" : "",
     status: statusBadge(run.status),
     repo: run.repoId ?? "—",
     attempt: run.attempt,

@@ -57,13 +57,14 @@ tbody tr:hover td{background:#fafcff}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12.5px}
 pre{background:#0f172a;color:#e2e8f0;padding:12px 14px;border-radius:8px;overflow:auto;max-height:520px;
 white-space:pre-wrap;overflow-wrap:anywhere;margin:0}
+pre.long{max-height:none}
 .prose{white-space:pre-wrap;overflow-wrap:anywhere;margin:0}
 .muted{color:var(--muted)}
 .small{font-size:12px}
 form.filters{display:flex;gap:10px;align-items:flex-end;flex-wrap:wrap;margin:0 0 12px}
 label{font-size:12px;color:var(--muted);display:flex;flex-direction:column;gap:4px}
-input,select{font:inherit;padding:6px 10px;border:1px solid #c9d0da;border-radius:6px;background:#fff;color:var(--text)}
-button.primary{font:inherit;padding:6px 14px;border-radius:6px;background:var(--accent);color:#fff;
+input,select{font:inherit;height:34px;padding:6px 10px;border:1px solid #c9d0da;border-radius:6px;background:#fff;color:var(--text)}
+button.primary{font:inherit;height:34px;padding:6px 14px;border-radius:6px;background:var(--accent);color:#fff;
 border:1px solid var(--accent);cursor:pointer}
 .pager{display:flex;gap:12px;align-items:center;justify-content:space-between;margin-top:10px;color:var(--muted)}
 .pager .links{display:flex;gap:12px}
