@@ -8,6 +8,9 @@ import type { RunnerConfig } from "../config/env.ts";
 import type { Store } from "../eventstore/open.ts";
 import { createApp, createMetrics, type RunningServer, startServer } from "../http/mod.ts";
 import type { Logger } from "../../domain/ports/logger.ts";
+import { cancelIssueRun } from "../../domain/workflow/cancel.ts";
+import { HttpJiraClient } from "../jira/client.ts";
+import { Redactor } from "../log/redact.ts";
 
 /** Starts the HTTP intake; resolves once it listens. */
 export async function startHttp(
@@ -30,6 +33,22 @@ export async function startHttp(
       dashboardToken: config.dashboardToken ?? undefined,
     },
     dashboard: { jiraBaseUrl: config.jira.baseUrl, artifacts: store },
+    admin: config.jira.baseUrl && config.jira.email && config.jira.apiToken
+      ? {
+        cancel: (issueKey, reason, actor) => {
+          const jira = new HttpJiraClient({
+            baseUrl: config.jira.baseUrl,
+            email: config.jira.email,
+            apiToken: config.jira.apiToken,
+          });
+          return cancelIssueRun(
+            { store, jira, secrets: new Redactor(config.secrets), clock: () => new Date() },
+            issueKey,
+            { reason, by: { displayName: "an operator (admin route)" }, actor },
+          );
+        },
+      }
+      : undefined,
   });
   const server = await startServer({
     app,

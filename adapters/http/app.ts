@@ -15,6 +15,7 @@ import type { EventStore } from "../../domain/ports/event_store.ts";
 import type { Logger } from "../../domain/ports/logger.ts";
 import type { ReadModelStore } from "../../domain/ports/read_models.ts";
 import type { IntakeEnv } from "./context.ts";
+import { type AdminActions, adminRoutes } from "./admin.ts";
 import { type DashboardOptions, dashboardRoutes } from "./dashboard/mod.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { githubSignature, githubWebhook } from "./github/route.ts";
@@ -45,6 +46,8 @@ export interface AppDeps {
   newRunId?: () => string;
   /** The dashboard's links and stored logs; its token is `options.dashboardToken`. */
   dashboard?: DashboardOptions;
+  /** Admin actions (cancel), behind `options.dashboardToken`; absent: 503. */
+  admin?: AdminActions;
 }
 
 /** The paths the app serves (everything else is counted as `other`). */
@@ -104,6 +107,7 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
   app.get("/healthz", healthz());
   app.get("/readyz", readyz(deps.store, logger, Math.min(options.requestTimeoutMs, 5000)));
   app.get("/metrics", metricsRoute(deps.store, metrics));
+  app.route("/", adminRoutes(options.dashboardToken ?? undefined, deps.admin));
   app.route(
     "/",
     dashboardRoutes({
