@@ -12,84 +12,15 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import {
-  type EventMetadata,
-  type EventRegistry,
-  type RecordedEvent,
-  validateEventData,
-  validateMetadata,
-} from "../../../domain/events.ts";
+import { type RecordedEvent } from "../../../domain/events.ts";
 import { eventHash, GENESIS_HASH } from "../../../domain/hash_chain.ts";
-import type { AppendResult, ExpectedVersion, NewEvent } from "../../../domain/ports/event_store.ts";
+import { expectationHolds, type ValidEvent } from "../validate_append.ts";
+
+export { validateAppend } from "../validate_append.ts";
+export type { ValidEvent } from "../validate_append.ts";
+import type { AppendResult, ExpectedVersion } from "../../../domain/ports/event_store.ts";
 import { isConnectionError, PREPARED, retryOnConnectionError, type Sql } from "./connection.ts";
 import { APPEND_LOCK, LOCK_NAMESPACE } from "./locks.ts";
-
-/** An event that passed its schema, ready to be written. */
-export interface ValidEvent {
-  /** The event type. */
-  type: string;
-  /** The type's current schema version (the data's shape). */
-  schemaVersion: number;
-  /** The validated data exactly as it will read back (parsed from `dataJson`). */
-  data: unknown;
-  /** The data as stored: exactly the JSON that was validated. */
-  dataJson: string;
-  /** The validated metadata (parsed from `metadataJson`). */
-  metadata: EventMetadata;
-  /** The metadata as stored. */
-  metadataJson: string;
-}
-
-/**
- * Validates an append's arguments and every event's data and metadata.
- * Throws (`TypeError`, `EventSchemaError`) before anything is queued.
- */
-export function validateAppend(
-  stream: string,
-  expected: ExpectedVersion,
-  events: readonly NewEvent[],
-  registry: EventRegistry,
-): ValidEvent[] {
-  if (typeof stream !== "string" || stream.length === 0 || stream.length > 500) {
-    throw new TypeError("stream must be a non-empty string of at most 500 characters");
-  }
-  if (
-    typeof expected === "number"
-      ? !Number.isSafeInteger(expected) || expected < 0
-      : !["no_stream", "stream_exists", "any"].includes(expected)
-  ) {
-    throw new TypeError(`invalid expected version ${JSON.stringify(expected)}`);
-  }
-  if (!Array.isArray(events)) throw new TypeError("events must be an array");
-  return events.map((e) => {
-    const dataJson = JSON.stringify(validateEventData(e.type, e.data, registry));
-    const metadataJson = JSON.stringify(validateMetadata(e.type, e.metadata));
-    // The hash and the returned event are built from the JSON as stored, so the
-    // caller sees exactly what a later read returns (no undefined keys, no toJSON).
-    return {
-      type: e.type,
-      schemaVersion: registry.currentVersion[e.type],
-      data: JSON.parse(dataJson),
-      dataJson,
-      metadata: JSON.parse(metadataJson),
-      metadataJson,
-    };
-  });
-}
-
-/** True when a stream at `actual` satisfies `expected`. */
-export function expectationHolds(expected: ExpectedVersion, actual: number): boolean {
-  switch (expected) {
-    case "any":
-      return true;
-    case "no_stream":
-      return actual === 0;
-    case "stream_exists":
-      return actual > 0;
-    default:
-      return actual === expected;
-  }
-}
 
 const TAKE_LOCK = "SELECT pg_advisory_xact_lock($1, $2)";
 const SELECT_LOG_HEAD = "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1";

@@ -6,27 +6,14 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import {
-  type EventMetadata,
-  type EventRegistry,
-  type RecordedEvent,
-  validateEventData,
-  validateMetadata,
-} from "../../../domain/events.ts";
+import { type RecordedEvent } from "../../../domain/events.ts";
 import { eventHash, GENESIS_HASH } from "../../../domain/hash_chain.ts";
-import type { AppendResult, ExpectedVersion, NewEvent } from "../../../domain/ports/event_store.ts";
-import type { Connection } from "./connection.ts";
+import { expectationHolds, type ValidEvent } from "../validate_append.ts";
 
-/** An event that passed its schema, ready to be written. */
-export interface ValidEvent {
-  type: string;
-  schemaVersion: number;
-  /** The validated data exactly as it will read back (parsed from `dataJson`). */
-  data: unknown;
-  dataJson: string;
-  metadata: EventMetadata;
-  metadataJson: string;
-}
+export { validateAppend } from "../validate_append.ts";
+export type { ValidEvent } from "../validate_append.ts";
+import type { AppendResult, ExpectedVersion } from "../../../domain/ports/event_store.ts";
+import type { Connection } from "./connection.ts";
 
 /** One caller's append, waiting in the queue. */
 interface Pending {
@@ -35,57 +22,6 @@ interface Pending {
   events: ValidEvent[];
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
-}
-
-/**
- * Validates an append's arguments and every event's data and metadata.
- * Throws (`TypeError`, `EventSchemaError`) before anything is queued.
- */
-export function validateAppend(
-  stream: string,
-  expected: ExpectedVersion,
-  events: readonly NewEvent[],
-  registry: EventRegistry,
-): ValidEvent[] {
-  if (typeof stream !== "string" || stream.length === 0 || stream.length > 500) {
-    throw new TypeError("stream must be a non-empty string of at most 500 characters");
-  }
-  if (
-    typeof expected === "number"
-      ? !Number.isSafeInteger(expected) || expected < 0
-      : !["no_stream", "stream_exists", "any"].includes(expected)
-  ) {
-    throw new TypeError(`invalid expected version ${JSON.stringify(expected)}`);
-  }
-  if (!Array.isArray(events)) throw new TypeError("events must be an array");
-  return events.map((e) => {
-    const dataJson = JSON.stringify(validateEventData(e.type, e.data, registry));
-    const metadataJson = JSON.stringify(validateMetadata(e.type, e.metadata));
-    // The hash and the returned event are built from the JSON as stored, so the
-    // caller sees exactly what a later read returns (no undefined keys, no toJSON).
-    return {
-      type: e.type,
-      schemaVersion: registry.currentVersion[e.type],
-      data: JSON.parse(dataJson),
-      dataJson,
-      metadata: JSON.parse(metadataJson),
-      metadataJson,
-    };
-  });
-}
-
-/** True when a stream at `actual` satisfies `expected`. */
-export function expectationHolds(expected: ExpectedVersion, actual: number): boolean {
-  switch (expected) {
-    case "any":
-      return true;
-    case "no_stream":
-      return actual === 0;
-    case "stream_exists":
-      return actual > 0;
-    default:
-      return actual === expected;
-  }
 }
 
 const SELECT_LOG_HEAD = "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1";
