@@ -61,11 +61,42 @@ export interface PoolOptions {
   onnotify?: (channel: string, payload: string) => void;
 }
 
+let closedSocketWriteGuarded = false;
+
+/**
+ * True for postgres.js 3.4.9's write to a closed connection: it buffers small
+ * writes and flushes them from a `setImmediate` (`nextWrite`); when the server
+ * closes the connection first (a restart, `pg_terminate_backend`), `closed()`
+ * nulls the socket and the flush throws `TypeError: Cannot read properties of
+ * null (reading 'write')` from the immediate, where no caller can catch it
+ * (porsager/postgres#1154, #1208; denoland/deno#34667).
+ */
+function isClosedSocketWrite(error: unknown): boolean {
+  return error instanceof TypeError &&
+    error.message.includes("(reading 'write')") &&
+    /\bnextWrite\b[^\n]*\/postgres\//.test(error.stack ?? "");
+}
+
+/**
+ * Keeps that one uncatchable error from ending the process (a server or worker
+ * would die with every database restart). The query the write belonged to was
+ * already rejected with CONNECTION_CLOSED when the connection closed, and is
+ * retried like any lost connection; the pool reconnects. Nothing else is caught.
+ */
+function guardClosedSocketWrite(): void {
+  if (closedSocketWriteGuarded || typeof globalThis.addEventListener !== "function") return;
+  closedSocketWriteGuarded = true;
+  globalThis.addEventListener("error", (event) => {
+    if (isClosedSocketWrite((event as ErrorEvent).error)) event.preventDefault();
+  });
+}
+
 /** Opens a client pool (connections are made lazily, on first use). */
 export function createPool(url: string, options: PoolOptions = {}): Sql {
   if (!isPostgresUrl(url)) {
     throw new TypeError(`not a postgres:// URL: ${JSON.stringify(redactUrl(url))}`);
   }
+  guardClosedSocketWrite();
   return postgres(url, {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
