@@ -40,7 +40,11 @@ usage: deno task <command> [options]
                          every event as one JSON object per line (positions ≥ N)
   audit --transcript <runId> [--full] [--json]
                          a run's LLM transcript
-  demo | doctor | cancel <KEY>
+  cancel <KEY> [--reason "…"]
+                         cancel the issue's run; its worker stops at the next step
+  demo [--no-wait]       the whole loop on local stand-ins, no accounts needed
+  doctor [--issue KEY]   check configuration and every outside connection
+  ip-ranges [--out F]    an nginx allow-list of Atlassian's egress ranges
 
 Configuration comes from the environment: see README.md#configuration.`;
 

@@ -25,6 +25,8 @@ export type RepoRoute = z.infer<typeof RepoRoute>;
 
 /** The routing file: `{"repos": [ … ]}`. */
 export const RoutingConfig = z.object({
+  /** Editors' pointer to `runner.config.schema.json`; ignored. */
+  $schema: z.string().optional(),
   repos: z.array(RepoRoute).min(1, "at least one repo is needed"),
 }).strict().superRefine((cfg, ctx) => {
   const ids = new Set<string>();
