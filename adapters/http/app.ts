@@ -142,6 +142,18 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
       return errorResponse(c, err.status, "bad_request", err.message || "the request was refused");
     }
     const requestId = c.get("requestId");
+    if (storeUnavailable(err)) {
+      // A server-side outage (database restarting, locked, closed): say so and when to
+      // retry. Retrying is safe: deliveries are idempotent.
+      logger.error("the event store is unavailable", { requestId, route: c.req.path, error: err });
+      return errorResponse(
+        c,
+        503,
+        "store_unavailable",
+        "the event store is unavailable right now; retry (a retried delivery is recorded once)",
+        { "Retry-After": "5" },
+      );
+    }
     logger.error("unexpected error while handling a request", {
       requestId,
       route: c.req.path,
@@ -156,4 +168,15 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
     );
   });
   return app;
+}
+
+/** True for errors that mean the store cannot be reached now (not a bug, not the client). */
+function storeUnavailable(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown; message?: unknown };
+  if (e?.name === "StoreClosedError") return true;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (/^(ECONN|EPIPE|ETIMEDOUT|CONNECTION_|57P0|08)/.test(code)) return true;
+  const message = typeof e?.message === "string" ? e.message : "";
+  return /database is locked|SQLITE_BUSY|connection (refused|closed|terminated|ended)|terminating connection/i
+    .test(message);
 }

@@ -110,6 +110,12 @@ async function putJson(artifacts: ArtifactStore, value: unknown, mediaType = "ap
   return { sha256, size, mediaType } satisfies ArtifactRef;
 }
 
+/** Stores text as it is (a patch must come back byte for byte, not as a JSON string). */
+async function putText(artifacts: ArtifactStore, text: string, mediaType: string) {
+  const { sha256, size } = await artifacts.put(encoder.encode(text), mediaType);
+  return { sha256, size, mediaType } satisfies ArtifactRef;
+}
+
 async function getText(artifacts: ArtifactStore, ref: ArtifactRef): Promise<string> {
   const found = await artifacts.get(ref.sha256);
   if (!found) throw new RunStopped("resume", "permanent", `artifact ${ref.sha256} is missing`);
@@ -449,7 +455,7 @@ export class RunWorkflow {
     const patchText = await this.#d.git.diff(worktree, { from: startSha });
     const transcript = await putJson(this.#d.artifacts, transcripts);
     const patch = patchText
-      ? await putJson(this.#d.artifacts, patchText, "text/x-diff")
+      ? await putText(this.#d.artifacts, patchText, "text/x-diff")
       : undefined;
     const data: EventData<"ChangesGenerated"> = {
       runId: this.#run.runId,
@@ -498,7 +504,7 @@ export class RunWorkflow {
         )
         : { passed: true, commands: [], output: "" });
     const log = run.output
-      ? await putJson(this.#d.artifacts, this.#d.secrets.redact(run.output), "text/plain")
+      ? await putText(this.#d.artifacts, this.#d.secrets.redact(run.output), "text/plain")
       : undefined;
     await this.#record({
       type: "ValidationCompleted",

@@ -117,7 +117,16 @@ export class Worker {
       }, this.#ctx);
       if (!claimed.ok) continue; // another worker got there first, or not due after all
       const attempt = claimed.state.runs[run.runId]?.attempt ?? 1;
-      const work = this.#work(run, leaseId, attempt, signal).finally(() => {
+      const work = this.#work(run, leaseId, attempt, signal).catch((error): RunEnding => {
+        // The store failed while the run was being ended (a database restart): the
+        // worker goes on; the run's lease runs out and it is claimed again.
+        this.#deps.logger.error("could not end the run; it is claimed again once its lease ends", {
+          issueKey: run.issueKey,
+          runId: run.runId,
+          error,
+        });
+        return "lease_lost";
+      }).finally(() => {
         this.#active.delete(run.issueKey);
       });
       this.#active.set(run.issueKey, work);

@@ -9,16 +9,25 @@
  * baseline; the ratio is printed. Idle RSS is measured on a server in a child
  * process. Without `wrk` an in-process fetch load generator is used instead.
  *
+ * Then the same load against the server on PostgreSQL (issue 8): a durable
+ * throwaway cluster (`fsync` and synchronous commit on, like SQLite's
+ * `synchronous=FULL`) with a fresh database, the same zero-loss check, and the
+ * PostgreSQL/SQLite ratio (target: within 2x). Skipped, with a line saying so,
+ * when no PostgreSQL is available (see tests/support/postgres_cluster.ts).
+ *
  * Run alone: `deno run -A tests/bench/intake_bench.ts`. Tunables (env):
  * INTAKE_BENCH_SECONDS (10), INTAKE_BENCH_CONNECTIONS (50).
  *
  * @module
  */
+import postgres from "postgres";
 import { createApp } from "../../adapters/http/app.ts";
 import { createMetrics } from "../../adapters/http/metrics.ts";
 import { startServer } from "../../adapters/http/server.ts";
+import { openPostgresStore, type PostgresStore } from "../../adapters/eventstore/postgres/mod.ts";
 import { openSqliteStore, type SqliteStore } from "../../adapters/eventstore/sqlite/mod.ts";
 import { JsonLogger } from "../../adapters/log/json_logger.ts";
+import { type PostgresServer, startPostgres } from "../support/postgres_cluster.ts";
 
 const SECRET = "bench-jira-secret-0123456789abcdef";
 const WRK = "/usr/bin/wrk";
@@ -41,10 +50,18 @@ interface VariantResult extends LoadResult {
   ackedPerSecond: number;
   stored: number;
   missing: number;
-  synchronous: number;
-  journalMode: string;
+  /** The engine's durability settings, as measured (e.g. `synchronous=FULL, journal=wal`). */
+  durability: string;
   appendP50ms: number | null;
   rssAfterMb: number;
+}
+
+/** A store a variant runs the server on. */
+interface BenchStore {
+  store: SqliteStore | PostgresStore;
+  /** The engine's durability settings, read from the engine. */
+  durability: string;
+  close(): Promise<void>;
 }
 
 const WRK_SCRIPT = `
@@ -156,7 +173,7 @@ async function runFetchLoad(url: string, seconds: number, connections: number) {
   };
 }
 
-async function countRunRequested(store: SqliteStore): Promise<number> {
+async function countRunRequested(store: SqliteStore | PostgresStore): Promise<number> {
   let count = 0;
   let after = 0;
   while (true) {
@@ -176,16 +193,51 @@ function histogramMedianMs(text: string): number | null {
   return b && Number.isFinite(b.le) ? b.le * 1000 : null;
 }
 
+/** A SQLite file in `dir` (WAL, synchronous=FULL). */
+function sqliteBenchStore(dir: string, groupCommit: boolean): BenchStore {
+  const store = openSqliteStore(`${dir}/runner.db`, { groupCommit });
+  const pragmas = store.pragmas();
+  return {
+    store,
+    durability: `synchronous=${pragmas.synchronous === 2 ? "FULL" : pragmas.synchronous}, ` +
+      `journal=${pragmas.journalMode}`,
+    close: () => store.close(),
+  };
+}
+
+/** A fresh database on `server`, with the server's durability settings as it reports them. */
+async function postgresBenchStore(server: PostgresServer): Promise<BenchStore> {
+  const url = await server.createDatabase();
+  const store = await openPostgresStore(url);
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  let durability: string;
+  try {
+    const [fsync] = await sql`SHOW fsync`;
+    const [commit] = await sql`SHOW synchronous_commit`;
+    durability = `fsync=${fsync.fsync}, synchronous_commit=${commit.synchronous_commit}`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  return {
+    store,
+    durability,
+    async close() {
+      await store.close();
+      await server.dropDatabase(url).catch(() => {});
+    },
+  };
+}
+
 async function runVariant(
   label: string,
-  groupCommit: boolean,
+  open: (dir: string) => BenchStore | Promise<BenchStore>,
   seconds: number,
   connections: number,
   useWrk: boolean,
 ): Promise<VariantResult> {
   const dir = await Deno.makeTempDir({ prefix: "intake-bench-" });
-  const store = openSqliteStore(`${dir}/runner.db`, { groupCommit });
-  const pragmas = store.pragmas();
+  const bench = await open(dir);
+  const store = bench.store;
   // Access logs are built (JSON + redaction) at info level, then discarded.
   const logger = new JsonLogger({ level: "info", sink: () => {} });
   const metrics = createMetrics();
@@ -215,16 +267,22 @@ async function runVariant(
       ackedPerSecond: load.acked / load.seconds,
       stored,
       missing: Math.max(0, load.acked - stored),
-      synchronous: pragmas.synchronous,
-      journalMode: String(pragmas.journalMode),
+      durability: bench.durability,
       appendP50ms: histogramMedianMs(metricsText),
       rssAfterMb: Deno.memoryUsage().rss / 2 ** 20,
     };
   } finally {
     await server.shutdown();
-    await store.close();
+    await bench.close();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+function variantLine(r: VariantResult): string {
+  return `intake ${r.label}: ${fmt(r.ackedPerSecond, 0)} acked/s, p50 ${fmt(r.p50ms, 2)} ms, ` +
+    `p99 ${fmt(r.p99ms, 2)} ms, acked ${r.acked}, other ${r.other}, stored ${r.stored}, ` +
+    `missing ${r.missing} (${r.durability}, append p50 <= ${r.appendP50ms ?? "?"} ms, ` +
+    `bench process RSS ${fmt(r.rssAfterMb, 0)} MB)`;
 }
 
 /** Starts the server in a child process, warms it up, idles, and reads its RSS. */
@@ -301,15 +359,15 @@ export async function benchIntake(report: (line: string) => void): Promise<void>
       false,
     ]] as const
   ) {
-    const r = await runVariant(label, groupCommit, seconds, connections, useWrk);
-    results.push(r);
-    report(
-      `intake ${r.label}: ${fmt(r.ackedPerSecond, 0)} acked/s, p50 ${fmt(r.p50ms, 2)} ms, ` +
-        `p99 ${fmt(r.p99ms, 2)} ms, acked ${r.acked}, other ${r.other}, stored ${r.stored}, ` +
-        `missing ${r.missing} (synchronous=${r.synchronous === 2 ? "FULL" : r.synchronous}, ` +
-        `journal=${r.journalMode}, append p50 <= ${r.appendP50ms ?? "?"} ms, ` +
-        `bench process RSS ${fmt(r.rssAfterMb, 0)} MB)`,
+    const r = await runVariant(
+      label,
+      (dir) => sqliteBenchStore(dir, groupCommit),
+      seconds,
+      connections,
+      useWrk,
     );
+    results.push(r);
+    report(variantLine(r));
   }
   const [group, base] = results;
   report(
@@ -329,6 +387,51 @@ export async function benchIntake(report: (line: string) => void): Promise<void>
   report(
     `intake targets: ${verdicts.map(([t, ok]) => `${t} ${ok ? "met" : "MISSED"}`).join("; ")}`,
   );
+  await benchPostgresIntake(report, group, seconds, connections, useWrk);
+}
+
+/** The same load with the server on PostgreSQL, against SQLite's group-commit figures. */
+async function benchPostgresIntake(
+  report: (line: string) => void,
+  sqlite: VariantResult,
+  seconds: number,
+  connections: number,
+  useWrk: boolean,
+): Promise<void> {
+  const server = await startPostgres({ durable: true });
+  if (!server) {
+    report(
+      "intake on PostgreSQL: SKIPPED (no PostgreSQL: set TEST_DATABASE_URL, or install " +
+        "initdb/pg_ctl, e.g. Debian's postgresql package)",
+    );
+    return;
+  }
+  try {
+    const pg = await runVariant(
+      `on PostgreSQL (${server.kind} server, group commit)`,
+      () => postgresBenchStore(server),
+      seconds,
+      connections,
+      useWrk,
+    );
+    report(variantLine(pg));
+    const ratio = pg.ackedPerSecond / Math.max(1, sqlite.ackedPerSecond);
+    report(
+      `intake PostgreSQL / SQLite: ${fmt(ratio, 2)}x acked/s, p99 ${fmt(pg.p99ms, 2)} ms vs ` +
+        `${fmt(sqlite.p99ms, 2)} ms`,
+    );
+    const verdicts = [
+      [`within 2x of SQLite`, ratio >= 0.5],
+      [`zero missing`, pg.missing === 0],
+    ] as const;
+    report(
+      `intake PostgreSQL targets: ${
+        verdicts.map(([t, ok]) => `${t} ${ok ? "met" : "MISSED"}`).join("; ")
+      }`,
+    );
+  } finally {
+    await server.stop();
+  }
 }
 
 if (import.meta.main) {

@@ -26,6 +26,11 @@ Deno.test("healthz answers ok; readyz is ready while the store answers, 503 once
     await intake.store.close();
     await assertRefused(await intake.app.request("/readyz"), 503, "not_ready");
     assert.equal((await intake.app.request("/healthz")).status, 200);
+    // A webhook while the store is down: 503 with Retry-After (Jira and GitHub may retry
+    // safely), never a bare 500.
+    const down = await intake.jira({ issueKey: "MWC-1" });
+    await assertRefused(down, 503, "store_unavailable");
+    assert.equal(down.headers.get("retry-after"), "5");
   });
 });
 

@@ -15,6 +15,10 @@
  * commit on the branch with the right content; and every step of every run is
  * recorded once.
  *
+ * A second test kills a worker after ChangesGenerated and resumes the run on
+ * another host (a fresh DATA_DIR, none of the first worker's files): the change
+ * must come back from the patch stored with the event.
+ *
  * @module
  */
 import assert from "node:assert/strict";
@@ -275,6 +279,69 @@ Deno.test({
         );
         assert.ok(claimedByVictim.length > 0, `${k.worker.workerId} (${k.point}) claimed a run`);
       }
+    } finally {
+      await killAll(processes);
+      await store.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a run killed -9 after ChangesGenerated resumes on another host from the stored patch",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const key = "HOST-1";
+    await using world = await startWorld({ issues: [{ ...ticket(0), key }] });
+    const env = { ...world.env, PORT: "0", LEASE_SECONDS: String(LEASE_SECONDS) };
+    const processes: RunnerProcess[] = [];
+    const store = openSqliteStore(`${world.dataDir}/runner.db`);
+    try {
+      const server = await spawnRunner("server", env, { name: "server" });
+      processes.push(server);
+      // Host A makes the change and dies before validating, committing or pushing it.
+      const hostA = await spawnRunner("worker", { ...env, DATA_DIR: `${world.dir}/host-a` }, {
+        name: "worker-host-a",
+      });
+      processes.push(hostA);
+      world.jira.state.setAssignee(key, FAKE_AI_USER.accountId);
+      const { runId } = await sendJiraWebhook(server.url, key);
+      await hostA.waitForLine(
+        (l) => l.msg === "step ChangesGenerated" && l.issueKey === key,
+        "the change to be recorded",
+      );
+      await hostA.kill("SIGKILL");
+      assert.equal(await world.remoteHead(`ai/${key}`), null, "host A pushed nothing");
+
+      // Host B has none of host A's files: it must put the change back from the event log.
+      const hostB = await spawnRunner("worker", { ...env, DATA_DIR: `${world.dir}/host-b` }, {
+        name: "worker-host-b",
+      });
+      processes.push(hostB);
+      const ended = await hostB.waitForLine(
+        (l) => l.issueKey === key && (l.msg === "run failed" || /^run succeeded/.test(l.msg ?? "")),
+        `the run of ${key} to end`,
+      );
+      assert.equal(ended.msg, "run succeeded (pr_opened)", JSON.stringify(ended));
+      const events = await store.readStream(issueStream(key));
+      const claims = events.filter((e) => e.type === "RunClaimed");
+      assert.deepEqual(
+        claims.map((e) => e.type === "RunClaimed" ? [e.data.workerId, e.data.attempt] : []),
+        [[hostA.workerId, 1], [hostB.workerId, 2]],
+      );
+      assert.equal(events.filter((e) => e.type === "ChangesGenerated").length, 1, "not redone");
+      assert.equal(await commitsAhead(world.remote, `ai/${key}`), 1);
+      assert.match(
+        await world.remoteFile(`ai/${key}`, "docs/install.md"),
+        /wait to receive the confirmation email/,
+      );
+      const prs = world.github.pullRequests(PILOT_REPO).filter((p) => p.head.ref === `ai/${key}`);
+      assert.equal(prs.length, 1);
+      const comments = world.jira.state.postedComments(key);
+      assert.equal(comments.length, 1);
+      assert.ok(comments[0].text.includes(runMarker(runId)));
+      await hostB.stop();
+      await server.stop();
     } finally {
       await killAll(processes);
       await store.close();
