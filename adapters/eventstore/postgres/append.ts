@@ -12,9 +12,9 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import { type RecordedEvent } from "../../../domain/events.ts";
-import { eventHash, GENESIS_HASH } from "../../../domain/hash_chain.ts";
-import { expectationHolds, type ValidEvent } from "../validate_append.ts";
+import { GENESIS_HASH } from "../../../domain/hash_chain.ts";
+import { planBatch, type PlannedRow, type StreamHead } from "../plan_batch.ts";
+import type { ValidEvent } from "../validate_append.ts";
 
 export { validateAppend } from "../validate_append.ts";
 export type { ValidEvent } from "../validate_append.ts";
@@ -41,11 +41,6 @@ const BEGIN = "BEGIN";
 const COMMIT = "COMMIT";
 const ROLLBACK = "ROLLBACK";
 
-interface StreamHead {
-  version: number;
-  position: number;
-}
-
 /** One caller's append, waiting in the queue. */
 interface Pending {
   stream: string;
@@ -55,84 +50,17 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** The rows of one batch, column by column (as `INSERT_EVENTS` takes them). */
-class Rows {
-  positions: number[] = [];
-  streams: string[] = [];
-  versions: number[] = [];
-  types: string[] = [];
-  schemaVersions: number[] = [];
-  data: string[] = [];
-  metadata: string[] = [];
-  hashes: string[] = [];
-}
-
-/**
- * Decides each request of a batch against the heads read under the lock and
- * lays out the rows to insert. Streams touched earlier in the batch are
- * tracked, so later appends to them see those versions.
- */
-function planBatch(
-  batch: readonly Pending[],
-  logHead: { position: number; hash: string },
-  streamHeads: Map<string, StreamHead>,
-  recordedAt: string,
-): { outcomes: AppendResult[]; rows: Rows; head: number } {
-  let position = logHead.position;
-  let previousHash = logHead.hash;
-  const rows = new Rows();
-  const outcomes = batch.map((req): AppendResult => {
-    let current = streamHeads.get(req.stream) ?? { version: 0, position: 0 };
-    if (!expectationHolds(req.expected, current.version)) {
-      return {
-        ok: false,
-        conflict: {
-          kind: "version_conflict",
-          stream: req.stream,
-          expected: req.expected,
-          actual: current.version,
-        },
-      };
-    }
-    const recorded: RecordedEvent[] = [];
-    let version = current.version;
-    for (const e of req.events) {
-      position++;
-      version++;
-      const fields = {
-        position,
-        stream: req.stream,
-        version,
-        type: e.type,
-        schemaVersion: e.schemaVersion,
-        data: e.data,
-        metadata: e.metadata,
-        recordedAt,
-      };
-      const hash = eventHash(previousHash, fields);
-      rows.positions.push(position);
-      rows.streams.push(req.stream);
-      rows.versions.push(version);
-      rows.types.push(e.type);
-      rows.schemaVersions.push(e.schemaVersion);
-      rows.data.push(e.dataJson);
-      rows.metadata.push(e.metadataJson);
-      rows.hashes.push(hash);
-      previousHash = hash;
-      recorded.push({ ...fields, hash } as RecordedEvent);
-    }
-    if (recorded.length > 0) {
-      current = { version, position };
-      streamHeads.set(req.stream, current);
-    }
-    return {
-      ok: true,
-      nextVersion: current.version,
-      lastPosition: current.position,
-      events: recorded,
-    };
-  });
-  return { outcomes, rows, head: position };
+/** The rows of a plan, column by column (as `INSERT_EVENTS` takes them). */
+function columns(rows: readonly PlannedRow[]) {
+  return [
+    rows.map((r) => r.position),
+    rows.map((r) => r.stream),
+    rows.map((r) => r.version),
+    rows.map((r) => r.type),
+    rows.map((r) => r.schemaVersion),
+    rows.map((r) => r.dataJson),
+    rows.map((r) => r.metadataJson),
+  ];
 }
 
 /** Options of {@link AppendLane}. */
@@ -232,7 +160,7 @@ export class AppendLane {
       return;
     }
     for (let i = 0; i < batch.length; i++) batch[i].resolve(plan.outcomes[i]);
-    if (plan.rows.positions.length > 0) this.#onCommit(plan.head);
+    if (plan.rows.length > 0) this.#onCommit(plan.head);
   }
 
   /**
@@ -266,23 +194,17 @@ export class AppendLane {
         heads.set(r.stream, { version: r.version, position: Number(r.position) });
       }
       const recordedAt = this.#clock().toISOString();
-      const plan = planBatch(batch, logHead, heads, recordedAt);
+      const plan = planBatch(batch, logHead, (s) => heads.get(s), recordedAt);
       const rows = plan.rows;
-      if (rows.positions.length === 0) {
+      if (rows.length === 0) {
         await conn.unsafe(ROLLBACK); // conflicts or empty appends only: nothing to write
         return plan;
       }
       const [, , commit] = await Promise.all([
         conn.unsafe(INSERT_EVENTS, [
-          rows.positions,
-          rows.streams,
-          rows.versions,
-          rows.types,
-          rows.schemaVersions,
-          rows.data,
-          rows.metadata,
+          ...columns(rows),
           recordedAt,
-          rows.hashes,
+          rows.map((r) => r.hash),
         ], PREPARED),
         conn.unsafe(NOTIFY, [this.#channel, String(plan.head)], PREPARED),
         conn.unsafe(COMMIT),

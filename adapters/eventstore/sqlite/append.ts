@@ -6,9 +6,9 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import { type RecordedEvent } from "../../../domain/events.ts";
-import { eventHash, GENESIS_HASH } from "../../../domain/hash_chain.ts";
-import { expectationHolds, type ValidEvent } from "../validate_append.ts";
+import { GENESIS_HASH } from "../../../domain/hash_chain.ts";
+import { planBatch, type StreamHead } from "../plan_batch.ts";
+import type { ValidEvent } from "../validate_append.ts";
 
 export { validateAppend } from "../validate_append.ts";
 export type { ValidEvent } from "../validate_append.ts";
@@ -31,11 +31,6 @@ const INSERT_EVENT = `
   INSERT INTO events (position, stream, version, type, schema_version, data, metadata, recorded_at, hash)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-interface StreamHead {
-  version: number;
-  position: number;
-}
-
 /**
  * Writes a batch inside the caller's open write transaction and returns each
  * request's outcome. Streams touched earlier in the batch are tracked in
@@ -45,70 +40,28 @@ function writeBatch(conn: Connection, batch: readonly Pending[], recordedAt: str
   const head = conn.statement(SELECT_LOG_HEAD).get() as
     | { position: number; hash: string }
     | undefined;
-  let position = head?.position ?? 0;
-  let previousHash = head?.hash ?? GENESIS_HASH;
-  const streams = new Map<string, StreamHead>();
-  const insert = conn.statement(INSERT_EVENT);
   const streamHead = conn.statement(SELECT_STREAM_HEAD);
-
-  return batch.map((req): AppendResult => {
-    let current = streams.get(req.stream);
-    if (!current) {
-      const row = streamHead.get(req.stream) as StreamHead | undefined;
-      current = row ?? { version: 0, position: 0 };
-    }
-    if (!expectationHolds(req.expected, current.version)) {
-      return {
-        ok: false,
-        conflict: {
-          kind: "version_conflict",
-          stream: req.stream,
-          expected: req.expected,
-          actual: current.version,
-        },
-      };
-    }
-    const recorded: RecordedEvent[] = [];
-    let version = current.version;
-    for (const e of req.events) {
-      position++;
-      version++;
-      const fields = {
-        position,
-        stream: req.stream,
-        version,
-        type: e.type,
-        schemaVersion: e.schemaVersion,
-        data: e.data,
-        metadata: e.metadata,
-        recordedAt,
-      };
-      const hash = eventHash(previousHash, fields);
-      insert.run(
-        position,
-        req.stream,
-        version,
-        e.type,
-        e.schemaVersion,
-        e.dataJson,
-        e.metadataJson,
-        recordedAt,
-        hash,
-      );
-      previousHash = hash;
-      recorded.push({ ...fields, hash } as RecordedEvent);
-    }
-    if (recorded.length > 0) {
-      current = { version, position };
-      streams.set(req.stream, current);
-    }
-    return {
-      ok: true,
-      nextVersion: current.version,
-      lastPosition: current.position,
-      events: recorded,
-    };
-  });
+  const plan = planBatch(
+    batch,
+    head ?? { position: 0, hash: GENESIS_HASH },
+    (stream) => streamHead.get(stream) as StreamHead | undefined,
+    recordedAt,
+  );
+  const insert = conn.statement(INSERT_EVENT);
+  for (const r of plan.rows) {
+    insert.run(
+      r.position,
+      r.stream,
+      r.version,
+      r.type,
+      r.schemaVersion,
+      r.dataJson,
+      r.metadataJson,
+      r.recordedAt,
+      r.hash,
+    );
+  }
+  return plan.outcomes;
 }
 
 /** Options of {@link AppendWriter}. */
