@@ -18,9 +18,9 @@ import {
 } from "../../adapters/eventstore/sqlite/mod.ts";
 import { loadMigrations } from "../../adapters/eventstore/sqlite/migrations.ts";
 import { issueStream } from "../../domain/events.ts";
-import { eventHash, GENESIS_HASH } from "../../domain/hash_chain.ts";
 import type { NewEvent } from "../../domain/ports/event_store.ts";
 import { verifyLog } from "../../domain/verify_log.ts";
+import { rewriteWithValidHash } from "../support/sqlite_tamper.ts";
 import {
   type ContractStore,
   eventStoreContract,
@@ -80,26 +80,7 @@ async function openHarness(options: SqliteStoreOptions = {}): Promise<StoreHarne
         return Promise.resolve();
       },
       rewriteWithValidHash: (position, data) => {
-        tamperWith(path, (db) => {
-          const prev = db.prepare("SELECT hash FROM events WHERE position = ?").get(position - 1) as
-            | { hash: string }
-            | undefined;
-          const row = db.prepare(
-            "SELECT stream, version, type, schema_version, metadata, recorded_at FROM events WHERE position = ?",
-          ).get(position) as Record<string, string | number>;
-          const hash = eventHash(prev?.hash ?? GENESIS_HASH, {
-            position,
-            stream: row.stream as string,
-            version: row.version as number,
-            type: row.type as string,
-            schemaVersion: row.schema_version as number,
-            data,
-            metadata: JSON.parse(row.metadata as string),
-            recordedAt: row.recorded_at as string,
-          });
-          db.prepare("UPDATE events SET data = ?, hash = ? WHERE position = ?")
-            .run(JSON.stringify(data), hash, position);
-        });
+        tamperWith(path, (db) => rewriteWithValidHash(db, position, data));
         return Promise.resolve();
       },
     },

@@ -12,10 +12,10 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { verifyCommand } from "../../adapters/cli/audit.ts";
 import { openSqliteStore, sqlitePathFromUrl } from "../../adapters/eventstore/sqlite/mod.ts";
-import { eventHash, GENESIS_HASH } from "../../domain/hash_chain.ts";
 import { FAKE_REVIEWER } from "../fakes/jira_server.ts";
 import { PILOT_REPO } from "../fakes/world.ts";
 import { startLoop } from "../support/loop.ts";
+import { rewriteWithValidHash } from "../support/sqlite_tamper.ts";
 
 const TICKET = {
   key: "MWC-1",
@@ -57,28 +57,6 @@ function row(path: string, type: string, nth = 0): Row {
   } finally {
     db.close();
   }
-}
-
-/** Replaces a row's data and gives it the hash that is right for its own content. */
-function rewriteWithValidHash(db: DatabaseSync, position: number, data: unknown): void {
-  const prev = db.prepare("SELECT hash FROM events WHERE position = ?").get(position - 1) as
-    | { hash: string }
-    | undefined;
-  const r = db.prepare(
-    "SELECT stream, version, type, schema_version, metadata, recorded_at FROM events WHERE position = ?",
-  ).get(position) as Record<string, string | number>;
-  const hash = eventHash(prev?.hash ?? GENESIS_HASH, {
-    position,
-    stream: r.stream as string,
-    version: r.version as number,
-    type: r.type as string,
-    schemaVersion: r.schema_version as number,
-    data,
-    metadata: JSON.parse(r.metadata as string),
-    recordedAt: r.recorded_at as string,
-  });
-  db.prepare("UPDATE events SET data = ?, hash = ? WHERE position = ?")
-    .run(JSON.stringify(data), hash, position);
 }
 
 async function verify(path: string): Promise<{ ok: boolean; out: string[] }> {

@@ -11,6 +11,7 @@
 import type { RecordedEvent } from "../../../domain/events.ts";
 import type { SubscribeOptions } from "../../../domain/ports/event_store.ts";
 import { CommitNotifier } from "../commit_notifier.ts";
+import { subscribeOptions } from "../subscribe_options.ts";
 
 export { CommitNotifier };
 import { createPool, isConnectionError, type Sql } from "./connection.ts";
@@ -128,18 +129,7 @@ export async function* subscribeToLog(
   source: SubscriptionSource,
   options: SubscribeOptions,
 ): AsyncGenerator<RecordedEvent[], void, undefined> {
-  const batchSize = options.batchSize ?? 500;
-  const pollIntervalMs = options.pollIntervalMs ?? 250;
-  const signal = options.signal;
-  if (!Number.isSafeInteger(options.fromPosition) || options.fromPosition < 0) {
-    throw new TypeError(`fromPosition must be a non-negative integer, got ${options.fromPosition}`);
-  }
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new TypeError(`batchSize must be a positive integer, got ${batchSize}`);
-  }
-  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs < 0) {
-    throw new TypeError(`pollIntervalMs must be a non-negative number, got ${pollIntervalMs}`);
-  }
+  const { batchSize, pollIntervalMs, signal } = subscribeOptions(options);
   let position = options.fromPosition;
   while (!signal?.aborted && !source.closed()) {
     source.listen();

@@ -7,6 +7,7 @@
 import type { RecordedEvent } from "../../../domain/events.ts";
 import type { SubscribeOptions } from "../../../domain/ports/event_store.ts";
 import { CommitNotifier } from "../commit_notifier.ts";
+import { subscribeOptions } from "../subscribe_options.ts";
 
 export { CommitNotifier };
 
@@ -27,15 +28,7 @@ export async function* subscribeToLog(
   source: SubscriptionSource,
   options: SubscribeOptions,
 ): AsyncGenerator<RecordedEvent[], void, undefined> {
-  const batchSize = options.batchSize ?? 500;
-  const pollIntervalMs = options.pollIntervalMs ?? 250;
-  const signal = options.signal;
-  if (!Number.isSafeInteger(options.fromPosition) || options.fromPosition < 0) {
-    throw new TypeError(`fromPosition must be a non-negative integer, got ${options.fromPosition}`);
-  }
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new TypeError(`batchSize must be a positive integer, got ${batchSize}`);
-  }
+  const { batchSize, pollIntervalMs, signal } = subscribeOptions(options);
   let position = options.fromPosition;
   while (!signal?.aborted && !source.closed()) {
     const ticket = source.notifier.ticket();
