@@ -10,8 +10,8 @@
  * @module
  */
 import { issueStream, type RecordedEvent } from "../../domain/events.ts";
-import { FAKE_AI_USER, FAKE_REPORTER, FAKE_REVIEWER } from "../../tests/fakes/jira_server.ts";
-import { git, PILOT_REPO } from "../../tests/fakes/world.ts";
+import { FAKE_AI_USER, FAKE_REPORTER, FAKE_REVIEWER } from "../standins/jira_server.ts";
+import { git, PILOT_REPO } from "../standins/world.ts";
 import { parseArgs } from "./args.ts";
 import { timelineCommand } from "./audit.ts";
 import { followStream } from "./demo_follow.ts";

@@ -14,9 +14,9 @@ import { Redactor } from "../log/redact.ts";
 import { startProjectionLoop } from "./projection_loop.ts";
 import { startHttp } from "./server.ts";
 import { createWorker } from "./worker.ts";
-import { startWorld, type World } from "../../tests/fakes/world.ts";
-import type { FakeIssueInit } from "../../tests/fakes/jira_server.ts";
-import { type FakeWebhookDelivery, webhookRequest } from "../../tests/fakes/github_server.ts";
+import { startWorld, type World } from "../standins/world.ts";
+import type { FakeIssueInit } from "../standins/jira_server.ts";
+import { type FakeWebhookDelivery, webhookRequest } from "../standins/github_server.ts";
 
 /** The world and the runner, up. */
 export interface Stage {

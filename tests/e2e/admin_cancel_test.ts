@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createApp, createMetrics } from "../../adapters/http/mod.ts";
 import { cancelIssueRun } from "../../domain/workflow/cancel.ts";
-import { WORLD_SECRETS } from "../fakes/world.ts";
+import { WORLD_SECRETS } from "../../adapters/standins/world.ts";
 import { startLoop } from "../support/loop.ts";
 
 Deno.test("admin: POST /admin/issues/:key/cancel behind the dashboard token cancels the run", async () => {

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { exportCommand } from "../../adapters/cli/audit.ts";
 import { eventHash, GENESIS_HASH } from "../../domain/hash_chain.ts";
 import type { RawEvent } from "../../domain/ports/event_store.ts";
-import { PILOT_REPO } from "../fakes/world.ts";
+import { PILOT_REPO } from "../../adapters/standins/world.ts";
 import { type Loop, startLoop } from "../support/loop.ts";
 
 const TICKET = {

@@ -12,8 +12,8 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { verifyCommand } from "../../adapters/cli/audit.ts";
 import { openSqliteStore, sqlitePathFromUrl } from "../../adapters/eventstore/sqlite/mod.ts";
-import { FAKE_REVIEWER } from "../fakes/jira_server.ts";
-import { PILOT_REPO } from "../fakes/world.ts";
+import { FAKE_REVIEWER } from "../../adapters/standins/jira_server.ts";
+import { PILOT_REPO } from "../../adapters/standins/world.ts";
 import { startLoop } from "../support/loop.ts";
 import { rewriteWithValidHash } from "../support/sqlite_tamper.ts";
 

@@ -14,8 +14,8 @@ import { chromium } from "playwright-core";
 import { startServer } from "../../adapters/http/server.ts";
 import { createApp, createMetrics } from "../../adapters/http/mod.ts";
 import { JsonLogger } from "../../adapters/log/json_logger.ts";
-import { FAKE_REVIEWER } from "../fakes/jira_server.ts";
-import { PILOT_REPO, WORLD_SECRETS } from "../fakes/world.ts";
+import { FAKE_REVIEWER } from "../../adapters/standins/jira_server.ts";
+import { PILOT_REPO, WORLD_SECRETS } from "../../adapters/standins/world.ts";
 import { type Loop, startLoop } from "../support/loop.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -6,9 +6,14 @@ import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "../../adapters/config/env.ts";
 import { type DoctorResult, runDoctor } from "../../adapters/cli/doctor.ts";
 import { type CheckLine, formatLine } from "../../adapters/cli/doctor_report.ts";
-import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../fakes/github_server.ts";
-import { FAKE_JIRA_API_TOKEN, startFakeJira } from "../fakes/jira_server.ts";
-import { PILOT_REPO, startWorld, type World, WORLD_SECRETS } from "../fakes/world.ts";
+import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../adapters/standins/github_server.ts";
+import { FAKE_JIRA_API_TOKEN, startFakeJira } from "../../adapters/standins/jira_server.ts";
+import {
+  PILOT_REPO,
+  startWorld,
+  type World,
+  WORLD_SECRETS,
+} from "../../adapters/standins/world.ts";
 
 const ISSUE = { key: "MWC-1", summary: "Fix the install guide" };
 

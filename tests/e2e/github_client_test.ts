@@ -13,7 +13,7 @@ import {
   type FakeGitHub,
   type FakeGitHubOptions,
   startFakeGitHub,
-} from "../fakes/github_server.ts";
+} from "../../adapters/standins/github_server.ts";
 
 const REPO = "acme/online-docs";
 const START = Date.parse("2026-03-02T09:00:00Z");

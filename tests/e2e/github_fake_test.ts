@@ -9,7 +9,7 @@ import {
   type FakeGitHub,
   startFakeGitHub,
   webhookRequest,
-} from "../fakes/github_server.ts";
+} from "../../adapters/standins/github_server.ts";
 import { schemaProblems } from "../fixtures/github/webhooks.ts";
 
 const AUTH = { authorization: `token ${FAKE_GITHUB_TOKEN}` };

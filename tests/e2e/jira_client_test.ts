@@ -13,7 +13,7 @@ import {
   type FakeJira,
   type FakeJiraOptions,
   startFakeJira,
-} from "../fakes/jira_server.ts";
+} from "../../adapters/standins/jira_server.ts";
 import schema from "../fixtures/jira/adf-schema-full.json" with { type: "json" };
 import description from "../fixtures/jira/description.adf.json" with { type: "json" };
 

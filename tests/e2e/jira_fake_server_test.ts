@@ -5,7 +5,7 @@ import {
   FAKE_REVIEWER,
   type FakeJira,
   startFakeJira,
-} from "../fakes/jira_server.ts";
+} from "../../adapters/standins/jira_server.ts";
 
 const AUTH = `Basic ${btoa(`${FAKE_JIRA_EMAIL}:${FAKE_JIRA_API_TOKEN}`)}`;
 

@@ -23,7 +23,7 @@ import {
   type FakeLlmProvider,
   type FakeTurn,
   startFakeLlm,
-} from "../fakes/llm_server.ts";
+} from "../../adapters/standins/llm_server.ts";
 
 const PROVIDERS: FakeLlmProvider[] = ["anthropic", "openai"];
 const SECRET = "sk-ant-api03-THISISTHERUNNERSOWNSECRETVALUE0123456789";

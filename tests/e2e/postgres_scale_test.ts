@@ -24,8 +24,8 @@ import { isConnectionError, openPostgresStore } from "../../adapters/eventstore/
 import type { PostgresStore } from "../../adapters/eventstore/postgres/mod.ts";
 import { issueStream, type RecordedEvent } from "../../domain/events.ts";
 import { runMarker } from "../../domain/workflow/feedback.ts";
-import { FAKE_AI_USER, FAKE_REVIEWER } from "../fakes/jira_server.ts";
-import { PILOT_REPO, startWorld, type World } from "../fakes/world.ts";
+import { FAKE_AI_USER, FAKE_REVIEWER } from "../../adapters/standins/jira_server.ts";
+import { PILOT_REPO, startWorld, type World } from "../../adapters/standins/world.ts";
 import { startPostgres, warnSkipped } from "../support/postgres_cluster.ts";
 import {
   killAll,

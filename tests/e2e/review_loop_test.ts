@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { handleCommand } from "../../domain/command_handler.ts";
 import type { AccountabilityDoc } from "../../projections/mod.ts";
-import { FAKE_REPORTER, FAKE_REVIEWER } from "../fakes/jira_server.ts";
-import { git, PILOT_REPO } from "../fakes/world.ts";
+import { FAKE_REPORTER, FAKE_REVIEWER } from "../../adapters/standins/jira_server.ts";
+import { git, PILOT_REPO } from "../../adapters/standins/world.ts";
 import { type Loop, startLoop } from "../support/loop.ts";
 
 const TICKET = {

@@ -25,8 +25,8 @@ import assert from "node:assert/strict";
 import { openSqliteStore } from "../../adapters/eventstore/sqlite/mod.ts";
 import { issueStream, type RecordedEvent } from "../../domain/events.ts";
 import { runMarker } from "../../domain/workflow/feedback.ts";
-import { FAKE_AI_USER, FAKE_REVIEWER } from "../fakes/jira_server.ts";
-import { PILOT_REPO, startWorld, type World } from "../fakes/world.ts";
+import { FAKE_AI_USER, FAKE_REVIEWER } from "../../adapters/standins/jira_server.ts";
+import { PILOT_REPO, startWorld, type World } from "../../adapters/standins/world.ts";
 import {
   commitsAhead,
   killAll,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { cancelIssueRun } from "../../domain/workflow/cancel.ts";
-import { FAKE_REVIEWER } from "../fakes/jira_server.ts";
-import { scriptedEditor } from "../fakes/scripted_model.ts";
-import { PILOT_REPO } from "../fakes/world.ts";
+import { FAKE_REVIEWER } from "../../adapters/standins/jira_server.ts";
+import { scriptedEditor } from "../../adapters/standins/scripted_model.ts";
+import { PILOT_REPO } from "../../adapters/standins/world.ts";
 import { startLoop } from "../support/loop.ts";
 
 const TICKET = {

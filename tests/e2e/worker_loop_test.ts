@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { FAKE_REVIEWER } from "../fakes/jira_server.ts";
-import { PILOT_REPO } from "../fakes/world.ts";
+import { FAKE_REVIEWER } from "../../adapters/standins/jira_server.ts";
+import { PILOT_REPO } from "../../adapters/standins/world.ts";
 import { type Loop, startLoop } from "../support/loop.ts";
 
 const TYPO_TICKET = {
@@ -34,7 +34,7 @@ for (const provider of ["anthropic", "openai"] as const) {
     const installGuide = await loop.world.remoteFile("ai/MWC-1", "docs/install.md");
     assert.match(installGuide, /wait to receive the confirmation/);
     const clone = await loop.world.personClone();
-    const { git } = await import("../fakes/world.ts");
+    const { git } = await import("../../adapters/standins/world.ts");
     await git(clone, "fetch", "-q", "origin", "ai/MWC-1");
     const log = await git(clone, "log", "--format=%s%n%b", "origin/main..origin/ai/MWC-1");
     assert.match(log, /^MWC-1: Replace "recieve" → "receive"/);

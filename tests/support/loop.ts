@@ -19,9 +19,14 @@ import type { WorkflowDeps } from "../../domain/workflow/run_workflow.ts";
 import { type RunEnding, Worker } from "../../domain/workflow/worker.ts";
 import { ALL_PROJECTIONS } from "../../projections/mod.ts";
 import { Projector } from "../../projections/projector.ts";
-import { FAKE_AI_USER, FAKE_REVIEWER } from "../fakes/jira_server.ts";
-import { type FakeWebhookDelivery, webhookRequest } from "../fakes/github_server.ts";
-import { startWorld, type World, WORLD_SECRETS, type WorldOptions } from "../fakes/world.ts";
+import { FAKE_AI_USER, FAKE_REVIEWER } from "../../adapters/standins/jira_server.ts";
+import { type FakeWebhookDelivery, webhookRequest } from "../../adapters/standins/github_server.ts";
+import {
+  startWorld,
+  type World,
+  WORLD_SECRETS,
+  type WorldOptions,
+} from "../../adapters/standins/world.ts";
 
 /** A controllable clock: real time plus an offset tests can move forward. */
 export class TestClock {

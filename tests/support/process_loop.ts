@@ -9,8 +9,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { FAKE_REVIEWER } from "../fakes/jira_server.ts";
-import { WORLD_SECRETS } from "../fakes/world.ts";
+import { FAKE_REVIEWER } from "../../adapters/standins/jira_server.ts";
+import { WORLD_SECRETS } from "../../adapters/standins/world.ts";
 
 /** The checkout's root (the children's cwd) and its entry point. */
 export const ROOT = new URL("../../", import.meta.url).pathname;

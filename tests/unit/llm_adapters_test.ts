@@ -10,7 +10,7 @@ import {
   toOpenAiMessages,
 } from "../../adapters/llm/openai.ts";
 import { type ChatMessage, isLlmError, LlmError } from "../../domain/ports/llm.ts";
-import { startFakeLlm } from "../fakes/llm_server.ts";
+import { startFakeLlm } from "../../adapters/standins/llm_server.ts";
 
 const conversation: ChatMessage[] = [
   { role: "user", text: "Fix the typo." },

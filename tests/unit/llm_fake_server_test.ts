@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createLlmClient } from "../../adapters/llm/mod.ts";
 import { LlmError } from "../../domain/ports/llm.ts";
-import { startFakeLlm } from "../fakes/llm_server.ts";
+import { startFakeLlm } from "../../adapters/standins/llm_server.ts";
 
 const post = (url: string, body: unknown, headers: Record<string, string>) =>
   fetch(url, {

@@ -16,13 +16,7 @@
  *
  * @module
  */
-import {
-  type AdfDoc,
-  adfToText,
-  isAdfDoc,
-  markdownToAdf,
-  validateAdf,
-} from "../../adapters/jira/adf.ts";
+import { type AdfDoc, adfToText, isAdfDoc, markdownToAdf, validateAdf } from "../jira/adf.ts";
 
 /** A user of the fake site. */
 export interface FakeUser {
