@@ -60,7 +60,17 @@ export const FailureKind = z.enum([
   "budget",
   "lease",
   "config",
+  /** An error no adapter classified (a bug or an unknown condition), after bounded attempts. */
+  "bug",
 ]);
+
+/** The outcome of one validation command. */
+const ValidationCommand = z.object({
+  command: z.string().max(2000),
+  exitCode: z.number().int().nullable(),
+  durationMs: z.number().nonnegative(),
+  timedOut: z.boolean(),
+});
 
 /** The `data` schema of every event type, at its current schema version. */
 export const eventDataSchemas = {
@@ -114,6 +124,13 @@ export const eventDataSchemas = {
     })).optional(),
     /** Full ticket text as the model saw it (description, comments). */
     snapshot: ArtifactRef.optional(),
+    /**
+     * Every comment this fetch saw (Jira ids; `review:<id>`, `review_comment:<id>` for
+     * GitHub) with its last-update stamp: a later run acts only on comments not seen
+     * before, judged by id, never by comparing our clock with Jira's.
+     */
+    seen: z.array(z.object({ id: z.string().max(200), updated: z.string().max(50) }))
+      .max(10_000).optional(),
   }),
   WorkspacePrepared: z.object({
     runId: RunId,
@@ -135,24 +152,38 @@ export const eventDataSchemas = {
     transcript: ArtifactRef.optional(),
     /** The changes as a binary git patch from the start commit, to resume elsewhere. */
     patch: ArtifactRef.optional(),
+    /** Validation repairs the model made during generation. */
+    repairs: z.number().int().nonnegative().optional(),
+    /** The last validation run during generation, on exactly these changes. */
+    validation: z.object({
+      passed: z.boolean(),
+      commands: z.array(ValidationCommand),
+      log: ArtifactRef.optional(),
+    }).optional(),
   }),
   ValidationCompleted: z.object({
     runId: RunId,
     passed: z.boolean(),
-    commands: z.array(z.object({
-      command: z.string().max(2000),
-      exitCode: z.number().int().nullable(),
-      durationMs: z.number().nonnegative(),
-      timedOut: z.boolean(),
-    })),
+    commands: z.array(ValidationCommand),
     repairs: z.number().int().nonnegative(),
     log: ArtifactRef.optional(),
+  }),
+  DiffScanned: z.object({
+    runId: RunId,
+    /** True when the run changed nothing: it ends with a no-change comment. */
+    empty: z.boolean(),
+    bytes: z.number().int().nonnegative(),
+    filesChanged: z.array(z.string().max(1000)),
+    /** Exactly the diff that was scanned (and is committed next). */
+    patch: ArtifactRef.optional(),
   }),
   ChangesCommitted: z.object({
     runId: RunId,
     sha: Sha,
     message: z.string().max(10_000),
     filesChanged: z.array(z.string().max(1000)),
+    /** The author and committer date, so a resumed run can make the very same commit. */
+    committedAt: Iso.optional(),
   }),
   BranchPushed: z.object({
     runId: RunId,

@@ -85,6 +85,7 @@ export function buildWorkflowDeps(
       commitAuthor: config.ops.commitAuthor,
     }),
     clock: () => new Date(),
+    random: Math.random,
     logger,
     workerId,
   };

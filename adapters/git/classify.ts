@@ -5,11 +5,12 @@
  *
  * @module
  */
-import { GitError, type GitErrorCode, type GitErrorKind } from "../../domain/ports/git.ts";
+import type { ErrorKind } from "../../domain/ports/errors.ts";
+import { GitError, type GitErrorCode } from "../../domain/ports/git.ts";
 
 interface Rule {
   pattern: RegExp;
-  kind: GitErrorKind;
+  kind: ErrorKind;
   code: GitErrorCode;
 }
 

@@ -239,6 +239,17 @@ export class GitCliWorkspaces implements GitWorkspaces {
     return this.#revParse(worktree.path, "HEAD");
   }
 
+  async reset(worktree: Worktree, sha: string, mode: "hard" | "soft"): Promise<void> {
+    if (!/^[0-9a-f]{7,64}$/i.test(sha)) {
+      throw new GitError("permanent", "invalid_input", `reset target ${sha} is not a commit id`);
+    }
+    const cwd = worktree.path;
+    await this.#git.run({ action: "reset", args: ["reset", "--quiet", `--${mode}`, sha], cwd });
+    if (mode === "hard") {
+      await this.#git.run({ action: "clean", args: ["clean", "-d", "--force", "--quiet"], cwd });
+    }
+  }
+
   async commit(worktree: Worktree, request: CommitRequest): Promise<CommitResult | null> {
     const author = checkIdentity("author", request.author);
     const committer = checkIdentity("committer", request.committer ?? request.author);
@@ -262,6 +273,9 @@ export class GitCliWorkspaces implements GitWorkspaces {
         GIT_AUTHOR_EMAIL: author.email,
         GIT_COMMITTER_NAME: committer.name,
         GIT_COMMITTER_EMAIL: committer.email,
+        ...(request.date
+          ? { GIT_AUTHOR_DATE: request.date, GIT_COMMITTER_DATE: request.date }
+          : {}),
       },
     });
     return { sha: await this.#revParse(cwd, "HEAD"), filesChanged };

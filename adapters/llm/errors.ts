@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { LlmError, type LlmErrorKind, type LlmProvider } from "../../domain/ports/llm.ts";
+import type { ErrorKind } from "../../domain/ports/errors.ts";
+import { LlmError, type LlmProvider } from "../../domain/ports/llm.ts";
 
 /** Provider error codes that no amount of waiting clears, whatever the status. */
 export const PERMANENT_ERROR_CODES: ReadonlySet<string> = new Set([
@@ -15,7 +16,7 @@ export const PERMANENT_ERROR_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** Whether an HTTP status (undefined: no answer at all) is worth retrying later. */
-export function classifyStatus(status: number | undefined, code?: string | null): LlmErrorKind {
+export function classifyStatus(status: number | undefined, code?: string | null): ErrorKind {
   if (code && PERMANENT_ERROR_CODES.has(code)) return "permanent";
   if (status === undefined) return "transient";
   if (status === 408 || status === 409 || status === 425 || status === 429) return "transient";

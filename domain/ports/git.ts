@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { ErrorKind } from "./errors.ts";
 
 /** Where a repository comes from. */
 export interface RepoSource {
@@ -73,6 +74,8 @@ export interface CommitRequest {
   committer?: GitIdentity;
   /** `Token: value` lines, e.g. `Co-authored-by: Name <email>`, `Jira-Issue: KEY`. */
   trailers?: string[];
+  /** Author and committer date (ISO-8601); with the same tree and parent, the same commit id. */
+  date?: string;
 }
 
 /** A commit that was made. */
@@ -94,9 +97,6 @@ export interface DiffOptions {
   /** Diff from this commit; default the worktree's `startSha` (everything the run would push). */
   from?: string;
 }
-
-/** Transient failures are worth retrying as they are; permanent ones are not. */
-export type GitErrorKind = "transient" | "permanent";
 
 /** What went wrong, for programs. */
 export type GitErrorCode =
@@ -124,7 +124,7 @@ export type GitErrorCode =
 /** A git failure; the message holds redacted git output and never a secret. */
 export class GitError extends Error {
   constructor(
-    readonly kind: GitErrorKind,
+    readonly kind: ErrorKind,
     readonly code: GitErrorCode,
     message: string,
   ) {
@@ -159,6 +159,12 @@ export interface GitWorkspaces {
   applyPatch(worktree: Worktree, patch: string): Promise<void>;
   /** The worktree's HEAD commit. */
   head(worktree: Worktree): Promise<string>;
+  /**
+   * Moves the worktree's branch back to `sha`: `hard` also puts every tracked
+   * file back and removes untracked ones (ignored files, such as installed
+   * dependencies, stay); `soft` keeps the files as they are.
+   */
+  reset(worktree: Worktree, sha: string, mode: "hard" | "soft"): Promise<void>;
   /** Commits every change; null when nothing changed (never an empty commit). */
   commit(worktree: Worktree, request: CommitRequest): Promise<CommitResult | null>;
   /**

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { ErrorKind } from "./errors.ts";
 
 /** A repository as `owner/name`. */
 export type RepoSlug = string;
@@ -108,9 +109,6 @@ export interface RepoAccess {
   source: "repository" | "installation";
 }
 
-/** Transient failures are worth retrying; permanent ones are not. */
-export type GitHubErrorKind = "transient" | "permanent";
-
 /** Why a call failed, for programs. */
 export type GitHubErrorReason =
   /** 401: the token or the app's key is wrong, revoked or expired. */
@@ -133,7 +131,7 @@ export type GitHubErrorReason =
 /** A failed GitHub call; the message never holds a secret. */
 export class GitHubError extends Error {
   constructor(
-    readonly kind: GitHubErrorKind,
+    readonly kind: ErrorKind,
     readonly reason: GitHubErrorReason,
     /** The HTTP status; 0 when there was no answer. */
     readonly status: number,

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import type { ErrorKind } from "./errors.ts";
 
 /** A Jira user as the runner sees one. */
 export interface JiraUser {
@@ -105,16 +106,13 @@ export interface JiraClient {
   myself(): Promise<JiraUser>;
 }
 
-/** Whether retrying later may succeed (`transient`) or cannot (`permanent`). */
-export type JiraErrorKind = "transient" | "permanent";
-
 /** What {@link JiraError} is built from. */
 export interface JiraErrorInit {
   /** What was being done, e.g. `add comment to MWC-42`. */
   operation: string;
   /** HTTP status, or null when no response arrived (network error, timeout). */
   status: number | null;
-  kind: JiraErrorKind;
+  kind: ErrorKind;
   issueKey?: string;
   /** How long Jira asked to wait before trying again, when it said. */
   retryAfterMs?: number;
@@ -131,7 +129,7 @@ export class JiraError extends Error {
   /** HTTP status, or null when no response arrived or nothing was sent. */
   readonly status: number | null;
   /** `transient`: retry the step later; `permanent`: fail the run with this message. */
-  readonly kind: JiraErrorKind;
+  readonly kind: ErrorKind;
   /** The issue concerned, when there is one. */
   readonly issueKey?: string;
   /** How long Jira asked to wait, when it asked for longer than the client sleeps. */

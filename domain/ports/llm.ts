@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { ErrorKind } from "./errors.ts";
 import type { TokenUsage } from "../events.ts";
 
 export type { TokenUsage };
@@ -108,12 +109,9 @@ export interface LlmClient {
   complete(request: CompletionRequest): Promise<Completion>;
 }
 
-/** Whether retrying later can help (`transient`) or not (`permanent`). */
-export type LlmErrorKind = "transient" | "permanent";
-
 /** Details of an {@link LlmError}; never carries a secret. */
 export interface LlmErrorInit {
-  kind: LlmErrorKind;
+  kind: ErrorKind;
   message: string;
   provider?: LlmProvider;
   /** HTTP status, when the provider answered. */
@@ -130,7 +128,7 @@ export interface LlmErrorInit {
 
 /** A failed LLM call, classified. The message holds no secrets. */
 export class LlmError extends Error {
-  readonly kind: LlmErrorKind;
+  readonly kind: ErrorKind;
   readonly provider?: LlmProvider;
   readonly status?: number;
   readonly code?: string;

@@ -12,6 +12,7 @@ export type StepEvent =
   | EventOf<"WorkspacePrepared">
   | EventOf<"ChangesGenerated">
   | EventOf<"ValidationCompleted">
+  | EventOf<"DiffScanned">
   | EventOf<"ChangesCommitted">
   | EventOf<"BranchPushed">
   | EventOf<"PullRequestOpened">
@@ -61,6 +62,8 @@ export interface RecordStep {
   leaseId: string;
   now: string;
   step: StepEvent;
+  /** The failure hand-over (failure comment, reviewer assigned), allowed out of order. */
+  failureReport?: boolean;
 }
 
 /** The lease holder ends the run successfully. */
@@ -81,7 +84,7 @@ export interface FailRun {
   now: string;
   step: string;
   reason: string;
-  kind: "permanent" | "transient_exhausted" | "budget" | "lease" | "config";
+  kind: "permanent" | "transient_exhausted" | "budget" | "lease" | "config" | "bug";
 }
 
 /** The lease holder gives the run back to be retried after `notBefore`. */

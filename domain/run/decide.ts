@@ -7,7 +7,8 @@
  * - A delivery already seen on the stream changes nothing.
  * - Only the holder of an unexpired lease records steps or ends the run; an
  *   expired lease may be re-claimed (the stream version fences the old holder).
- * - Each step is recorded once per run; finished runs accept nothing more.
+ * - Each step is recorded once per run, in the order of the run's step table
+ *   (`steps.ts`), except the failure hand-over; finished runs accept nothing more.
  *
  * @module
  */
@@ -27,6 +28,7 @@ import type {
 } from "./commands.ts";
 import { type DomainError, domainError, isDomainError } from "./errors.ts";
 import { type IssueState, type RunState, STEP_OF_EVENT, TERMINAL_STATUSES } from "./state.ts";
+import { mayRecord, nextStep } from "./steps.ts";
 
 /** What the decider answers: the events to append (maybe none), or a refusal. */
 export type Decision = DomainEvent[] | DomainError;
@@ -186,6 +188,16 @@ function recordStep(c: RecordStep, s: IssueState): Decision {
     return domainError(
       "step_already_recorded",
       `step ${step} of run ${c.runId} is already recorded`,
+    );
+  }
+  const failureReport = c.failureReport === true &&
+    (c.step.type === "JiraAssigned" ||
+      (c.step.type === "JiraCommented" && c.step.data.purpose === "failure"));
+  if (!mayRecord(run, step, failureReport)) {
+    const next = nextStep(run);
+    return domainError(
+      "step_out_of_order",
+      `run ${c.runId} cannot record ${step} now (next: ${next.done ? "nothing" : next.step})`,
     );
   }
   return [c.step];

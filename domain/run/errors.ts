@@ -17,6 +17,7 @@ export type DomainErrorCode =
   | "not_due"
   | "run_finished"
   | "step_already_recorded"
+  | "step_out_of_order"
   | "not_a_step";
 
 /** A refused command: a code for programs and a sentence for people. */

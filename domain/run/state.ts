@@ -22,6 +22,7 @@ export type StepName =
   | "prepare_workspace"
   | "generate_changes"
   | "validate"
+  | "scan_diff"
   | "commit"
   | "push"
   | "pull_request"
@@ -35,6 +36,7 @@ export const STEP_OF_EVENT: Partial<Record<EventType, StepName>> = {
   WorkspacePrepared: "prepare_workspace",
   ChangesGenerated: "generate_changes",
   ValidationCompleted: "validate",
+  DiffScanned: "scan_diff",
   ChangesCommitted: "commit",
   BranchPushed: "push",
   PullRequestOpened: "pull_request",
@@ -65,6 +67,8 @@ export interface RunState {
   notBefore: string | null;
   /** Step events recorded so far, each with the event's data. */
   steps: Partial<Record<StepName, DomainEvent>>;
+  /** For a completion run: the pull request fact it reports (the latest before it started). */
+  completes?: "merged" | "closed";
 }
 
 /** The pull request of the issue's branch, as far as the stream knows it. */
@@ -128,6 +132,9 @@ export function evolve(state: IssueState, event: DomainEvent): IssueState {
         lease: null,
         notBefore: null,
         steps: {},
+        ...(d.kind === "completion" && state.pullRequest && state.pullRequest.state !== "open"
+          ? { completes: state.pullRequest.state }
+          : {}),
       };
       return {
         ...state,
@@ -185,6 +192,7 @@ export function evolve(state: IssueState, event: DomainEvent): IssueState {
     case "WorkspacePrepared":
     case "ChangesGenerated":
     case "ValidationCompleted":
+    case "DiffScanned":
     case "ChangesCommitted":
     case "BranchPushed":
       return recordStep(state, event.data.runId, event);
@@ -200,13 +208,19 @@ export function evolve(state: IssueState, event: DomainEvent): IssueState {
     case "PrMerged":
     case "PrClosed": {
       const d = event.data;
+      const completes = event.type === "PrMerged" ? "merged" as const : "closed" as const;
+      const queued = state.queuedRunId ? state.runs[state.queuedRunId] : undefined;
+      // A completion run still waiting reports the latest fact when it starts.
+      const next = queued?.kind === "completion" && queued.status === "queued"
+        ? withRun(state, queued.runId, { completes })
+        : state;
       return {
-        ...state,
+        ...next,
         deliveries: { ...state.deliveries, [d.deliveryId]: null },
         pullRequest: {
           number: d.number,
           url: d.url,
-          state: event.type === "PrMerged" ? "merged" : "closed",
+          state: completes,
         },
       };
     }

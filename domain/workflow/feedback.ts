@@ -1,11 +1,23 @@
 /**
- * Which comments a run acts on. Later runs of an issue get the comments that
- * arrived since the previous run fetched the issue, from trusted people only,
- * never the runner's own, and never a comment edited after the request arrived
- * (editing an old comment is a known way to slip instructions in).
+ * The one feedback rule: which Jira comments and pull-request reviews and review
+ * comments a run acts on.
+ *
+ * - Only comments no earlier run of the issue saw count (judged by id, recorded
+ *   on every `IssueFetched`; never by comparing our clock with Jira's or
+ *   GitHub's). On the first run every comment is new.
+ * - Never the runner's own (its account, or text carrying a run marker).
+ * - Jira: only from trusted accounts (the reviewer, the configured ones, the
+ *   requester when allowed), and never a comment edited after the request arrived
+ *   or after an earlier run saw it (editing an old comment is a known way to slip
+ *   instructions in).
+ * - GitHub: only from logins the trust rule accepts; pending reviews and empty
+ *   comments say nothing.
+ *
+ * Pure: the adapters fetch, this decides.
  *
  * @module
  */
+import type { DomainEvent } from "../events.ts";
 import type { JiraComment } from "../ports/jira.ts";
 import type { Review, ReviewComment } from "../ports/github.ts";
 
@@ -19,47 +31,28 @@ export function hasRunMarker(text: string): boolean {
   return /ai-runner-run:[A-Za-z0-9_-]+/.test(text);
 }
 
-/** The rules of feedback selection for one run. */
-export interface FeedbackRules {
-  /** The runner's own Jira account: its comments are never feedback. */
-  aiAccountId: string;
-  /** Accounts whose comments count: by default the reviewer and the requester. */
-  trustedAccountIds: ReadonlySet<string>;
-  /** When the previous run fetched the issue (ISO); null on the first run. */
-  since: string | null;
-  /** When this run was requested (ISO): comments edited after it are ignored. */
-  requestedAt: string;
-}
+/** Why a comment is not feedback (recorded so auditors can see it was seen). */
+export type SkipReason =
+  | "own"
+  | "untrusted"
+  | "edited_after_request"
+  | "edited_after_seen"
+  | "seen_before"
+  | "pending"
+  | "empty";
 
-/** A comment left out, and why (recorded so auditors can see it was seen). */
+/** A comment left out, and why. */
 export interface SkippedComment {
   id: string;
   author: string;
-  reason: "own" | "untrusted" | "edited_after_request" | "before_previous_run";
+  reason: SkipReason;
+  /** Where it was: a Jira comment, or a PR review / review comment. */
+  source?: "jira" | "github";
+  /** The trust rule's words, for `untrusted`. */
+  detail?: string;
 }
 
-/** Splits Jira comments into feedback and skipped ones. */
-export function selectJiraFeedback(
-  comments: readonly JiraComment[],
-  rules: FeedbackRules,
-): { feedback: JiraComment[]; skipped: SkippedComment[] } {
-  const feedback: JiraComment[] = [];
-  const skipped: SkippedComment[] = [];
-  const ms = Date.parse;
-  for (const c of comments) {
-    const skip = (reason: SkippedComment["reason"]) =>
-      skipped.push({ id: c.id, author: c.author.displayName || c.author.accountId, reason });
-    if (c.author.accountId === rules.aiAccountId || hasRunMarker(c.bodyText)) skip("own");
-    else if (rules.since !== null && ms(c.created) <= ms(rules.since)) skip("before_previous_run");
-    else if (!rules.trustedAccountIds.has(c.author.accountId)) skip("untrusted");
-    else if (ms(c.updated) > ms(c.created) && ms(c.updated) > ms(rules.requestedAt)) {
-      skip("edited_after_request");
-    } else feedback.push(c);
-  }
-  return { feedback, skipped };
-}
-
-/** Pull-request feedback: review comments and reviews with a body, since `since`. */
+/** Pull-request feedback: a review or a review comment. */
 export interface PullRequestFeedback {
   /** `review:<id>` or `review_comment:<id>`. */
   id: string;
@@ -72,46 +65,132 @@ export interface PullRequestFeedback {
   at: string;
 }
 
-/**
- * Review comments and reviews submitted since the previous run, not written by
- * the runner and not already acted on (`seen` ids). GitHub's times have whole
- * seconds, so "since" is compared at that precision.
- */
-export function selectPullRequestFeedback(
-  comments: readonly ReviewComment[],
-  reviews: readonly Review[],
-  since: string | null,
-  seen: ReadonlySet<string> = new Set(),
-): PullRequestFeedback[] {
-  const sinceSecond = since === null ? null : Math.floor(Date.parse(since) / 1000) * 1000;
-  const after = (at: string | null) =>
-    at !== null && (sinceSecond === null || Date.parse(at) >= sinceSecond);
-  const out: PullRequestFeedback[] = [];
-  for (const r of reviews) {
-    if (seen.has(`review:${r.id}`)) continue;
-    if (!after(r.submittedAt) || hasRunMarker(r.body) || r.state === "pending") continue;
-    if (!r.body.trim() && r.state !== "changes_requested") continue;
-    out.push({
-      id: `review:${r.id}`,
-      author: r.author ?? "unknown",
-      kind: "review",
-      state: r.state,
-      body: r.body,
-      at: r.submittedAt!,
+/** A comment as a fetch saw it: its id and its last-update stamp. */
+export interface SeenComment {
+  id: string;
+  updated: string;
+}
+
+/** What the rule decides from. */
+export interface FeedbackInput {
+  jiraComments: readonly JiraComment[];
+  reviewComments: readonly ReviewComment[];
+  reviews: readonly Review[];
+  /** What earlier runs' fetches saw (id → update stamp); null on the issue's first run. */
+  seenBefore: ReadonlyMap<string, string> | null;
+  /** The runner's own Jira account: its comments are never feedback. */
+  aiAccountId: string;
+  /** Jira accounts whose comments count. */
+  trustedJiraAccounts: ReadonlySet<string>;
+  /** Whether a GitHub login may steer the model: true, or why not. */
+  githubTrust: (login: string | null) => true | string;
+  /** When this run was requested (ISO): Jira comments edited after it are ignored. */
+  requestedAt: string;
+}
+
+/** What the rule decided. */
+export interface FeedbackSelection {
+  jira: JiraComment[];
+  pr: PullRequestFeedback[];
+  skipped: SkippedComment[];
+  /** Every comment this fetch saw, to record for later runs. */
+  seen: SeenComment[];
+}
+
+/** Everything earlier runs' fetches saw, or null when none fetched yet. */
+export function seenByEarlierRuns(
+  events: readonly DomainEvent[],
+  runId: string,
+): Map<string, string> | null {
+  let seen: Map<string, string> | null = null;
+  for (const e of events) {
+    if (e.type !== "IssueFetched" || e.data.runId === runId) continue;
+    seen ??= new Map();
+    if (e.data.seen) {
+      for (const c of e.data.seen) seen.set(c.id, c.updated);
+    } else {
+      // Recorded before `seen` existed: what it acted on is what it saw.
+      for (const id of e.data.feedbackCommentIds) seen.set(id, "");
+      for (const f of e.data.feedbackFrom ?? []) if (f.source === "github") seen.set(f.id, "");
+    }
+  }
+  return seen;
+}
+
+/** Decides which comments are feedback for a run. */
+export function selectFeedback(input: FeedbackInput): FeedbackSelection {
+  const out: FeedbackSelection = { jira: [], pr: [], skipped: [], seen: [] };
+  const before = input.seenBefore;
+  /** Null when the comment is new; else why it is not. */
+  const earlier = (id: string, updated: string): SkipReason | null => {
+    if (before === null || !before.has(id)) return null;
+    const was = before.get(id);
+    return was === "" || was === updated ? "seen_before" : "edited_after_seen";
+  };
+  const ms = Date.parse;
+  for (const c of input.jiraComments) {
+    out.seen.push({ id: c.id, updated: c.updated });
+    const author = c.author.displayName || c.author.accountId;
+    const skip = (reason: SkipReason) =>
+      out.skipped.push({ id: c.id, author, reason, source: "jira" });
+    const old = earlier(c.id, c.updated);
+    if (c.author.accountId === input.aiAccountId || hasRunMarker(c.bodyText)) skip("own");
+    else if (old) skip(old);
+    else if (!input.trustedJiraAccounts.has(c.author.accountId)) skip("untrusted");
+    else if (ms(c.updated) > ms(c.created) && ms(c.updated) > ms(input.requestedAt)) {
+      skip("edited_after_request");
+    } else out.jira.push(c);
+  }
+  const github = (
+    id: string,
+    updated: string,
+    login: string | null,
+    body: string,
+    item: () => PullRequestFeedback | SkipReason,
+  ) => {
+    const author = login ?? "unknown";
+    const skip = (reason: SkipReason, detail?: string) =>
+      out.skipped.push({ id, author, reason, source: "github", ...(detail ? { detail } : {}) });
+    const verdict = item();
+    // A pending review is not yet written: it counts once it is submitted.
+    if (verdict === "pending") return skip("pending");
+    out.seen.push({ id, updated });
+    const old = earlier(id, updated);
+    if (hasRunMarker(body)) return skip("own");
+    if (old) return skip(old);
+    if (typeof verdict === "string") return skip(verdict);
+    const trust = input.githubTrust(login);
+    if (trust !== true) return skip("untrusted", trust);
+    out.pr.push(verdict);
+  };
+  for (const r of input.reviews) {
+    github(`review:${r.id}`, r.submittedAt ?? "", r.author, r.body, () => {
+      if (r.state === "pending" || r.submittedAt === null) return "pending";
+      if (!r.body.trim() && r.state !== "changes_requested") return "empty";
+      return {
+        id: `review:${r.id}`,
+        author: r.author ?? "unknown",
+        kind: "review",
+        state: r.state,
+        body: r.body,
+        at: r.submittedAt,
+      };
     });
   }
-  for (const c of comments) {
-    if (seen.has(`review_comment:${c.id}`)) continue;
-    if (!after(c.createdAt) || hasRunMarker(c.body)) continue;
-    out.push({
-      id: `review_comment:${c.id}`,
-      author: c.author ?? "unknown",
-      kind: "review_comment",
-      path: c.path,
-      line: c.line,
-      body: c.body,
-      at: c.createdAt,
-    });
+  for (const c of input.reviewComments) {
+    github(`review_comment:${c.id}`, c.updatedAt, c.author, c.body, () =>
+      c.body.trim()
+        ? {
+          id: `review_comment:${c.id}`,
+          author: c.author ?? "unknown",
+          kind: "review_comment",
+          path: c.path,
+          line: c.line,
+          body: c.body,
+          at: c.createdAt,
+        }
+        : "empty");
   }
-  return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  out.pr.sort((a, b) => ms(a.at) - ms(b.at));
+  return out;
 }

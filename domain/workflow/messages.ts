@@ -159,3 +159,42 @@ export function pullRequestBody(input: {
   ];
   return lines.join("\n");
 }
+
+/** The Jira comment of a completion run: the pull request was merged. */
+export function mergedComment(input: {
+  runId: string;
+  number: number;
+  url: string;
+  mergedBy: string | null;
+  mergeSha: string | null;
+  toStatus: string;
+}): string {
+  return [
+    `**The pull request [#${input.number}](${input.url}) was merged** by ` +
+    `${input.mergedBy ?? "someone"}` +
+    (input.mergeSha ? ` as commit \`${input.mergeSha.slice(0, 12)}\`` : "") + ".",
+    "",
+    `The issue moved to ${input.toStatus}.`,
+    "",
+    `\`${runMarker(input.runId)}\``,
+  ].join("\n");
+}
+
+/** The Jira comment of a completion run: the pull request was closed unmerged. */
+export function closedComment(input: {
+  issueKey: string;
+  runId: string;
+  number: number;
+  url: string;
+  closedBy: string | null;
+}): string {
+  return [
+    `**The pull request [#${input.number}](${input.url}) was closed without merging** by ` +
+    `${input.closedBy ?? "someone"}.`,
+    "",
+    `The branch \`ai/${input.issueKey}\` is kept. To try again, comment here with what should ` +
+    "change and assign the issue to the AI Runner user.",
+    "",
+    `\`${runMarker(input.runId)}\``,
+  ].join("\n");
+}

@@ -9,10 +9,10 @@
  *
  * @module
  */
-import { type CommandContext, handleCommand } from "../command_handler.ts";
+import { type CommandContext, handleCommand, loadIssue } from "../command_handler.ts";
 import type { RunCommand } from "../run/commands.ts";
 import { isDomainError } from "../run/errors.ts";
-import { classify, LeaseLost, retryDelayMs, RunStopped } from "./failure.ts";
+import { decideFailure, LeaseLost, type StopReason } from "./failure.ts";
 import { failureAdvice, failureComment } from "./messages.ts";
 import { type RunHandle, RunWorkflow, type WorkflowDeps } from "./run_workflow.ts";
 
@@ -40,6 +40,8 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** New lease ids (default: random UUIDs). */
   newLeaseId?: () => string;
+  /** Attempts an unclassified error (a bug) may take before its run fails. Default 2. */
+  maxBugRetries?: number;
 }
 
 /** What became of one claimed run. */
@@ -53,6 +55,7 @@ export class Worker {
   readonly #leaseMs: number;
   readonly #pollMs: number;
   readonly #newLeaseId: () => string;
+  readonly #maxBugRetries: number;
   readonly #active = new Map<string, Promise<RunEnding>>();
 
   constructor(deps: WorkflowDeps, queue: RunQueue, options: WorkerOptions = {}) {
@@ -62,6 +65,7 @@ export class Worker {
     this.#leaseMs = options.leaseMs ?? 60_000;
     this.#pollMs = options.pollIntervalMs ?? 1_000;
     this.#newLeaseId = options.newLeaseId ?? (() => crypto.randomUUID());
+    this.#maxBugRetries = options.maxBugRetries ?? 2;
   }
 
   get #ctx(): CommandContext {
@@ -144,7 +148,7 @@ export class Worker {
   ): Promise<RunEnding> {
     const log = this.#deps.logger.child({ issueKey: run.issueKey, runId: run.runId, attempt });
     const lease = new AbortController();
-    const onStop = () => lease.abort();
+    const onStop = () => lease.abort("worker_stopping" satisfies StopReason);
     stop.addEventListener("abort", onStop, { once: true });
     const heartbeat = setInterval(() => this.#extend(run, leaseId, lease), this.#leaseMs / 3);
     const handle: RunHandle = { ...run, leaseId, signal: lease.signal, step: "claim" };
@@ -166,7 +170,10 @@ export class Worker {
     } catch (error) {
       clearInterval(heartbeat);
       if (error instanceof LeaseLost || lease.signal.aborted) {
-        log.warn("run stopped: lease lost, cancelled or worker stopping", { step: handle.step });
+        const why: StopReason = lease.signal.aborted
+          ? lease.signal.reason as StopReason
+          : (error as LeaseLost).reason;
+        log.warn(`run stopped: ${why.replaceAll("_", " ")}`, { step: handle.step, why });
         return "lease_lost";
       }
       return await this.#failOrRetry(run, leaseId, attempt, handle.step, error, workflow, log);
@@ -187,38 +194,30 @@ export class Worker {
   ): Promise<RunEnding> {
     const { secrets, settings } = this.#deps;
     const now = this.#deps.clock();
-    if (!(error instanceof RunStopped)) {
-      const c = classify(error);
-      if (c.transient && attempt <= settings.maxRetries) {
-        const notBefore = new Date(now.getTime() + retryDelayMs(attempt, c.retryAfterMs));
-        log.warn("transient failure; retry scheduled", {
-          step,
-          error: c.message,
-          notBefore: notBefore.toISOString(),
-        });
-        const ok = await this.#end(run, {
-          type: "ScheduleRetry",
-          runId: run.runId,
-          leaseId,
-          now: now.toISOString(),
-          step,
-          reason: secrets.redact(c.message).slice(0, 2_000),
-          notBefore: notBefore.toISOString(),
-        });
-        return ok ? "retry_scheduled" : "lease_lost";
-      }
+    const decision = decideFailure(
+      error,
+      { step, attempt, now, random: this.#deps.random },
+      { maxRetries: settings.maxRetries, maxBugRetries: this.#maxBugRetries },
+    );
+    if (decision.action === "retry") {
+      log.warn("failure; retry scheduled", {
+        step,
+        error: secrets.redact(decision.reason),
+        notBefore: decision.notBefore.toISOString(),
+      });
+      const ok = await this.#end(run, {
+        type: "ScheduleRetry",
+        runId: run.runId,
+        leaseId,
+        now: now.toISOString(),
+        step,
+        reason: secrets.redact(decision.reason).slice(0, 2_000),
+        notBefore: decision.notBefore.toISOString(),
+      });
+      return ok ? "retry_scheduled" : "lease_lost";
     }
-    const kind = error instanceof RunStopped
-      ? error.kind
-      : classify(error).transient
-      ? "transient_exhausted" as const
-      : "permanent" as const;
-    const failedStep = error instanceof RunStopped ? error.step : step;
-    const reason = secrets.redact(
-      kind === "transient_exhausted"
-        ? `${(error as Error).message} (still failing after ${attempt} attempts)`
-        : (error as Error).message ?? String(error),
-    ).slice(0, 2_000);
+    const { kind, step: failedStep } = decision;
+    const reason = secrets.redact(decision.reason).slice(0, 2_000);
     log.error("run failed", { step: failedStep, kind, reason });
     try {
       await workflow.reportFailure(
@@ -257,7 +256,9 @@ export class Worker {
       }, this.#ctx);
       if (!result.ok && isDomainError(result.error)) {
         this.#deps.logger.warn("lease lost", { runId: run.runId, reason: result.error.message });
-        lease.abort();
+        const { state } = await loadIssue(this.#deps.store, run.issueKey);
+        const cancelled = state.runs[run.runId]?.status === "cancelled";
+        lease.abort((cancelled ? "cancelled" : "lease_lost") satisfies StopReason);
       }
     } catch (error) {
       this.#deps.logger.warn("could not extend the lease; will try again", { error });

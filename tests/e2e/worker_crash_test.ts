@@ -27,12 +27,13 @@ import { issueStream, type RecordedEvent } from "../../domain/events.ts";
 import { runMarker } from "../../domain/workflow/feedback.ts";
 import { FAKE_AI_USER, FAKE_REVIEWER } from "../../adapters/standins/jira_server.ts";
 import { PILOT_REPO, startWorld, type World } from "../../adapters/standins/world.ts";
+import type { FakeLlmRequest, FakeTurn } from "../../adapters/standins/llm_server.ts";
+import { scriptedEditorReply } from "../../adapters/standins/scripted_model.ts";
 import {
   commitsAhead,
   killAll,
   type RunnerProcess,
   sendJiraWebhook,
-  sleep,
   spawnRunner,
   waitUntil,
 } from "../support/process_loop.ts";
@@ -56,6 +57,7 @@ const STEPS = [
   "WorkspacePrepared",
   "ChangesGenerated",
   "ValidationCompleted",
+  "DiffScanned",
   "ChangesCommitted",
   "BranchPushed",
   "PullRequestOpened",
@@ -102,17 +104,40 @@ function inFlight(
   };
 }
 
-function randomDelay(): KillPoint["reached"] {
-  const claimed = afterLog("run claimed");
-  return async (worker, world, key) => {
-    await claimed(worker, world, key);
-    const ms = Math.floor(Math.random() * 1_400);
-    console.log(`  random kill point: ${ms} ms after ${key} was claimed`);
-    await sleep(ms);
+/** The ticket whose run is killed while the model works, after it edited a file. */
+const MID_EDIT_KEY = "CR-1";
+
+/**
+ * The fake model holds its answer to the first request that carries an
+ * `edit_file` result for `MID_EDIT_KEY`, so the worker is killed with the edit
+ * made on disk and `ChangesGenerated` not recorded.
+ */
+function holdAfterFirstEdit(): FakeTurn[] {
+  let held = false;
+  const turn = (req: FakeLlmRequest) => {
+    const reply = scriptedEditorReply(req);
+    const edited = req.toolResults.some((r) => !r.isError && /edit|replac/i.test(r.content));
+    if (!held && edited && JSON.stringify(req.body).includes(MID_EDIT_KEY)) {
+      held = true;
+      return { ...reply, delayMs: 120_000 };
+    }
+    return reply;
   };
+  return Array.from({ length: 10_000 }, () => turn);
 }
 
+const midEdit: KillPoint["reached"] = (worker, world) =>
+  waitUntil("the model's edit of CR-1 to be answered", () => {
+    if (worker.ended) throw new Error(`${worker.name} ended:\n${worker.tail()}`);
+    return world.llm.requests.some((r) =>
+      r.rawBody.includes(MID_EDIT_KEY) && r.rawBody.includes("edit_file") &&
+      /"(tool_use_id|call_id|tool_call_id)"/.test(r.rawBody) && r.status === 0
+    );
+  }, { timeoutMs: POINT_TIMEOUT_MS, intervalMs: 5 });
+
 const KILL_POINTS: KillPoint[] = [
+  // First, so its ticket is CR-1: see MID_EDIT_KEY.
+  { name: "after the model edited a file, before ChangesGenerated", reached: midEdit },
   { name: "after RunClaimed", reached: afterLog("run claimed") },
   ...STEPS.map((step) => ({ name: `after ${step}`, reached: afterLog(`step ${step}`) })),
   {
@@ -131,15 +156,16 @@ const KILL_POINTS: KillPoint[] = [
     name: "while the reviewer is being assigned",
     ...inFlight("jira", "PUT", (key) => `/rest/api/3/issue/${key}/assignee`),
   },
-  { name: "at a random moment (1)", reached: randomDelay() },
-  { name: "at a random moment (2)", reached: randomDelay() },
-  { name: "at a random moment (3)", reached: randomDelay() },
 ];
 
 const ticket = (i: number) => ({
   key: `CR-${i + 1}`,
   summary: `Fix the typo in the install guide (${i + 1})`,
-  description: 'The install guide misspells a word. Please replace "recieve" with "receive".',
+  description: 'The install guide misspells a word. Please replace "recieve" with "receive".' +
+    // An edit that doubles when made twice: a resumed run must start from a clean worktree.
+    (`CR-${i + 1}` === MID_EDIT_KEY
+      ? ' Also replace "Run the installer" with "Run the installer (see the FAQ)".'
+      : ""),
 });
 
 Deno.test({
@@ -150,7 +176,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const tickets = KILL_POINTS.map((_, i) => ticket(i));
-    await using world = await startWorld({ issues: tickets });
+    await using world = await startWorld({ issues: tickets, script: holdAfterFirstEdit() });
     const env = {
       ...world.env,
       PORT: "0",
@@ -269,6 +295,10 @@ Deno.test({
           /wait to receive the confirmation email/,
           key,
         );
+        if (key === MID_EDIT_KEY) {
+          const text = await world.remoteFile(`ai/${key}`, "docs/install.md");
+          assert.equal(text.split("(see the FAQ)").length - 1, 1, `${key}: edited once:\n${text}`);
+        }
       }
       // The kills really left work behind: orphaned runs were claimed again and finished.
       console.log(`  ${resumed} of ${tickets.length} runs were claimed more than once`);
@@ -286,11 +316,22 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "a run killed -9 after ChangesGenerated resumes on another host from the stored patch",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
+for (
+  const [killAfter, what] of [
+    ["ChangesGenerated", "from the stored patch"],
+    ["ChangesCommitted", "pushing the very commit it recorded"],
+  ] as const
+) {
+  Deno.test({
+    name: `a run killed -9 after ${killAfter} resumes on another host ${what}`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: () => resumeOnAnotherHost(killAfter),
+  });
+}
+
+async function resumeOnAnotherHost(killAfter: "ChangesGenerated" | "ChangesCommitted") {
+  {
     const key = "HOST-1";
     await using world = await startWorld({ issues: [{ ...ticket(0), key }] });
     const env = { ...world.env, PORT: "0", LEASE_SECONDS: String(LEASE_SECONDS) };
@@ -307,8 +348,8 @@ Deno.test({
       world.jira.state.setAssignee(key, FAKE_AI_USER.accountId);
       const { runId } = await sendJiraWebhook(server.url, key);
       await hostA.waitForLine(
-        (l) => l.msg === "step ChangesGenerated" && l.issueKey === key,
-        "the change to be recorded",
+        (l) => l.msg === `step ${killAfter}` && l.issueKey === key,
+        `${killAfter} to be recorded`,
       );
       await hostA.kill("SIGKILL");
       assert.equal(await world.remoteHead(`ai/${key}`), null, "host A pushed nothing");
@@ -330,6 +371,12 @@ Deno.test({
         [[hostA.workerId, 1], [hostB.workerId, 2]],
       );
       assert.equal(events.filter((e) => e.type === "ChangesGenerated").length, 1, "not redone");
+      // What was recorded as committed is exactly what was pushed.
+      const committed = events.find((e) => e.type === "ChangesCommitted");
+      const pushed = events.find((e) => e.type === "BranchPushed");
+      assert.ok(committed?.type === "ChangesCommitted" && pushed?.type === "BranchPushed");
+      assert.equal(pushed.data.sha, committed.data.sha);
+      assert.equal(await world.remoteHead(`ai/${key}`), committed.data.sha);
       assert.equal(await commitsAhead(world.remote, `ai/${key}`), 1);
       assert.match(
         await world.remoteFile(`ai/${key}`, "docs/install.md"),
@@ -346,5 +393,5 @@ Deno.test({
       await killAll(processes);
       await store.close();
     }
-  },
-});
+  }
+}

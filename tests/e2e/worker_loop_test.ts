@@ -68,6 +68,7 @@ for (const provider of ["anthropic", "openai"] as const) {
       "WorkspacePrepared",
       "ChangesGenerated",
       "ValidationCompleted",
+      "DiffScanned",
       "ChangesCommitted",
       "BranchPushed",
       "PullRequestOpened",

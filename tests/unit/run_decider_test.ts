@@ -1,56 +1,20 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { DomainEvent, EventOf } from "../../domain/events.ts";
+import type { DomainEvent, EventData, EventOf } from "../../domain/events.ts";
 import type { StepEvent } from "../../domain/run/commands.ts";
 import { replay } from "../../domain/run/state.ts";
 import { given } from "../support/decider_spec.ts";
 
-const KEY = "MWC-7";
-const T0 = "2026-11-23T10:00:00.000Z";
-const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
-const reviewer = { accountId: "acc-leigh", displayName: "Leigh" };
+import {
+  at,
+  claimed,
+  coalesced,
+  fetched,
+  KEY,
+  requested,
+  reviewer,
+  succeeded,
+} from "../support/events.ts";
 
-const requested = (runId: string, deliveryId: string, seconds = 0): DomainEvent => ({
-  type: "RunRequested",
-  data: {
-    runId,
-    issueKey: KEY,
-    deliveryId,
-    source: "jira",
-    requestedBy: reviewer,
-    requestedAt: at(seconds),
-  },
-});
-const coalesced = (runId: string, deliveryId: string, seconds = 0): DomainEvent => ({
-  type: "RunRequestCoalesced",
-  data: { runId, deliveryId, requestedBy: reviewer, requestedAt: at(seconds) },
-});
-const claimed = (runId: string, leaseId: string, seconds = 0, attempt = 1): DomainEvent => ({
-  type: "RunClaimed",
-  data: {
-    runId,
-    workerId: `w-${leaseId}`,
-    leaseId,
-    leaseExpiresAt: at(seconds + 60),
-    attempt,
-  },
-});
-const fetched = (runId: string): EventOf<"IssueFetched"> => ({
-  type: "IssueFetched",
-  data: {
-    runId,
-    summary: "Fix the typo",
-    status: "In Progress",
-    labels: [],
-    components: [],
-    assigneeAccountId: "acc-ai",
-    commentCount: 0,
-    feedbackCommentIds: [],
-  },
-});
-const succeeded = (runId: string): DomainEvent => ({
-  type: "RunSucceeded",
-  data: { runId, outcome: "pr_opened", summary: "done" },
-});
 const prOpened = (runId: string): EventOf<"PullRequestOpened"> => ({
   type: "PullRequestOpened",
   data: {
@@ -533,4 +497,104 @@ Deno.test("an effect outside any run is recorded as is; a run's effect needs its
       effect: { type: "JiraCommented", data: { runId: "r1", commentId: "1", purpose: "result" } },
     })
     .thenError("not_a_step");
+});
+
+// --- the order of steps ------------------------------------------------------------------
+
+const ev = <T extends StepEvent["type"]>(type: T, data: Partial<EventData<T>> = {}) =>
+  ({ type, data: { runId: "r1", ...data } }) as unknown as StepEvent;
+const prepared = ev("WorkspacePrepared", {
+  repoId: "docs",
+  github: "acme/online-docs",
+  branch: `ai/${KEY}`,
+  baseBranch: "main",
+  startSha: "abcdef1",
+  continued: false,
+});
+const generated = ev("ChangesGenerated", {
+  summary: "s",
+  filesChanged: [],
+  turns: 1,
+  usage: { inputTokens: 1, outputTokens: 1 },
+  provider: "anthropic",
+  model: "m",
+});
+const validated = ev("ValidationCompleted", { passed: true, commands: [], repairs: 0 });
+const scanned = (empty: boolean) =>
+  ev("DiffScanned", { empty, bytes: empty ? 0 : 10, filesChanged: empty ? [] : ["a.md"] });
+const commented = (purpose: EventData<"JiraCommented">["purpose"]) =>
+  ev("JiraCommented", { commentId: "c1", purpose });
+const assigned = ev("JiraAssigned", { accountId: "acc-leigh" });
+
+Deno.test("steps are recorded in the order of the run's table; a step out of order is refused", () => {
+  const base = [requested("r1", "d1"), claimed("r1", "L1")];
+  given(...base).when(step("r1", "L1", prepared)).thenError("step_out_of_order");
+  given(...base, fetched("r1")).when(step("r1", "L1", prepared)).then(prepared);
+  given(...base, fetched("r1"), prepared)
+    .when(step("r1", "L1", validated))
+    .thenError("step_out_of_order");
+  given(...base, fetched("r1"), prepared, generated, validated)
+    .when(step("r1", "L1", commented("result")))
+    .thenError("step_out_of_order");
+});
+
+Deno.test("a scan that found no change leads to the no-change comment and hand-over", () => {
+  const done = [requested("r1", "d1"), claimed("r1", "L1"), fetched("r1"), prepared, generated];
+  given(...done, validated, scanned(true))
+    .when(step("r1", "L1", commented("no_changes")))
+    .then(commented("no_changes"));
+  given(...done, validated, scanned(false))
+    .when(step("r1", "L1", commented("result")))
+    .thenError("step_out_of_order");
+});
+
+Deno.test("the failure hand-over may interrupt the table: the failure comment, then the reviewer", () => {
+  const base = [requested("r1", "d1"), claimed("r1", "L1"), fetched("r1")];
+  given(...base)
+    .when({ ...step("r1", "L1", commented("failure")), failureReport: true })
+    .then(commented("failure"));
+  given(...base, commented("failure"))
+    .when({ ...step("r1", "L1", assigned), failureReport: true })
+    .then(assigned);
+  // Only a failure comment and the hand-over may claim to be one.
+  given(...base)
+    .when({ ...step("r1", "L1", commented("result")), failureReport: true })
+    .thenError("step_out_of_order");
+});
+
+Deno.test("a completion run moves the issue first, then comments; closed PRs get the comment only", () => {
+  const completion = (d: string) =>
+    requested("c1", `completion:${d}`, 600, { kind: "completion", source: "github" });
+  const moved = ev("JiraTransitioned", {
+    runId: "c1",
+    transitionId: "31",
+    transitionName: "Done",
+    toStatus: "Done",
+    alreadyThere: false,
+  });
+  const mergedRun = [prOpened("r1"), merged("gh-1"), completion("gh-1"), claimed("c1", "L9", 700)];
+  given(...mergedRun)
+    .when(
+      step(
+        "c1",
+        "L9",
+        ev("JiraCommented", { runId: "c1", commentId: "c", purpose: "merged" }),
+        701,
+      ),
+    )
+    .thenError("step_out_of_order");
+  given(...mergedRun).when(step("c1", "L9", moved, 701)).then(moved);
+  const closed: EventOf<"PrClosed"> = {
+    type: "PrClosed",
+    data: {
+      deliveryId: "gh-2",
+      number: 12,
+      url: "https://github.com/acme/online-docs/pull/12",
+      closedBy: "leigh",
+      closedAt: at(600),
+    },
+  };
+  given(prOpened("r1"), closed, completion("gh-2"), claimed("c1", "L9", 700))
+    .when(step("c1", "L9", moved, 701))
+    .thenError("step_out_of_order");
 });

@@ -1,0 +1,104 @@
+/**
+ * Step `jira_comment`: the run's one Jira comment (its result, that nothing
+ * changed, or what a merge or close of the PR meant), built from recorded facts.
+ * A comment carrying the run's marker is looked for first, so a retried step
+ * never posts twice. {@link postComment} also serves the failure hand-over.
+ *
+ * @module
+ */
+import type { EventData, EventOf } from "../../events.ts";
+import { runMarker } from "../feedback.ts";
+import { RunStopped } from "../failure.ts";
+import { closedComment, mergedComment, noChangeComment, resultComment } from "../messages.ts";
+import type { RunContext } from "../run_context.ts";
+
+type Purpose = EventData<"JiraCommented">["purpose"];
+
+/** Posts `body` unless the run's marked comment exists; the `JiraCommented` to record. */
+export async function postComment(
+  ctx: RunContext,
+  purpose: Purpose,
+  body: () => string | Promise<string>,
+): Promise<EventOf<"JiraCommented">> {
+  const { jira, secrets } = ctx.deps;
+  const marker = runMarker(ctx.runId);
+  const existing = (await jira.listComments(ctx.issueKey)).find((c) => c.bodyText.includes(marker));
+  const id = existing?.id ?? (await jira.addComment(ctx.issueKey, secrets.redact(await body()))).id;
+  return { type: "JiraCommented", data: { runId: ctx.runId, commentId: id, purpose } };
+}
+
+/** The fact a completion run reports: the latest merge or close before it was requested. */
+export function completedFact(ctx: RunContext) {
+  const requestedAt = ctx.events.findIndex((e) =>
+    e.type === "RunRequested" && e.data.runId === ctx.runId
+  );
+  const fact = ctx.events.slice(0, requestedAt === -1 ? undefined : requestedAt).findLast((e) =>
+    e.type === "PrMerged" || e.type === "PrClosed"
+  );
+  if (fact?.type === "PrMerged" || fact?.type === "PrClosed") return fact;
+  throw new RunStopped("jira_comment", "permanent", "no merged or closed pull request to report");
+}
+
+/** Posts the run's comment and records `JiraCommented`. */
+export async function jiraComment(ctx: RunContext): Promise<EventOf<"JiraCommented">> {
+  const run = ctx.runState;
+  if (run.kind === "completion") {
+    const fact = completedFact(ctx);
+    if (fact.type === "PrClosed") {
+      const d = fact.data;
+      return await postComment(ctx, "closed", () =>
+        closedComment({
+          issueKey: ctx.issueKey,
+          runId: ctx.runId,
+          number: d.number,
+          url: d.url,
+          closedBy: d.closedBy,
+        }));
+    }
+    const moved = ctx.required("jira_transition", "JiraTransitioned");
+    const d = fact.data;
+    return await postComment(ctx, "merged", () =>
+      mergedComment({
+        runId: ctx.runId,
+        number: d.number,
+        url: d.url,
+        mergedBy: d.mergedBy,
+        mergeSha: d.mergeSha,
+        toStatus: moved.toStatus,
+      }));
+  }
+  const generated = ctx.required("generate_changes", "ChangesGenerated");
+  if (ctx.required("scan_diff", "DiffScanned").empty) {
+    return await postComment(
+      ctx,
+      "no_changes",
+      () => noChangeComment(ctx.issueKey, ctx.runId, generated.summary),
+    );
+  }
+  const snapshot = await ctx.snapshot();
+  const repo = await ctx.route();
+  const validation = ctx.required("validate", "ValidationCompleted");
+  const committed = ctx.required("commit", "ChangesCommitted");
+  const opened = ctx.recorded("pull_request", "PullRequestOpened");
+  const updated = ctx.recorded("pull_request", "PullRequestUpdated");
+  const pr = opened
+    ? { number: opened.number, url: opened.url, draft: opened.draft, opened: true }
+    : { number: updated!.number, url: updated!.url, draft: false, opened: false };
+  return await postComment(ctx, "result", () =>
+    resultComment({
+      issueKey: ctx.issueKey,
+      runId: ctx.runId,
+      summary: generated.summary,
+      filesChanged: committed.filesChanged,
+      validation: {
+        configured: repo.validate.length > 0,
+        passed: validation.passed,
+        repairs: validation.repairs,
+      },
+      branch: `ai/${ctx.issueKey}`,
+      pr,
+      tokens: { input: generated.usage.inputTokens, output: generated.usage.outputTokens },
+      jiraFeedback: snapshot.jiraFeedback,
+      prFeedback: snapshot.prFeedback,
+    }));
+}

@@ -1,0 +1,66 @@
+/**
+ * Step `scan_diff`: what the run would publish, checked before anything is
+ * committed: no larger than allowed, and free of secrets (a hit names the
+ * files, never the value, and nothing is pushed). The scanned diff is stored;
+ * the commit step commits exactly it.
+ *
+ * @module
+ */
+import type { EventOf } from "../../events.ts";
+import { RunStopped } from "../failure.ts";
+import type { RunContext } from "../run_context.ts";
+
+const encoder = new TextEncoder();
+
+/** The files a unified git diff touches. */
+export function filesOfDiff(diff: string): string[] {
+  const files = new Set<string>();
+  for (const part of diff.split(/^diff --git /m).slice(1)) {
+    const path = part.split("\n")[0].split(" b/")[1];
+    if (path) files.add(path);
+  }
+  return [...files];
+}
+
+/** Scans the diff and records `DiffScanned`. */
+export async function scanDiff(ctx: RunContext): Promise<EventOf<"DiffScanned">> {
+  const { git, secrets, settings } = ctx.deps;
+  const worktree = await ctx.worktree();
+  const { startSha } = ctx.required("prepare_workspace", "WorkspacePrepared");
+  const diff = await git.diff(worktree, { from: startSha });
+  const bytes = encoder.encode(diff).length;
+  if (diff.trim() === "") {
+    return {
+      type: "DiffScanned",
+      data: { runId: ctx.runId, empty: true, bytes: 0, filesChanged: [] },
+    };
+  }
+  if (bytes > settings.maxDiffBytes) {
+    throw new RunStopped(
+      "scan_diff",
+      "budget",
+      `the change is ${bytes} bytes, over the largest diff allowed (${settings.maxDiffBytes})`,
+    );
+  }
+  if (secrets.contains(diff)) {
+    const files = diff.split(/^diff --git /m).slice(1).filter((part) => secrets.contains(part))
+      .map((part) => part.split("\n")[0].split(" b/")[1] ?? "?");
+    throw new RunStopped(
+      "scan_diff",
+      "permanent",
+      `the change contains what looks like a secret (in ${
+        [...new Set(files)].join(", ")
+      }); nothing was pushed`,
+    );
+  }
+  return {
+    type: "DiffScanned",
+    data: {
+      runId: ctx.runId,
+      empty: false,
+      bytes,
+      filesChanged: filesOfDiff(diff),
+      patch: await ctx.putText(diff, "text/x-diff"),
+    },
+  };
+}
