@@ -192,7 +192,7 @@ export async function transcriptCommand(
     return false;
   }
   const ref = generated.data.transcript;
-  const artifact = await store.get(ref.sha256);
+  const artifact = await store.getArtifact(ref.sha256);
   if (!artifact || !("content" in artifact)) {
     print(`the transcript of run ${runId} (artifact ${ref.sha256}) is missing from the store`);
     return false;

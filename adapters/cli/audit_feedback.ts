@@ -22,7 +22,7 @@ export async function feedbackFromSnapshots(
     // Events that name the feedback themselves need no snapshot.
     if ((e.data as { feedbackFrom?: unknown }).feedbackFrom !== undefined) continue;
     try {
-      const found = await artifacts.get(e.data.snapshot.sha256);
+      const found = await artifacts.getArtifact(e.data.snapshot.sha256);
       if (!found) continue;
       const snapshot = JSON.parse(decoder.decode(found.content)) as {
         jiraFeedback?: {

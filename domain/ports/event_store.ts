@@ -106,7 +106,7 @@ export interface EventStore {
 /** Content-addressed storage for large payloads, referenced from events. */
 export interface ArtifactStore {
   /** Stores the bytes (once per content) and returns their sha256 (hex). */
-  put(content: Uint8Array, mediaType: string): Promise<{ sha256: string; size: number }>;
+  putArtifact(content: Uint8Array, mediaType: string): Promise<{ sha256: string; size: number }>;
   /** The bytes stored under a sha256, or null. */
-  get(sha256: string): Promise<{ content: Uint8Array; mediaType: string } | null>;
+  getArtifact(sha256: string): Promise<{ content: Uint8Array; mediaType: string } | null>;
 }

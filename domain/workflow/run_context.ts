@@ -168,13 +168,13 @@ export class RunContext {
 
   /** Stores text as it is (a patch must come back byte for byte). */
   async putText(text: string, mediaType: string): Promise<ArtifactRef> {
-    const { sha256, size } = await this.deps.artifacts.put(encoder.encode(text), mediaType);
+    const { sha256, size } = await this.deps.artifacts.putArtifact(encoder.encode(text), mediaType);
     return { sha256, size, mediaType };
   }
 
   /** An artifact's text; a missing one stops the run. */
   async getText(ref: ArtifactRef): Promise<string> {
-    const found = await this.deps.artifacts.get(ref.sha256);
+    const found = await this.deps.artifacts.getArtifact(ref.sha256);
     if (!found) throw new RunStopped("resume", "permanent", `artifact ${ref.sha256} is missing`);
     return decoder.decode(found.content);
   }

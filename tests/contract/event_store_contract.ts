@@ -749,22 +749,26 @@ export function eventStoreContract(engine: string, open: () => Promise<StoreHarn
   test("artifacts are content-addressed and round-trip their bytes", async ({ store }) => {
     const bytes = new TextEncoder().encode("transcript: the model said hello\n\u0000\u00ff");
     const expected = createHash("sha256").update(bytes).digest("hex");
-    const first = await store.put(bytes, "text/plain");
+    const first = await store.putArtifact(bytes, "text/plain");
     assert.deepEqual(first, { sha256: expected, size: bytes.byteLength });
-    assert.deepEqual(await store.put(bytes.slice(), "text/plain"), first, "idempotent by content");
-    const got = await store.get(expected);
+    assert.deepEqual(
+      await store.putArtifact(bytes.slice(), "text/plain"),
+      first,
+      "idempotent by content",
+    );
+    const got = await store.getArtifact(expected);
     assert.ok(got);
     assert.deepEqual(new Uint8Array(got.content), bytes);
     assert.equal(got.mediaType, "text/plain");
-    assert.equal(await store.get("0".repeat(64)), null);
+    assert.equal(await store.getArtifact("0".repeat(64)), null);
 
     const binary = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 131 + (i >> 8)) & 0xff);
-    const big = await store.put(binary, "application/octet-stream");
+    const big = await store.putArtifact(binary, "application/octet-stream");
     assert.equal(big.size, 300_000);
-    assert.deepEqual(new Uint8Array((await store.get(big.sha256))!.content), binary);
-    const empty = await store.put(new Uint8Array(0), "text/plain");
+    assert.deepEqual(new Uint8Array((await store.getArtifact(big.sha256))!.content), binary);
+    const empty = await store.putArtifact(new Uint8Array(0), "text/plain");
     assert.equal(empty.size, 0);
-    assert.deepEqual((await store.get(empty.sha256))?.content.byteLength, 0);
+    assert.deepEqual((await store.getArtifact(empty.sha256))?.content.byteLength, 0);
   });
 
   // ---- durability ---------------------------------------------------------------
@@ -773,13 +777,13 @@ export function eventStoreContract(engine: string, open: () => Promise<StoreHarn
     await fillLog(h.store, 7);
     const before = await readEverything(h.store);
     await h.store.commit("runs", null, { position: 7, version: 1 }, new Map([["a", { n: 1 }]]));
-    const art = await h.store.put(new TextEncoder().encode("log"), "text/plain");
+    const art = await h.store.putArtifact(new TextEncoder().encode("log"), "text/plain");
 
     const store = await h.reopen();
     assert.deepEqual(await readEverything(store), before);
     assert.deepEqual(await store.checkpoint("runs"), { position: 7, version: 1 });
     assert.deepEqual(await store.get("runs", "a"), { n: 1 });
-    assert.equal(new TextDecoder().decode((await store.get(art.sha256))?.content), "log");
+    assert.equal(new TextDecoder().decode((await store.getArtifact(art.sha256))?.content), "log");
     await store.ping();
 
     const next = okResult(await store.append(issueStream("MWC-1"), 3, [coalesced("after")]));

@@ -83,7 +83,7 @@ for (const provider of ["anthropic", "openai"] as const) {
     assert.deepEqual(generated.data.filesChanged, ["docs/install.md"]);
     assert.ok(generated.data.usage.inputTokens > 0);
     assert.ok(generated.data.transcript, "the transcript is stored as an artifact");
-    const transcript = await loop.store.get(generated.data.transcript.sha256);
+    const transcript = await loop.store.getArtifact(generated.data.transcript.sha256);
     assert.ok(transcript && "content" in (transcript as object));
 
     // No secret anywhere the outside world or an auditor can see.

@@ -252,18 +252,9 @@ export class PostgresStore implements EventStore, ReadModelStore, ArtifactStore 
     return this.#open(() => this.#readModels.reset(projection));
   }
 
-  /**
-   * Two ports name a lookup `get`, and this class serves both:
-   * `get(sha256)` is `ArtifactStore.get` (the bytes stored under a sha256),
-   * `get(projection, id)` is `ReadModelStore.get` (one document). The number
-   * of arguments decides.
-   */
-  get(sha256: string): Promise<{ content: Uint8Array; mediaType: string } | null>;
-  /** `ReadModelStore.get`: one document of a projection, or null. */
-  get(projection: string, id: string): Promise<unknown | null>;
-  get(first: string, id?: string): Promise<unknown | null> {
-    if (arguments.length < 2) return this.#open(() => this.#artifacts.get(first));
-    return this.#open(() => this.#readModels.get(first, id as string));
+  /** See `ReadModelStore.get`. */
+  get(projection: string, id: string): Promise<unknown | null> {
+    return this.#open(() => this.#readModels.get(projection, id));
   }
 
   /** See `ReadModelStore.query`. */
@@ -278,9 +269,14 @@ export class PostgresStore implements EventStore, ReadModelStore, ArtifactStore 
 
   // ---- ArtifactStore ----------------------------------------------------
 
-  /** See `ArtifactStore.put`. */
-  put(content: Uint8Array, mediaType: string): Promise<{ sha256: string; size: number }> {
+  /** See `ArtifactStore.putArtifact`. */
+  putArtifact(content: Uint8Array, mediaType: string): Promise<{ sha256: string; size: number }> {
     return this.#open(() => this.#artifacts.put(content, mediaType));
+  }
+
+  /** See `ArtifactStore.getArtifact`. */
+  getArtifact(sha256: string): Promise<{ content: Uint8Array; mediaType: string } | null> {
+    return this.#open(() => this.#artifacts.get(sha256));
   }
 }
 

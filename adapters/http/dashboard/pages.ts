@@ -85,7 +85,7 @@ export function messagePage(
 
 async function artifactText(deps: PageDeps, sha256: string): Promise<string | null> {
   if (!deps.artifacts) return null;
-  const found = await deps.artifacts.get(sha256);
+  const found = await deps.artifacts.getArtifact(sha256);
   if (!found) return null;
   const text = decoder.decode(found.content);
   try {
