@@ -142,3 +142,71 @@ Deno.test("worker: failing validation is repaired a bounded number of times, the
   assert.match(comment, /Validation:\*\* \*\*failed\*\*/);
   assert.match(comment, /draft/);
 });
+
+Deno.test("worker: a run resumed after ChangesGenerated reports the repairs generation made", async () => {
+  await using loop = await startLoop({
+    issues: [{
+      key: "MWC-4",
+      summary: "Mark usage as unfinished",
+      description: 'Please replace "# Usage" with "# Usage TODO".',
+    }],
+  });
+  await loop.assign("MWC-4");
+  // The first attempt dies right after recording ChangesGenerated (an unclassified error).
+  let thrown = false;
+  const append = async (...args: Parameters<typeof loop.store.append>) => {
+    const result = await loop.store.append(...args);
+    if (!thrown && args[2].some((e) => e.type === "ChangesGenerated")) {
+      thrown = true;
+      throw new TypeError("injected after ChangesGenerated was recorded");
+    }
+    return result;
+  };
+  const store = new Proxy(loop.store, {
+    get(target, prop) {
+      if (prop === "append") return append;
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  assert.deepEqual(await loop.newWorker("worker-a", { store }).drain(), ["retry_scheduled"]);
+  loop.clock.advance(15 * 60_000);
+  assert.deepEqual(await loop.newWorker("worker-b").drain(), ["succeeded"]);
+  const events = await loop.events("MWC-4");
+  assert.equal(
+    events.filter((e) => e.type === "ChangesGenerated").length,
+    1,
+    "not generated twice",
+  );
+  const retry = events.find((e) => e.type === "RunRetryScheduled");
+  assert.ok(retry?.type === "RunRetryScheduled");
+  assert.match(retry.data.reason, /TypeError: injected/);
+  const validation = events.find((e) => e.type === "ValidationCompleted");
+  assert.ok(validation?.type === "ValidationCompleted");
+  assert.equal(validation.data.repairs, loop.deps.settings.maxRepairs);
+  const pr = loop.world.github.pullRequests(PILOT_REPO)[0];
+  assert.match(pr.body ?? "", new RegExp(`after ${loop.deps.settings.maxRepairs} repair`));
+});
+
+Deno.test("worker: an unclassified error is retried a bounded number of times, then fails the run as a bug", async () => {
+  await using loop = await startLoop({
+    issues: [{ key: "MWC-5", summary: "Fix", description: 'Replace "recieve" with "receive".' }],
+  });
+  await loop.assign("MWC-5");
+  const jira = Object.create(loop.deps.jira) as typeof loop.deps.jira;
+  jira.getIssue = () => Promise.reject(new TypeError("undefined is not a function"));
+  const endings: string[] = [];
+  for (let i = 0; i < 5 && !endings.includes("failed"); i++) {
+    endings.push(...await loop.newWorker(`worker-${i}`, { jira }).drain());
+    loop.clock.advance(30 * 60_000);
+  }
+  assert.deepEqual(endings, ["retry_scheduled", "retry_scheduled", "failed"]);
+  const failed = (await loop.events("MWC-5")).find((e) => e.type === "RunFailed");
+  assert.ok(failed?.type === "RunFailed");
+  assert.equal(failed.data.kind, "bug");
+  assert.equal(failed.data.step, "fetch_issue");
+  assert.match(
+    failed.data.reason,
+    /TypeError: undefined is not a function \(still failing after 3/,
+  );
+});
