@@ -44,8 +44,19 @@ export interface FakeRepoInit {
   permissions?: Partial<FakeRepoPermissions>;
   /** Default `main`. */
   defaultBranch?: string;
+  /** Default true, as `POST /user/repos` creates them. */
   private?: boolean;
+  /**
+   * The owner's plan (default `team`). Draft pull requests work on public
+   * repositories, and on private ones only for Team and Enterprise owners:
+   * elsewhere GitHub answers 422 "Draft pull requests are not supported in this
+   * repository."
+   */
+  ownerPlan?: "free" | "pro" | "team" | "enterprise";
 }
+
+/** GitHub's largest pull request body, in characters. */
+export const GITHUB_BODY_LIMIT = 65_536;
 
 /** A GitHub App installation the fake issues tokens for. */
 export interface FakeAppInit {
@@ -190,6 +201,8 @@ interface Repo {
   name: string;
   fullName: string;
   private: boolean;
+  /** Whether draft pull requests can be opened (public, or a Team/Enterprise owner). */
+  drafts: boolean;
   defaultBranch: string;
   permissions: FakeRepoPermissions;
   createdAt: string;
@@ -269,6 +282,25 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 
 function error(status: number, message: string, extra: Json = {}): Response {
   return json(status, { message, documentation_url: DOCS, status: String(status), ...extra });
+}
+
+/** GitHub's 422 for a pull request it refuses, with its message. */
+function validationFailed(message: string, field?: string): Response {
+  return json(422, {
+    message: "Validation Failed",
+    errors: [{ resource: "PullRequest", code: "custom", ...(field ? { field } : {}), message }],
+    documentation_url: `${DOCS}/pulls/pulls#create-a-pull-request`,
+    status: "422",
+  });
+}
+
+/** GitHub's 422 for a body over {@link GITHUB_BODY_LIMIT} characters (code points), or null. */
+function bodyTooLong(body: unknown): Response | null {
+  if (typeof body !== "string" || [...body].length <= GITHUB_BODY_LIMIT) return null;
+  return validationFailed(
+    `body is too long (maximum is ${GITHUB_BODY_LIMIT} characters)`,
+    "body",
+  );
 }
 
 function randomToken(prefix: string): string {
@@ -385,6 +417,7 @@ class FakeGitHubState {
       name,
       fullName: init.fullName,
       private: init.private ?? true,
+      drafts: !(init.private ?? true) || ["team", "enterprise"].includes(init.ownerPlan ?? "team"),
       defaultBranch: init.defaultBranch ?? "main",
       permissions: {
         admin: false,
@@ -813,6 +846,11 @@ class FakeGitHubApi {
         });
       }
     }
+    if (body.draft === true && !repo.drafts) {
+      return validationFailed("Draft pull requests are not supported in this repository.");
+    }
+    const tooLong = bodyTooLong(body.body);
+    if (tooLong) return tooLong;
     const head: string = body.head;
     const [headOwner, headRef] = head.includes(":")
       ? [head.slice(0, head.indexOf(":")), head.slice(head.indexOf(":") + 1)]
@@ -875,6 +913,8 @@ class FakeGitHubApi {
     } catch {
       return error(400, "Problems parsing JSON");
     }
+    const tooLong = bodyTooLong(body.body);
+    if (tooLong) return tooLong;
     if (typeof body.title === "string") pull.title = body.title;
     if (typeof body.body === "string") pull.body = body.body;
     if (typeof body.base === "string") pull.baseRef = body.base;
