@@ -780,7 +780,12 @@ class FakeGitHubApi {
     if (!repo) return error(404, "Not Found");
     const rest = m[3] ?? "";
     if (rest === "" && method === "GET") {
-      return json(200, this.state.repoJson(repo, caller.kind === "token"));
+      // `GET /repos/{o}/{r}` answers a full-repository: a few counts more.
+      return json(200, {
+        ...this.state.repoJson(repo, caller.kind === "token"),
+        network_count: 0,
+        subscribers_count: 0,
+      });
     }
     if (rest === "/pulls" && method === "GET") return this.#listPulls(repo, u);
     if (rest === "/pulls" && method === "POST") return await this.#createPull(repo, caller, raw);
