@@ -7,6 +7,9 @@
  * tokens with `expires_at` that stop working when they expire). Shapes follow
  * GitHub's REST and webhook schemas; errors are GitHub's bodies (401
  * `Bad credentials`, the 422 `A pull request already exists for o:branch.`).
+ * Like GitHub, it refuses drafts on private repositories of Free and Pro
+ * owners (422 "Draft pull requests are not supported in this repository.") and
+ * bodies over 65,536 characters (422 "body is too long …").
  *
  * Fault injection makes the next matching requests answer 403/429 with
  * `retry-after`, a primary limit (`x-ratelimit-remaining: 0` + reset), 5xx,
