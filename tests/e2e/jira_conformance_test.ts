@@ -17,6 +17,7 @@ import {
   SCREENED_WORKFLOW,
   startFakeJira,
 } from "../../adapters/standins/jira_server.ts";
+import { JiraError } from "../../domain/ports/jira.ts";
 import { fillTransitionFields, findTransition } from "../../domain/transitions.ts";
 
 const AUTH = `Basic ${btoa(`${FAKE_JIRA_EMAIL}:${FAKE_JIRA_API_TOKEN}`)}`;
@@ -129,9 +130,18 @@ Deno.test("jira client: lists screens, fills Resolution, and closes the ticket",
     const issue = fake.state.issue("MWC-1");
     assert.equal(issue.status.name, "Done");
     assert.deepEqual(issue.screenFields, { resolution: { id: "10000" } }, "Resolution: Done");
-    // A transition without fields sends exactly what it always did.
+    // Without the fields, Jira's refusal reaches the caller word for word, permanent.
     await client.transition("MWC-1", "51");
-    assert.deepEqual(fake.requests.at(-1)?.body, { transition: { id: "51" } });
+    const closeAgain = findTransition(await client.listTransitions("MWC-1"), "Done", "done")!;
+    await assert.rejects(client.transition("MWC-1", closeAgain.id), (e: JiraError) => {
+      assert.equal(e.status, 400);
+      assert.equal(e.kind, "permanent");
+      assert.match(e.message, /Resolution is required\./);
+      return true;
+    });
+    // A transition without fields sends exactly what it always did.
+    await client.transition("MWC-1", "31");
+    assert.deepEqual(fake.requests.at(-1)?.body, { transition: { id: "31" } });
   });
 });
 
