@@ -1,6 +1,6 @@
 /**
- * Every example payload GitHub publishes (`@octokit/webhooks-examples`),
- * signed, through `POST /github/webhook`: each answers 2xx, and only the
+ * Every example payload in `@octokit/webhooks-examples` (github.com's and each
+ * GitHub Enterprise Server version's), signed, through `POST /github/webhook`: each answers 2xx, and only the
  * deliveries AI Runner acts on append events (exactly the expected ones).
  * Also the cases GitHub's schema allows that no example shows: a review whose
  * `user` or `submitted_at` is null, and event names with digits.
@@ -9,6 +9,11 @@
  */
 import assert from "node:assert/strict";
 import examples from "@octokit/webhooks-examples" with { type: "json" };
+import ghes31 from "@octokit/webhooks-examples/ghes-31/index.json" with { type: "json" };
+import ghes32 from "@octokit/webhooks-examples/ghes-32/index.json" with { type: "json" };
+import ghes33 from "@octokit/webhooks-examples/ghes-33/index.json" with { type: "json" };
+import ghes34 from "@octokit/webhooks-examples/ghes-34/index.json" with { type: "json" };
+import ghes35 from "@octokit/webhooks-examples/ghes-35/index.json" with { type: "json" };
 import type { components } from "@octokit/openapi-webhooks-types";
 import { type Payload, schemaProblems, submittedReview } from "../fixtures/github/webhooks.ts";
 import { json, withIntake } from "../support/http_harness.ts";
@@ -18,8 +23,19 @@ interface ExampleGroup {
   examples: Payload[];
 }
 
-const GROUPS = examples as unknown as ExampleGroup[];
-const ALL = GROUPS.flatMap((g) => g.examples.map((payload) => ({ event: g.name, payload })));
+/** github.com's examples, then each GitHub Enterprise Server version's. */
+const SOURCES = {
+  "api.github.com": examples,
+  ghes31,
+  ghes32,
+  ghes33,
+  ghes34,
+  ghes35,
+} as unknown as Record<string, ExampleGroup[]>;
+const GROUPS = Object.values(SOURCES).flat();
+const ALL = Object.entries(SOURCES).flatMap(([source, groups]) =>
+  groups.flatMap((g) => g.examples.map((payload) => ({ source, event: g.name, payload })))
+);
 
 /** Deliveries AI Runner records, given a head branch `ai/<KEY>` in the base repository. */
 function acted(event: string, payload: Payload): boolean {
@@ -28,16 +44,18 @@ function acted(event: string, payload: Payload): boolean {
 }
 
 Deno.test("github examples: every published example answers 2xx and appends nothing", async () => {
-  assert.ok(ALL.length >= 300, `only ${ALL.length} examples found`);
+  assert.ok(ALL.length >= 700, `only ${ALL.length} examples found`);
   assert.ok(GROUPS.some((g) => /\d/.test(g.name)), "an event name with digits is among them");
   await withIntake(async (intake) => {
     const answers = new Map<number, number>();
-    for (const { event, payload } of ALL) {
+    for (const { source, event, payload } of ALL) {
       const res = await intake.github(event, payload);
       const body = await json(res);
       assert.ok(
         res.status >= 200 && res.status < 300,
-        `${event}.${payload.action ?? ""} answered ${res.status}: ${JSON.stringify(body)}`,
+        `${source} ${event}.${payload.action ?? ""} answered ${res.status}: ${
+          JSON.stringify(body)
+        }`,
       );
       assert.equal(body.status, event === "ping" ? "pong" : "ignored", `${event}`);
       answers.set(res.status, (answers.get(res.status) ?? 0) + 1);
