@@ -1,6 +1,9 @@
 /**
  * The Jira Cloud adapter: {@link JiraClient} over REST v3 with Basic auth
  * (`email:api_token`), ADF bodies, retries and per-issue write spacing.
+ * Comments are kept within Jira's 32,767-character limit (shortened in the
+ * middle, see `comment_limit.ts`); transitions are listed with their screens'
+ * fields and sent with the values given for them.
  *
  * Retry policy:
  * - transient failures are 408, 429, 5xx and network errors (no response);
