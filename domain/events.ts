@@ -197,6 +197,8 @@ export const eventDataSchemas = {
     draft: z.boolean(),
     head: z.string().max(255),
     base: z.string().max(255),
+    /** True when GitHub refused a draft here and a ready PR marked "[validation failed]" was opened. */
+    draftRefused: z.boolean().optional(),
   }),
   PullRequestUpdated: z.object({
     runId: RunId,
@@ -215,6 +217,8 @@ export const eventDataSchemas = {
     toStatus: z.string().max(255),
     /** True when the issue already had the target status and nothing was sent. */
     alreadyThere: z.boolean(),
+    /** The ids of the screen fields sent with the transition (e.g. `["resolution"]`), if any. */
+    fields: z.array(z.string().max(255)).max(100).optional(),
   }),
   JiraAssigned: z.object({
     runId: RunId.nullable(),

@@ -1,10 +1,13 @@
 /**
  * The doctor's Jira checks: the login (`/myself`) and that both transitions
- * the runner takes are reachable from a sample issue's current status.
+ * the runner takes are reachable from a sample issue's current status, with
+ * every field their screens require filled (configured, or a default
+ * Resolution).
  *
  * @module
  */
-import { findTransition, JiraError, statusMatches } from "../../domain/ports/jira.ts";
+import { JiraError } from "../../domain/ports/jira.ts";
+import { fillTransitionFields, findTransition, statusMatches } from "../../domain/transitions.ts";
 import type { RunnerConfig } from "../config/env.ts";
 import { HttpJiraClient } from "../jira/client.ts";
 import type { Report } from "./doctor_report.ts";
@@ -118,11 +121,31 @@ export async function checkTransitions(
       continue;
     }
     const found = findTransition(transitions, wanted, fallback);
+    const fieldsVariable = `${variable}_FIELDS`;
+    const filled = found
+      ? fillTransitionFields(
+        found,
+        done ? config.jira.transitionDoneFields : config.jira.transitionInTestingFields,
+        fieldsVariable,
+      )
+      : null;
+    if (filled && !filled.ok) {
+      report.fail(
+        "transitions",
+        `${variable}="${wanted}": ${filled.message}`,
+        `set ${fieldsVariable} to a JSON object with a value for each required field (see ` +
+          ".env.example), or take the field off the transition's screen or make it optional " +
+          "(Project settings → Workflows)",
+      );
+      continue;
+    }
     if (found) {
+      const sent = filled?.ok ? Object.keys(filled.fields) : [];
       report.ok(
         "transitions",
         `${variable}="${wanted}": transition "${found.name}" (→ ${found.toStatus}) is available ` +
-          `from ${issueKey}'s status ${status.name}`,
+          `from ${issueKey}'s status ${status.name}` +
+          (sent.length > 0 ? `, with its screen's fields ${sent.join(", ")} filled` : ""),
       );
       continue;
     }

@@ -78,6 +78,8 @@ export function buildWorkflowDeps(
       trustedAccountIds: config.ops.trustedAccountIds,
       transitionInTesting: config.jira.transitionInTesting,
       transitionDone: config.jira.transitionDone,
+      transitionInTestingFields: config.jira.transitionInTestingFields,
+      transitionDoneFields: config.jira.transitionDoneFields,
       issueUrl: (key) => `${config.jira.baseUrl}/browse/${key}`,
       cloneUrl: (repo) => cloneUrlFor(config.github.apiUrl, repo),
       budgets: config.ops.budgets,

@@ -27,6 +27,10 @@ export interface RunnerConfig {
     reviewerAccountId: string;
     transitionInTesting: string;
     transitionDone: string;
+    /** Field values for the In Testing transition's screen (`JIRA_TRANSITION_IN_TESTING_FIELDS`). */
+    transitionInTestingFields: Record<string, unknown>;
+    /** Field values for the Done transition's screen (`JIRA_TRANSITION_DONE_FIELDS`). */
+    transitionDoneFields: Record<string, unknown>;
   };
   github: {
     apiUrl: string;
@@ -184,6 +188,28 @@ export function loadConfig(
     const text = get(name);
     return text === undefined ? undefined : text.split(",").map((s) => s.trim()).filter(Boolean);
   };
+  /** A JSON object of transition screen field values, keyed by field id or name. */
+  const screenFields = (name: string, text: string | undefined): Record<string, unknown> => {
+    if (text === undefined) return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      problems.push(
+        `${name} must be a JSON object like {"resolution": {"name": "Done"}} (${
+          (e as Error).message
+        })`,
+      );
+      return {};
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      problems.push(`${name} must be a JSON object like {"resolution": {"name": "Done"}}`);
+      return {};
+    }
+    const blank = Object.keys(parsed).filter((k) => k.trim() === "");
+    if (blank.length > 0) problems.push(`${name} has an empty field name`);
+    return parsed as Record<string, unknown>;
+  };
   const logLevel = get("LOG_LEVEL") ?? "info";
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be debug, info, warn or error (got "${logLevel}")`);
@@ -217,6 +243,14 @@ export function loadConfig(
       ),
       transitionInTesting: get("JIRA_TRANSITION_IN_TESTING") ?? "In Testing",
       transitionDone: get("JIRA_TRANSITION_DONE") ?? "Done",
+      transitionInTestingFields: screenFields(
+        "JIRA_TRANSITION_IN_TESTING_FIELDS",
+        get("JIRA_TRANSITION_IN_TESTING_FIELDS"),
+      ),
+      transitionDoneFields: screenFields(
+        "JIRA_TRANSITION_DONE_FIELDS",
+        get("JIRA_TRANSITION_DONE_FIELDS"),
+      ),
     },
     github: {
       apiUrl: githubApiUrl.replace(/\/$/, ""),

@@ -20,7 +20,9 @@ import {
   type RepoSlug,
   type Review,
   type ReviewComment,
+  VALIDATION_FAILED_TITLE_PREFIX,
 } from "../../domain/ports/github.ts";
+import { shortenMiddle } from "../../domain/shorten.ts";
 import type { Logger } from "../../domain/ports/logger.ts";
 import { Redactor } from "../log/redact.ts";
 import {
@@ -88,6 +90,31 @@ function fetchWithTimeout(timeoutMs: number): typeof fetch {
       clearTimeout(timer);
     }
   };
+}
+
+/** GitHub's largest pull request body, in characters. */
+export const GITHUB_BODY_LIMIT = 65_536;
+
+/**
+ * A body GitHub accepts: at most {@link GITHUB_BODY_LIMIT} UTF-16 code units
+ * (GitHub counts characters; code units are never fewer), shortened in the
+ * middle so the links and the run marker at its end stay.
+ */
+export function fitPullRequestBody(body: string): string {
+  return shortenMiddle(body, GITHUB_BODY_LIMIT);
+}
+
+/** The warning put first in the body of a pull request that should have been a draft. */
+export const DRAFT_REFUSED_NOTE = "> [!WARNING]\n" +
+  "> **Validation failed.** This pull request would be a draft, but this repository does not " +
+  "support draft pull requests (GitHub offers them on private repositories only to Team and " +
+  "Enterprise plans). Do not merge it before the validation passes.\n\n";
+
+/** True for GitHub's 422 "Draft pull requests are not supported in this repository." */
+function isDraftRefused(error: unknown): boolean {
+  const status = (error as { status?: number })?.status;
+  return status === 422 &&
+    /draft pull requests are not supported/i.test(gitHubMessage(error as object));
 }
 
 /** True for GitHub's 422 "A pull request already exists for o:branch." */
@@ -162,16 +189,30 @@ export class OctokitGitHubClient implements GitHubClient {
     return this.#call(`open a pull request for ${request.head} in ${request.repo}`, async () => {
       const existing = await this.#findOpen(request.repo, request.head);
       if (existing) return { pullRequest: existing, created: false };
-      try {
+      const create = async (title: string, body: string, draft: boolean) => {
         const { data } = await this.#octokit.rest.pulls.create({
           ...splitRepo(request.repo),
           head: request.head,
           base: request.base,
-          title: request.title,
-          body: request.body,
-          draft: request.draft ?? false,
+          title,
+          body: fitPullRequestBody(body),
+          draft,
         });
-        return { pullRequest: toPullRequest(data), created: true };
+        return toPullRequest(data);
+      };
+      try {
+        try {
+          const pr = await create(request.title, request.body, request.draft ?? false);
+          return { pullRequest: pr, created: true };
+        } catch (error) {
+          if (!request.draft || !isDraftRefused(error)) throw error;
+          // No drafts here: open it ready for review, marked so nobody merges it by mistake.
+          const title = request.title.startsWith(VALIDATION_FAILED_TITLE_PREFIX)
+            ? request.title
+            : `${VALIDATION_FAILED_TITLE_PREFIX}${request.title}`;
+          const pr = await create(title, DRAFT_REFUSED_NOTE + request.body, false);
+          return { pullRequest: pr, created: true, draftRefused: true };
+        }
       } catch (error) {
         if (!isDuplicatePullRequest(error)) throw error;
         // Opened meanwhile, or our own create whose answer was lost and retried.
@@ -188,7 +229,7 @@ export class OctokitGitHubClient implements GitHubClient {
         ...splitRepo(request.repo),
         pull_number: request.number,
         ...(request.title !== undefined ? { title: request.title } : {}),
-        ...(request.body !== undefined ? { body: request.body } : {}),
+        ...(request.body !== undefined ? { body: fitPullRequestBody(request.body) } : {}),
       });
       return toPullRequest(data);
     });

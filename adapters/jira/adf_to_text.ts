@@ -119,7 +119,8 @@ function renderBlock(node: AdfNode): string {
     case "embedCard":
       return cardUrl(node);
     case "extension":
-      return "";
+      // An app's macro: its `text` attribute is the fallback Atlassian shows without the app.
+      return str(attr(node, "text"));
     default:
       return renderUnknown(node);
   }
@@ -199,8 +200,9 @@ function renderInlineNode(node: AdfNode): string {
     case "mediaInline":
       return `[attachment: ${str(attr(node, "alt")) || str(attr(node, "id")) || "file"}]`;
     case "placeholder":
-    case "inlineExtension":
       return "";
+    case "inlineExtension":
+      return str(attr(node, "text"));
     default: {
       const kids = children(node);
       return kids.length ? renderInline(kids) : node.text ?? "";

@@ -1,6 +1,9 @@
 /**
  * The Jira Cloud adapter: {@link JiraClient} over REST v3 with Basic auth
  * (`email:api_token`), ADF bodies, retries and per-issue write spacing.
+ * Comments are kept within Jira's 32,767-character limit (shortened in the
+ * middle, see `comment_limit.ts`); transitions are listed with their screens'
+ * fields and sent with the values given for them.
  *
  * Retry policy:
  * - transient failures are 408, 429, 5xx and network errors (no response);
@@ -31,7 +34,7 @@ import {
   type JiraUser,
 } from "../../domain/ports/jira.ts";
 import type { Logger } from "../../domain/ports/logger.ts";
-import { markdownToAdf } from "./markdown_to_adf.ts";
+import { fitComment } from "./comment_limit.ts";
 import { validateAdf } from "./adf_validate.ts";
 import { hintFor, jiraMessagesOf, SecretScrubber } from "./error_text.ts";
 import { ISSUE_FIELDS, toComment, toIssue, toTransition, toUser } from "./mapping.ts";
@@ -192,7 +195,14 @@ export class HttpJiraClient implements JiraClient {
         issueKey: key,
       });
     }
-    const body = markdownToAdf(markdown);
+    // Jira refuses a comment over its limit: shorten it in the middle instead.
+    const { adf: body, shortened } = fitComment(markdown);
+    if (shortened) {
+      this.#logger?.warn("jira comment shortened to fit the size limit", {
+        issueKey: key,
+        characters: markdown.length,
+      });
+    }
     const problems = validateAdf(body);
     if (problems.length > 0) {
       throw new JiraError(
@@ -224,6 +234,8 @@ export class HttpJiraClient implements JiraClient {
       issueKey: key,
       method: "GET",
       path: `/rest/api/3/issue/${encodeURIComponent(key)}/transitions`,
+      // The screens' fields: a transition that requires some answers 400 without them.
+      query: { expand: "transitions.fields" },
       idempotent: true,
     }) as Record<string, unknown>;
     const list = Array.isArray(json?.transitions) ? json.transitions : [];
@@ -231,7 +243,12 @@ export class HttpJiraClient implements JiraClient {
   }
 
   /** {@inheritDoc JiraClient.transition} */
-  async transition(key: string, transitionId: string): Promise<void> {
+  async transition(
+    key: string,
+    transitionId: string,
+    fields?: Record<string, unknown>,
+  ): Promise<void> {
+    const withFields = fields !== undefined && Object.keys(fields).length > 0;
     await this.#gate.run(key, () =>
       this.#call({
         operation: "transition",
@@ -239,7 +256,9 @@ export class HttpJiraClient implements JiraClient {
         issueKey: key,
         method: "POST",
         path: `/rest/api/3/issue/${encodeURIComponent(key)}/transitions`,
-        body: { transition: { id: transitionId } },
+        body: withFields
+          ? { transition: { id: transitionId }, fields }
+          : { transition: { id: transitionId } },
         idempotent: false,
       }));
   }

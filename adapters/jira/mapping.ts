@@ -6,7 +6,13 @@
  *
  * @module
  */
-import type { JiraComment, JiraIssue, JiraTransition, JiraUser } from "../../domain/ports/jira.ts";
+import type {
+  JiraComment,
+  JiraIssue,
+  JiraTransition,
+  JiraTransitionField,
+  JiraUser,
+} from "../../domain/ports/jira.ts";
 import { adfToText } from "./adf_to_text.ts";
 
 type Json = Record<string, unknown>;
@@ -94,14 +100,45 @@ export function toComment(value: unknown): JiraComment {
   };
 }
 
-/** One entry of `Transitions.transitions` as a {@link JiraTransition}. */
+/**
+ * One entry of `Transitions.transitions` as a {@link JiraTransition}; its
+ * screen's `fields` (an object keyed by field id, listed with
+ * `expand=transitions.fields`) become a list, absent when Jira sent none.
+ */
 export function toTransition(value: unknown): JiraTransition {
   const json = obj(value);
   const to = obj(json.to);
-  return {
+  const transition: JiraTransition = {
     id: str(json.id),
     name: str(json.name),
     toStatus: str(to.name),
     toCategoryKey: str(obj(to.statusCategory).key),
   };
+  if (typeof json.fields === "object" && json.fields !== null && !Array.isArray(json.fields)) {
+    transition.fields = Object.entries(json.fields as Json).map(([id, raw]) =>
+      toTransitionField(id, raw)
+    );
+  }
+  return transition;
+}
+
+/** One `FieldMetadata` of a transition screen. */
+export function toTransitionField(id: string, value: unknown): JiraTransitionField {
+  const json = obj(value);
+  const field: JiraTransitionField = {
+    id,
+    name: str(json.name, id),
+    required: json.required === true,
+    schemaType: str(obj(json.schema).type),
+  };
+  if (Array.isArray(json.allowedValues)) {
+    field.allowedValues = json.allowedValues.map((raw) => {
+      const v = obj(raw);
+      const out: { id: string; name?: string; value?: string } = { id: str(v.id) };
+      if (typeof v.name === "string") out.name = v.name;
+      if (typeof v.value === "string") out.value = v.value;
+      return out;
+    }).filter((v) => v.id !== "");
+  }
+  return field;
 }

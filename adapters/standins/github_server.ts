@@ -7,6 +7,9 @@
  * tokens with `expires_at` that stop working when they expire). Shapes follow
  * GitHub's REST and webhook schemas; errors are GitHub's bodies (401
  * `Bad credentials`, the 422 `A pull request already exists for o:branch.`).
+ * Like GitHub, it refuses drafts on private repositories of Free and Pro
+ * owners (422 "Draft pull requests are not supported in this repository.") and
+ * bodies over 65,536 characters (422 "body is too long …").
  *
  * Fault injection makes the next matching requests answer 403/429 with
  * `retry-after`, a primary limit (`x-ratelimit-remaining: 0` + reset), 5xx,
@@ -44,8 +47,19 @@ export interface FakeRepoInit {
   permissions?: Partial<FakeRepoPermissions>;
   /** Default `main`. */
   defaultBranch?: string;
+  /** Default true, as `POST /user/repos` creates them. */
   private?: boolean;
+  /**
+   * The owner's plan (default `team`). Draft pull requests work on public
+   * repositories, and on private ones only for Team and Enterprise owners:
+   * elsewhere GitHub answers 422 "Draft pull requests are not supported in this
+   * repository."
+   */
+  ownerPlan?: "free" | "pro" | "team" | "enterprise";
 }
+
+/** GitHub's largest pull request body, in characters. */
+export const GITHUB_BODY_LIMIT = 65_536;
 
 /** A GitHub App installation the fake issues tokens for. */
 export interface FakeAppInit {
@@ -190,6 +204,8 @@ interface Repo {
   name: string;
   fullName: string;
   private: boolean;
+  /** Whether draft pull requests can be opened (public, or a Team/Enterprise owner). */
+  drafts: boolean;
   defaultBranch: string;
   permissions: FakeRepoPermissions;
   createdAt: string;
@@ -269,6 +285,25 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 
 function error(status: number, message: string, extra: Json = {}): Response {
   return json(status, { message, documentation_url: DOCS, status: String(status), ...extra });
+}
+
+/** GitHub's 422 for a pull request it refuses, with its message. */
+function validationFailed(message: string, field?: string): Response {
+  return json(422, {
+    message: "Validation Failed",
+    errors: [{ resource: "PullRequest", code: "custom", ...(field ? { field } : {}), message }],
+    documentation_url: `${DOCS}/pulls/pulls#create-a-pull-request`,
+    status: "422",
+  });
+}
+
+/** GitHub's 422 for a body over {@link GITHUB_BODY_LIMIT} characters (code points), or null. */
+function bodyTooLong(body: unknown): Response | null {
+  if (typeof body !== "string" || [...body].length <= GITHUB_BODY_LIMIT) return null;
+  return validationFailed(
+    `body is too long (maximum is ${GITHUB_BODY_LIMIT} characters)`,
+    "body",
+  );
 }
 
 function randomToken(prefix: string): string {
@@ -385,6 +420,7 @@ class FakeGitHubState {
       name,
       fullName: init.fullName,
       private: init.private ?? true,
+      drafts: !(init.private ?? true) || ["team", "enterprise"].includes(init.ownerPlan ?? "team"),
       defaultBranch: init.defaultBranch ?? "main",
       permissions: {
         admin: false,
@@ -747,7 +783,12 @@ class FakeGitHubApi {
     if (!repo) return error(404, "Not Found");
     const rest = m[3] ?? "";
     if (rest === "" && method === "GET") {
-      return json(200, this.state.repoJson(repo, caller.kind === "token"));
+      // `GET /repos/{o}/{r}` answers a full-repository: a few counts more.
+      return json(200, {
+        ...this.state.repoJson(repo, caller.kind === "token"),
+        network_count: 0,
+        subscribers_count: 0,
+      });
     }
     if (rest === "/pulls" && method === "GET") return this.#listPulls(repo, u);
     if (rest === "/pulls" && method === "POST") return await this.#createPull(repo, caller, raw);
@@ -813,6 +854,11 @@ class FakeGitHubApi {
         });
       }
     }
+    if (body.draft === true && !repo.drafts) {
+      return validationFailed("Draft pull requests are not supported in this repository.");
+    }
+    const tooLong = bodyTooLong(body.body);
+    if (tooLong) return tooLong;
     const head: string = body.head;
     const [headOwner, headRef] = head.includes(":")
       ? [head.slice(0, head.indexOf(":")), head.slice(head.indexOf(":") + 1)]
@@ -875,6 +921,8 @@ class FakeGitHubApi {
     } catch {
       return error(400, "Problems parsing JSON");
     }
+    const tooLong = bodyTooLong(body.body);
+    if (tooLong) return tooLong;
     if (typeof body.title === "string") pull.title = body.title;
     if (typeof body.body === "string") pull.body = body.body;
     if (typeof body.base === "string") pull.baseRef = body.base;

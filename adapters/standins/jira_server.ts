@@ -3,7 +3,11 @@
  * demo: issues with ADF descriptions, paginated comments (`PageOfComments`),
  * ADF comment bodies validated like Jira validates them, a workflow with
  * transitions whose names differ from their target statuses, assignment and
- * `/myself`, behind Basic auth. Shapes follow Atlassian's OpenAPI (`IssueBean`,
+ * `/myself`, behind Basic auth. Like Jira: every ADF body is checked against
+ * Atlassian's official schema, comments over 32,767 characters are refused,
+ * transitions may have screens with required fields (listed with
+ * `expand=transitions.fields`, 400 when one is missing or a field is not on the
+ * screen), and a 429 carries Jira's rate-limit headers. Shapes follow Atlassian's OpenAPI (`IssueBean`,
  * `Comment`, `PageOfComments`, `Transitions`, `User`), times in Jira's
  * `2024-05-01T09:30:00.000+0000` form.
  *
@@ -17,6 +21,8 @@
  * @module
  */
 import { type AdfDoc, adfToText, isAdfDoc, markdownToAdf, validateAdf } from "../jira/adf.ts";
+import { adfSize, JIRA_COMMENT_LIMIT, JIRA_COMMENT_TOO_LONG } from "../jira/comment_limit.ts";
+import { officialAdfProblems } from "./adf_schema.ts";
 
 /** A user of the fake site. */
 export interface FakeUser {
@@ -32,6 +38,18 @@ export interface FakeStatus {
   categoryKey: "new" | "indeterminate" | "done";
 }
 
+/** A field on a transition's screen. */
+export interface FakeScreenField {
+  /** The field id (`resolution`, `customfield_10050`). */
+  id: string;
+  name: string;
+  required: boolean;
+  /** `schema.type`, e.g. `resolution`, `option`, `string`. */
+  schemaType: string;
+  /** The values Jira accepts (referenced by `id`, `name` or `value`). */
+  allowedValues?: { id: string; name?: string; value?: string }[];
+}
+
 /** A transition of the fake workflow. */
 export interface FakeTransitionDef {
   id: string;
@@ -40,7 +58,28 @@ export interface FakeTransitionDef {
   to: string;
   /** Status names it is available from; absent: a global transition, from any other status. */
   from?: string[];
+  /** Its screen; absent: no screen (`hasScreen: false`). */
+  screen?: FakeScreenField[];
 }
+
+/** Jira's default resolutions. */
+export const FAKE_RESOLUTIONS = [
+  { id: "10000", name: "Done" },
+  { id: "10001", name: "Won't Do" },
+  { id: "10002", name: "Duplicate" },
+  { id: "10003", name: "Cannot Reproduce" },
+];
+
+/** A screen with Resolution required, as Done transitions of many real workflows have. */
+export const RESOLUTION_SCREEN: FakeScreenField[] = [
+  {
+    id: "resolution",
+    name: "Resolution",
+    required: true,
+    schemaType: "resolution",
+    allowedValues: FAKE_RESOLUTIONS,
+  },
+];
 
 /** Statuses and transitions; the first status is where new issues start. */
 export interface FakeWorkflow {
@@ -92,6 +131,17 @@ export const DEFAULT_WORKFLOW: FakeWorkflow = {
     { id: "41", name: "Close Issue", to: "Done", from: ["To Do", "In Progress", "In Testing"] },
     { id: "51", name: "Reopen", to: "In Progress", from: ["Done"] },
   ],
+};
+
+/**
+ * {@link DEFAULT_WORKFLOW} whose Done transition ("Close Issue") has a screen
+ * that requires Resolution: a transition sent without it gets 400.
+ */
+export const SCREENED_WORKFLOW: FakeWorkflow = {
+  statuses: DEFAULT_WORKFLOW.statuses,
+  transitions: DEFAULT_WORKFLOW.transitions.map((t) =>
+    t.id === "41" ? { ...t, screen: RESOLUTION_SCREEN } : t
+  ),
 };
 
 /** What to seed an issue with. */
@@ -146,6 +196,8 @@ export interface FakeIssueView {
   labels: string[];
   components: string[];
   updated: string;
+  /** The fields set by the last transition's screen (e.g. `resolution`). */
+  screenFields: Record<string, unknown>;
 }
 
 /** A fault for the next matching request(s). */
@@ -222,6 +274,7 @@ interface IssueRecord {
   reporter: string | null;
   issueType: string;
   customFields: Record<string, unknown>;
+  screenFields: Record<string, unknown>;
   created: Date;
   updated: Date;
   comments: CommentRecord[];
@@ -296,6 +349,7 @@ export class FakeJiraState {
       reporter: init.reporter ?? null,
       issueType: init.issueType ?? "Task",
       customFields: init.customFields ?? {},
+      screenFields: {},
       created: now,
       updated: now,
       comments: [],
@@ -317,6 +371,7 @@ export class FakeJiraState {
       labels: [...r.labels],
       components: [...r.components],
       updated: jiraTime(r.updated),
+      screenFields: structuredClone(r.screenFields),
     };
   }
 
@@ -380,8 +435,9 @@ export class FakeJiraState {
     );
   }
 
-  /** @internal Moves an issue to a status. */
-  moveTo(issue: IssueRecord, statusName: string): void {
+  /** @internal Moves an issue to a status, with the screen's field values. */
+  moveTo(issue: IssueRecord, statusName: string, fields: Record<string, unknown> = {}): void {
+    issue.screenFields = fields;
     issue.status = this.#status(statusName);
     issue.updated = this.#now();
   }
@@ -588,9 +644,13 @@ class FakeJiraApi {
       const problems = validateAdf(doc);
       return jiraError(400, [`Comment body is not a valid Atlassian Document: ${problems[0]}`]);
     }
-    const problems = validateAdf(doc);
+    // Atlassian's own schema first (what Jira enforces), then the runner's stricter rules.
+    const problems = [...officialAdfProblems(doc), ...validateAdf(doc)];
     if (problems.length > 0) {
       return jiraError(400, [`INVALID_INPUT: ${problems.slice(0, 3).join("; ")}`]);
+    }
+    if (adfSize(doc) > JIRA_COMMENT_LIMIT) {
+      return jiraError(400, [], { comment: JIRA_COMMENT_TOO_LONG });
     }
     if (adfToText(doc).trim() === "") {
       return jiraError(400, [], { comment: "Comment body can not be empty!" });
@@ -601,31 +661,67 @@ class FakeJiraApi {
     });
   }
 
-  listTransitions(r: IssueRecord): Response {
+  /** A screen field as `FieldMetadata` (`expand=transitions.fields`). */
+  screenField(f: FakeScreenField): unknown {
+    return {
+      required: f.required,
+      schema: f.id.startsWith("customfield_")
+        ? { type: f.schemaType, custom: "com.atlassian.jira.plugin.system.customfieldtypes:select" }
+        : { type: f.schemaType, system: f.id },
+      name: f.name,
+      key: f.id,
+      hasDefaultValue: false,
+      operations: ["set"],
+      ...(f.allowedValues
+        ? {
+          allowedValues: f.allowedValues.map((v) => ({
+            self: `${this.base()}/rest/api/3/${f.schemaType}/${v.id}`,
+            ...v,
+          })),
+        }
+        : {}),
+    };
+  }
+
+  listTransitions(r: IssueRecord, query: URLSearchParams): Response {
+    const expand = (query.get("expand") ?? "").split(",").map((e) => e.trim());
+    const withFields = expand.includes("transitions.fields");
     return json(200, {
       expand: "transitions",
       transitions: this.state.availableTransitions(r).map((t) => ({
         id: t.id,
         name: t.name,
         to: this.status(this.state.status(t.to)),
-        hasScreen: false,
+        hasScreen: (t.screen?.length ?? 0) > 0,
         isGlobal: t.from === undefined,
         isInitial: false,
         isAvailable: true,
         isConditional: false,
         isLooped: false,
+        ...(withFields
+          ? {
+            fields: Object.fromEntries((t.screen ?? []).map((f) => [f.id, this.screenField(f)])),
+          }
+          : {}),
       })),
     });
   }
 
   transition(r: IssueRecord, body: unknown): Response {
-    const id = (body as { transition?: { id?: unknown } } | null)?.transition?.id;
+    const request = (body ?? {}) as { transition?: { id?: unknown }; fields?: unknown };
+    const id = request.transition?.id;
     if (typeof id !== "string" && typeof id !== "number") {
       return jiraError(400, ["Missing 'transition' identifier"]);
     }
     const t = this.state.availableTransitions(r).find((t) => t.id === String(id));
     if (!t) return jiraError(400, [`Transition id '${id}' is not valid for this issue.`]);
-    this.state.moveTo(r, t.to);
+    const fields = request.fields === undefined ? {} : request.fields;
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
+      return jiraError(400, ["Can not deserialize the fields: an object is expected."]);
+    }
+    const errors = screenErrors(t.screen ?? [], fields as Record<string, unknown>);
+    if (Object.keys(errors).length > 0) return jiraError(400, [], errors);
+    this.state.moveTo(r, t.to, structuredClone(fields as Record<string, unknown>));
     return new Response(null, { status: 204 });
   }
 
@@ -669,7 +765,7 @@ class FakeJiraApi {
       case "POST comment":
         return this.addComment(issue, body);
       case "GET transitions":
-        return this.listTransitions(issue);
+        return this.listTransitions(issue, query);
       case "POST transitions":
         return this.transition(issue, body);
       case "PUT assignee":
@@ -678,6 +774,40 @@ class FakeJiraApi {
         return notAllowed();
     }
   }
+}
+
+/** Does a value reference one of the allowed values (by `id`, `name` or `value`)? */
+function allowedReference(field: FakeScreenField, value: unknown): boolean {
+  if (!field.allowedValues) return value !== null && value !== undefined && value !== "";
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const ref = value as { id?: unknown; name?: unknown; value?: unknown };
+  return field.allowedValues.some((a) =>
+    (ref.id !== undefined && String(ref.id) === a.id) ||
+    (ref.name !== undefined && ref.name === a.name) ||
+    (ref.value !== undefined && ref.value === a.value)
+  );
+}
+
+/** Jira's `errors` for a transition's fields: off-screen, missing required, or not allowed. */
+function screenErrors(
+  screen: readonly FakeScreenField[],
+  fields: Record<string, unknown>,
+): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const [id, value] of Object.entries(fields)) {
+    const field = screen.find((f) => f.id === id);
+    if (!field) {
+      errors[id] = `Field '${id}' cannot be set. It is not on the appropriate screen, or unknown.`;
+    } else if (!allowedReference(field, value)) {
+      errors[id] = field.schemaType === "resolution"
+        ? "Could not find valid 'id' or 'name' in resolution object."
+        : `Specify a valid value for ${field.name}`;
+    }
+  }
+  for (const field of screen) {
+    if (field.required && !(field.id in fields)) errors[field.id] = `${field.name} is required.`;
+  }
+  return errors;
 }
 
 function notAllowed(): Response {
@@ -703,7 +833,12 @@ function matches(fault: FakeFault, method: string, path: string): boolean {
   return typeof fault.path === "string" ? path.includes(fault.path) : fault.path.test(path);
 }
 
-function faultResponse(fault: FakeFault): Response {
+/** Jira's `X-RateLimit-Reset` form: ISO-8601 to the minute, `yyyy-MM-ddTHH:mmZ`. */
+export function jiraRateLimitReset(date: Date): string {
+  return `${date.toISOString().slice(0, 16)}Z`;
+}
+
+function faultResponse(fault: FakeFault, now: Date): Response {
   const status = fault.status ?? 500;
   const headers: Record<string, string> = {};
   if (fault.retryAfterSeconds !== undefined) {
@@ -711,8 +846,16 @@ function faultResponse(fault: FakeFault): Response {
   }
   if (fault.rateLimitReset !== undefined) headers["X-RateLimit-Reset"] = fault.rateLimitReset;
   if (status === 429) {
+    // What Jira Cloud sends with a 429 (developer.atlassian.com/cloud/jira/platform/rate-limiting):
+    // the reset is the request time plus Retry-After, to the minute.
+    if (fault.rateLimitReset === undefined && fault.retryAfterSeconds !== undefined) {
+      headers["X-RateLimit-Reset"] = jiraRateLimitReset(
+        new Date(now.getTime() + fault.retryAfterSeconds * 1000 + 59_999),
+      );
+    }
     headers["X-RateLimit-Limit"] = "100";
     headers["X-RateLimit-Remaining"] = "0";
+    headers["X-RateLimit-NearLimit"] = "true";
     headers["RateLimit-Reason"] = "jira-burst-based";
   }
   const message = status === 429
@@ -769,12 +912,12 @@ export function startFakeJira(options: FakeJiraOptions = {}): Promise<FakeJira> 
     }
     let response: Response;
     if (slot?.fault.status !== undefined && !slot.fault.applyThenFail) {
-      response = faultResponse(slot.fault);
+      response = faultResponse(slot.fault, (options.now ?? (() => new Date()))());
     } else {
       response = answer(method, u, request.headers, raw, record);
       if (slot?.fault.applyThenFail && slot.fault.status !== undefined) {
         await response.body?.cancel();
-        response = faultResponse(slot.fault);
+        response = faultResponse(slot.fault, (options.now ?? (() => new Date()))());
       }
     }
     record.status = response.status;

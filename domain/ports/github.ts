@@ -56,7 +56,18 @@ export interface OpenedPullRequest {
    * returned instead (including our own create whose answer was lost, retried).
    */
   created: boolean;
+  /**
+   * True when a draft was asked for and GitHub refused drafts in this repository
+   * (422 "Draft pull requests are not supported in this repository.": private
+   * repositories of Free and Pro owners): the pull request was opened ready for
+   * review instead, its title prefixed with {@link VALIDATION_FAILED_TITLE_PREFIX}
+   * and its body starting with a warning. Say so wherever the draft would have.
+   */
+  draftRefused?: boolean;
 }
+
+/** What starts the title of a pull request that should have been a draft. */
+export const VALIDATION_FAILED_TITLE_PREFIX = "[validation failed] ";
 
 /** What {@link GitHubClient.updatePullRequest} changes; absent fields stay. */
 export interface PullRequestUpdate {
@@ -151,9 +162,11 @@ export interface GitHubClient {
   /**
    * Opens a pull request unless one is already open for the head branch: looks
    * before creating, and answers the existing one when GitHub reports a duplicate.
+   * A body over GitHub's limit is shortened in the middle; a refused draft is
+   * opened as a marked ready pull request (see `OpenedPullRequest.draftRefused`).
    */
   createPullRequest(request: NewPullRequest): Promise<OpenedPullRequest>;
-  /** Changes a pull request's title and/or body. */
+  /** Changes a pull request's title and/or body (shortened in the middle when over GitHub's limit). */
   updatePullRequest(request: PullRequestUpdate): Promise<PullRequest>;
   /** Review comments, oldest first; with `since` (ISO-8601) only those updated since then. */
   listReviewComments(repo: RepoSlug, number: number, since?: string): Promise<ReviewComment[]>;

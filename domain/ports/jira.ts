@@ -69,6 +69,21 @@ export interface JiraComment {
   updated: string;
 }
 
+/**
+ * A field on a transition's screen (`expand=transitions.fields`): Jira answers
+ * 400 to a transition sent without a `required` one.
+ */
+export interface JiraTransitionField {
+  /** The field id (`resolution`, `customfield_10050`). */
+  id: string;
+  name: string;
+  required: boolean;
+  /** `schema.type` (`resolution`, `option`, `array`, `string`, `user`, …). */
+  schemaType: string;
+  /** The values Jira accepts, when it lists them. */
+  allowedValues?: { id: string; name?: string; value?: string }[];
+}
+
 /** A transition available on an issue in its current status. */
 export interface JiraTransition {
   id: string;
@@ -78,6 +93,8 @@ export interface JiraTransition {
   toStatus: string;
   /** The target status category key (`new`, `indeterminate`, `done`). */
   toCategoryKey: JiraStatusCategoryKey;
+  /** The transition screen's fields, when listed (`expand=transitions.fields`). */
+  fields?: JiraTransitionField[];
 }
 
 /**
@@ -96,10 +113,13 @@ export interface JiraClient {
    * the caller must look for its comment before posting again.
    */
   addComment(key: string, markdown: string): Promise<{ id: string }>;
-  /** The transitions available from the issue's current status. */
+  /** The transitions available from the issue's current status, with their screens' fields. */
   listTransitions(key: string): Promise<JiraTransition[]>;
-  /** Performs a transition by id (find it with {@link findTransition}). */
-  transition(key: string, transitionId: string): Promise<void>;
+  /**
+   * Performs a transition by id (find it with `findTransition`), sending
+   * `fields` for its screen when given (fill them with `fillTransitionFields`).
+   */
+  transition(key: string, transitionId: string, fields?: Record<string, unknown>): Promise<void>;
   /** Assigns the issue to an account, or unassigns it with `null`. */
   assign(key: string, accountId: string | null): Promise<void>;
   /** The account the client is authenticated as. */
@@ -158,40 +178,5 @@ export function isJiraError(value: unknown): value is JiraError {
   return value instanceof JiraError;
 }
 
-function same(a: string, b: string): boolean {
-  return a.trim().replace(/\s+/g, " ").toLowerCase() ===
-    b.trim().replace(/\s+/g, " ").toLowerCase();
-}
-
-/**
- * Finds the transition to take for a wanted name (DESIGN §7): first a
- * transition whose own name matches (case-insensitively), then one whose target
- * status name matches, and, when `fallbackCategory` is `"done"`, one whose target
- * status is in the `done` category. Null when none fits.
- */
-export function findTransition(
-  transitions: readonly JiraTransition[],
-  wanted: string,
-  fallbackCategory?: "done",
-): JiraTransition | null {
-  return transitions.find((t) => same(t.name, wanted)) ??
-    transitions.find((t) => same(t.toStatus, wanted)) ??
-    (fallbackCategory
-      ? transitions.find((t) => t.toCategoryKey === fallbackCategory)
-      : undefined) ??
-    null;
-}
-
-/**
- * True when an issue's status already is the wanted one: its name matches
- * case-insensitively, or, with `fallbackCategory` `"done"`, it is in the `done`
- * category. Use it to skip a transition that would change nothing.
- */
-export function statusMatches(
-  status: JiraStatus,
-  wanted: string,
-  fallbackCategory?: "done",
-): boolean {
-  return same(status.name, wanted) ||
-    (fallbackCategory !== undefined && status.categoryKey === fallbackCategory);
-}
+// Moved to domain/transitions.ts; re-exported while the workflow still imports them from here.
+export { findTransition, statusMatches } from "../transitions.ts";

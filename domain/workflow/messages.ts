@@ -18,7 +18,11 @@ export interface RunReport {
   filesChanged: readonly string[];
   validation: { configured: boolean; passed: boolean; repairs: number };
   branch: string;
-  pr: { number: number; url: string; draft: boolean; opened: boolean };
+  /**
+   * `draftRefused`: GitHub refused a draft in this repository, so the PR was
+   * opened ready for review, marked "[validation failed]" (`OpenedPullRequest.draftRefused`).
+   */
+  pr: { number: number; url: string; draft: boolean; opened: boolean; draftRefused?: boolean };
   tokens: { input: number; output: number };
   jiraFeedback: readonly JiraComment[];
   prFeedback: readonly PullRequestFeedback[];
@@ -29,10 +33,15 @@ function quote(text: string, max = 160): string {
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
-function validationLine(v: RunReport["validation"]): string {
+function validationLine(v: RunReport["validation"], draftRefused = false): string {
   if (!v.configured) return "no validation commands are configured for this repository";
   const repairs = v.repairs ? ` after ${v.repairs} repair(s)` : "";
-  return v.passed ? `passed${repairs}` : `**failed**${repairs} (the pull request is a draft)`;
+  if (v.passed) return `passed${repairs}`;
+  return draftRefused
+    ? `**failed**${repairs} (this repository does not allow draft pull requests, so the pull ` +
+      `request is open for review, its title marked "[validation failed]": do not merge it ` +
+      `before the validation passes)`
+    : `**failed**${repairs} (the pull request is a draft)`;
 }
 
 function feedbackLines(r: RunReport): string[] {
@@ -60,7 +69,7 @@ export function resultComment(r: RunReport): string {
     ...r.filesChanged.slice(0, 30).map((f) => `- \`${f}\``),
     ...(r.filesChanged.length > 30 ? [`- … and ${r.filesChanged.length - 30} more`] : []),
     "",
-    `- **Validation:** ${validationLine(r.validation)}`,
+    `- **Validation:** ${validationLine(r.validation, r.pr.draftRefused)}`,
     `- **Branch:** \`${r.branch}\``,
     `- **Pull request:** ${r.pr.url}`,
     `- **Tokens:** ${r.tokens.input} in / ${r.tokens.output} out`,

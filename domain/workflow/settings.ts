@@ -16,6 +16,10 @@ export interface WorkflowSettings {
   trustedAccountIds: string[];
   transitionInTesting: string;
   transitionDone: string;
+  /** Values for the In Testing transition's screen fields (see `fillTransitionFields`). */
+  transitionInTestingFields: Record<string, unknown>;
+  /** Values for the Done transition's screen fields (see `fillTransitionFields`). */
+  transitionDoneFields: Record<string, unknown>;
   /** The issue's page, for PR bodies: `https://site.atlassian.net/browse/KEY`. */
   issueUrl: (issueKey: string) => string;
   /** Where a routed repo is cloned from. */
@@ -48,6 +52,8 @@ export function workflowSettings(
     trustedAccountIds: [],
     transitionInTesting: "In Testing",
     transitionDone: "Done",
+    transitionInTestingFields: {},
+    transitionDoneFields: {},
     budgets: DEFAULT_BUDGETS,
     maxDiffBytes: DEFAULT_BUDGETS.maxDiffBytes!,
     maxRepairs: 2,

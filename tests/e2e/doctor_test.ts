@@ -7,7 +7,12 @@ import { ConfigError, loadConfig } from "../../adapters/config/env.ts";
 import { type DoctorResult, runDoctor } from "../../adapters/cli/doctor.ts";
 import { type CheckLine, formatLine } from "../../adapters/cli/doctor_report.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../adapters/standins/github_server.ts";
-import { FAKE_JIRA_API_TOKEN, startFakeJira } from "../../adapters/standins/jira_server.ts";
+import {
+  FAKE_JIRA_API_TOKEN,
+  RESOLUTION_SCREEN,
+  SCREENED_WORKFLOW,
+  startFakeJira,
+} from "../../adapters/standins/jira_server.ts";
 import {
   PILOT_REPO,
   startWorld,
@@ -317,4 +322,51 @@ Deno.test("doctor: deno task doctor runs as a process and exits 0 against the st
   assert.match(stdout, /every check passed/);
   assert.ok(!stdout.includes("\x1b["), "no colours when stdout is not a terminal");
   for (const secret of SECRETS) assert.ok(!stdout.includes(secret), "a secret was printed");
+});
+
+Deno.test("doctor: a Done transition whose screen needs a field that cannot be filled fails ahead of time", async () => {
+  await using world = await startWorld();
+  const jira = await startFakeJira({
+    workflow: {
+      ...SCREENED_WORKFLOW,
+      transitions: SCREENED_WORKFLOW.transitions.map((t) =>
+        t.id === "41"
+          ? {
+            ...t,
+            screen: [...RESOLUTION_SCREEN, {
+              id: "customfield_10060",
+              name: "Release train",
+              required: true,
+              schemaType: "option",
+              allowedValues: [{ id: "1", value: "Spring" }, { id: "2", value: "Autumn" }],
+            }],
+          }
+          : t
+      ),
+    },
+    issues: [ISSUE],
+  });
+  try {
+    const result = await doctor(world, { JIRA_BASE_URL: jira.url });
+    const [inTesting, done] = only(result, "transitions");
+    assert.equal(inTesting.status, "ok");
+    assert.equal(done.status, "fail");
+    assert.match(done.message, /"Close Issue" \(→ Done\) cannot be taken/);
+    assert.match(
+      done.message,
+      /Release train \(customfield_10060; allowed values: "Spring", "Autumn"\)/,
+    );
+    assert.match(done.fix ?? "", /JIRA_TRANSITION_DONE_FIELDS/);
+
+    // Configured, it passes; Resolution alone is filled with a default.
+    const configured = await doctor(world, {
+      JIRA_BASE_URL: jira.url,
+      JIRA_TRANSITION_DONE_FIELDS: '{"Release train": "Spring"}',
+    });
+    const [, ok] = only(configured, "transitions");
+    assert.equal(ok.status, "ok", ok.message);
+    assert.match(ok.message, /fields customfield_10060, resolution filled/);
+  } finally {
+    await jira.close();
+  }
 });

@@ -239,8 +239,9 @@ Deno.test("github: wrong types in the right places get 400", async () => {
       m(payload);
       await assertRefused(await intake.github("pull_request", payload), 400);
     }
+    // null is allowed (a deleted account); a string where the user object goes is not.
     const review = submittedReview("MWC-1");
-    review.review.user = null;
+    review.review.user = "octocat";
     await assertRefused(await intake.github("pull_request_review", review), 400);
     await assertRefused(await intake.github("pull_request", "[1,2,3]"), 400);
     assert.equal(await intake.store.headPosition(), 0);

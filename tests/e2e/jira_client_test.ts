@@ -3,7 +3,8 @@ import { Ajv } from "ajv";
 import { HttpJiraClient, type HttpJiraClientOptions } from "../../adapters/jira/client.ts";
 import { JsonLogger } from "../../adapters/log/json_logger.ts";
 import { Redactor } from "../../adapters/log/redact.ts";
-import { findTransition, JiraError, statusMatches } from "../../domain/ports/jira.ts";
+import { JiraError } from "../../domain/ports/jira.ts";
+import { findTransition, statusMatches } from "../../domain/transitions.ts";
 import {
   FAKE_AI_USER,
   FAKE_JIRA_API_TOKEN,
@@ -224,6 +225,7 @@ Deno.test("transitions are found by target status, moved, and Done by name", asy
       name: "Ready for Testing",
       toStatus: "In Testing",
       toCategoryKey: "indeterminate",
+      fields: [],
     });
     await client.transition("MWC-1", testing!.id);
     assert.equal(fake.state.issue("MWC-1").status.name, "In Testing");

@@ -102,3 +102,21 @@ Deno.test("config: error messages never contain secret values", () => {
     assert.ok(!p.includes("jira-secret-123") && !p.includes("BEGIN PRIVATE KEY"));
   }
 });
+
+Deno.test("config: transition screen fields are JSON objects, refused otherwise", () => {
+  const c = loadConfig(["store"], {
+    JIRA_TRANSITION_DONE_FIELDS: '{"resolution": {"name": "Fixed"}, "customfield_1": "x"}',
+  }, noFiles);
+  assert.deepEqual(c.jira.transitionDoneFields, {
+    resolution: { name: "Fixed" },
+    customfield_1: "x",
+  });
+  assert.deepEqual(c.jira.transitionInTestingFields, {});
+  const problems = problemsOf(["store"], {
+    JIRA_TRANSITION_DONE_FIELDS: "{resolution: Fixed}",
+    JIRA_TRANSITION_IN_TESTING_FIELDS: '["resolution"]',
+  });
+  assert.equal(problems.length, 2);
+  assert.match(problems[0], /JIRA_TRANSITION_IN_TESTING_FIELDS must be a JSON object/);
+  assert.match(problems[1], /JIRA_TRANSITION_DONE_FIELDS must be a JSON object/);
+});

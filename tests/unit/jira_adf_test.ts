@@ -288,3 +288,36 @@ Deno.test("ADF → text → ADF → text is stable for the description fixture",
     assert.ok(twice.includes(kept), `lost ${JSON.stringify(kept)} in:\n${twice}`);
   }
 });
+
+Deno.test("adfToText keeps the fallback text of extension and inlineExtension nodes", () => {
+  const doc: AdfDoc = {
+    type: "doc",
+    version: 1,
+    content: [
+      {
+        type: "extension",
+        attrs: {
+          extensionType: "com.atlassian.confluence.macro.core",
+          extensionKey: "toc",
+          text: "Table of contents: Install, Configure",
+        },
+      },
+      {
+        type: "paragraph",
+        content: [
+          { type: "text", text: "Build " },
+          {
+            type: "inlineExtension",
+            attrs: {
+              extensionType: "com.example.app",
+              extensionKey: "badge",
+              text: "v2.1 passing",
+            },
+          },
+        ],
+      },
+    ],
+  };
+  assertSchemaValid(doc, "extension doc");
+  assert.equal(adfToText(doc), "Table of contents: Install, Configure\n\nBuild v2.1 passing");
+});

@@ -76,3 +76,51 @@ Deno.test("the scrubber hides the token and its Basic encoding", () => {
   assert.ok(!out.includes(token) && !out.includes(basic) && !out.includes("QUJDREVGR0hJSktM"), out);
   assert.equal(out.split("[REDACTED]").length - 1, 3);
 });
+
+Deno.test("a transition's screen fields (expand=transitions.fields) map to a list", () => {
+  // The shape of Jira's FieldMetadata (Jira Cloud REST v3 OpenAPI, `IssueTransition.fields`).
+  const t = toTransition({
+    id: "41",
+    name: "Close Issue",
+    to: { name: "Done", statusCategory: { key: "done" } },
+    hasScreen: true,
+    fields: {
+      resolution: {
+        required: true,
+        schema: { type: "resolution", system: "resolution" },
+        name: "Resolution",
+        key: "resolution",
+        hasDefaultValue: false,
+        operations: ["set"],
+        allowedValues: [
+          { self: "https://x/rest/api/3/resolution/1", id: "1", name: "Done" },
+          { self: "https://x/rest/api/3/resolution/2", id: "2", name: "Won't Do" },
+        ],
+      },
+      customfield_10060: {
+        required: false,
+        schema: { type: "option", custom: "…:select", customId: 10060 },
+        name: "Release train",
+        key: "customfield_10060",
+        allowedValues: [{ id: "7", value: "Spring" }, { junk: true }],
+      },
+    },
+  });
+  assert.deepEqual(t.fields, [
+    {
+      id: "resolution",
+      name: "Resolution",
+      required: true,
+      schemaType: "resolution",
+      allowedValues: [{ id: "1", name: "Done" }, { id: "2", name: "Won't Do" }],
+    },
+    {
+      id: "customfield_10060",
+      name: "Release train",
+      required: false,
+      schemaType: "option",
+      allowedValues: [{ id: "7", value: "Spring" }],
+    },
+  ]);
+  assert.equal(toTransition({ id: "1", name: "x", to: {} }).fields, undefined);
+});

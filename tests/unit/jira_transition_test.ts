@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { findTransition, type JiraTransition, statusMatches } from "../../domain/ports/jira.ts";
+import type { JiraTransition } from "../../domain/ports/jira.ts";
+import { findTransition, statusMatches } from "../../domain/transitions.ts";
 
 const WORKFLOW: JiraTransition[] = [
   { id: "11", name: "Back to To Do", toStatus: "To Do", toCategoryKey: "new" },

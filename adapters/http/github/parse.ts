@@ -162,9 +162,16 @@ function reviewSubmitted(deliveryId: string, body: Obj): GithubDelivery {
         deliveryId,
         number: posInt("pull_request.number", pr.number),
         url,
-        reviewer: str("review.user.login", obj("review.user", review.user).login, 200),
+        // GitHub's schema allows both to be null (a deleted account; a review GitHub did
+        // not date): the review is still recorded, by "ghost" (GitHub's name for a
+        // deleted account) and at the pull request's last update.
+        reviewer: review.user === null
+          ? "ghost"
+          : str("review.user.login", obj("review.user", review.user).login, 200),
         state: state as "approved" | "changes_requested" | "commented" | "dismissed",
-        submittedAt: str("review.submitted_at", review.submitted_at, 64),
+        submittedAt: review.submitted_at === null
+          ? str("pull_request.updated_at", pr.updated_at, 64)
+          : str("review.submitted_at", review.submitted_at, 64),
       },
     },
   };

@@ -17,7 +17,8 @@ import { parseJsonBody } from "../json_body.ts";
 import { interpretGithubDelivery } from "./parse.ts";
 
 const DELIVERY = /^[A-Za-z0-9-]{1,100}$/;
-const EVENT = /^[a-z_]{1,100}$/;
+/** A well-formed event name: GitHub's are lower case, with `_` and digits (`projects_v2_item`). */
+const EVENT = /^[a-z0-9_]{1,100}$/;
 
 /** Refuses a request whose `X-Hub-Signature-256` does not sign its raw body (401). */
 export function githubSignature(secret: string): MiddlewareHandler<IntakeEnv> {
