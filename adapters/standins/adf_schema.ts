@@ -1,13 +1,13 @@
 /**
  * Atlassian's official ADF JSON schema (`@atlaskit/adf-schema`'s `full.json`,
- * vendored in `tests/fixtures/jira/`), compiled once: the fake Jira checks
+ * vendored beside it), compiled once: the fake Jira checks
  * every ADF body it is sent against it, as real Jira does, and tests check the
  * fake's own answers with it.
  *
  * @module
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import schema from "../../tests/fixtures/jira/adf-schema-full.json" with { type: "json" };
+import schema from "./adf-schema-full.json" with { type: "json" };
 
 let validate: ValidateFunction | null = null;
 

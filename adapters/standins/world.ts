@@ -14,6 +14,7 @@ import {
   FAKE_REVIEWER,
   type FakeIssueInit,
   type FakeJira,
+  SCREENED_WORKFLOW,
   startFakeJira,
 } from "./jira_server.ts";
 import { type FakeLlm, type FakeTurn, startFakeLlm } from "./llm_server.ts";
@@ -132,7 +133,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       return null;
     }
   };
-  const jira = await startFakeJira({ issues: options.issues ?? [] });
+  // Done needs a Resolution, as on most real Jira workflows: the runner must fill the screen.
+  const jira = await startFakeJira({ issues: options.issues ?? [], workflow: SCREENED_WORKFLOW });
   const github = await startFakeGitHub({
     repos: [{ fullName: PILOT_REPO }],
     resolveHeadSha: (_repo, branch) => remoteHead(branch),

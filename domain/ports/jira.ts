@@ -177,6 +177,3 @@ export class JiraError extends Error {
 export function isJiraError(value: unknown): value is JiraError {
   return value instanceof JiraError;
 }
-
-// Moved to domain/transitions.ts; re-exported while the workflow still imports them from here.
-export { findTransition, statusMatches } from "../transitions.ts";

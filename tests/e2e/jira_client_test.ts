@@ -15,7 +15,7 @@ import {
   type FakeJiraOptions,
   startFakeJira,
 } from "../../adapters/standins/jira_server.ts";
-import schema from "../fixtures/jira/adf-schema-full.json" with { type: "json" };
+import schema from "../../adapters/standins/adf-schema-full.json" with { type: "json" };
 import description from "../fixtures/jira/description.adf.json" with { type: "json" };
 
 const { $schema: _draft, ...schemaBody } = schema as Record<string, unknown>;

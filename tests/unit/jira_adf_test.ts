@@ -8,7 +8,7 @@ import {
   markdownToAdf,
   validateAdf,
 } from "../../adapters/jira/adf.ts";
-import schema from "../fixtures/jira/adf-schema-full.json" with { type: "json" };
+import schema from "../../adapters/standins/adf-schema-full.json" with { type: "json" };
 import description from "../fixtures/jira/description.adf.json" with { type: "json" };
 
 // Atlassian's schema is draft-04 but uses no draft-04-only keyword, so Ajv's

@@ -82,7 +82,13 @@ export async function jiraComment(ctx: RunContext): Promise<EventOf<"JiraComment
   const opened = ctx.recorded("pull_request", "PullRequestOpened");
   const updated = ctx.recorded("pull_request", "PullRequestUpdated");
   const pr = opened
-    ? { number: opened.number, url: opened.url, draft: opened.draft, opened: true }
+    ? {
+      number: opened.number,
+      url: opened.url,
+      draft: opened.draft,
+      opened: true,
+      draftRefused: opened.draftRefused,
+    }
     : { number: updated!.number, url: updated!.url, draft: false, opened: false };
   return await postComment(ctx, "result", () =>
     resultComment({

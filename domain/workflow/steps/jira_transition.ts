@@ -6,7 +6,7 @@
  * @module
  */
 import type { EventOf } from "../../events.ts";
-import { findTransition, statusMatches } from "../../ports/jira.ts";
+import { fillTransitionFields, findTransition, statusMatches } from "../../transitions.ts";
 import { RunStopped } from "../failure.ts";
 import type { RunContext } from "../run_context.ts";
 
@@ -41,7 +41,14 @@ export async function jiraTransition(ctx: RunContext): Promise<EventOf<"JiraTran
       }); set ${completion ? "JIRA_TRANSITION_DONE" : "JIRA_TRANSITION_IN_TESTING"}`,
     );
   }
-  await jira.transition(key, t.id);
+  const filled = fillTransitionFields(
+    t,
+    completion ? settings.transitionDoneFields : settings.transitionInTestingFields,
+    completion ? "JIRA_TRANSITION_DONE_FIELDS" : "JIRA_TRANSITION_IN_TESTING_FIELDS",
+  );
+  if (!filled.ok) throw new RunStopped("jira_transition", "config", filled.message);
+  const fields = Object.keys(filled.fields);
+  await jira.transition(key, t.id, fields.length ? filled.fields : undefined);
   return {
     type: "JiraTransitioned",
     data: {
@@ -50,6 +57,7 @@ export async function jiraTransition(ctx: RunContext): Promise<EventOf<"JiraTran
       transitionName: t.name,
       toStatus: t.toStatus,
       alreadyThere: false,
+      ...(fields.length ? { fields } : {}),
     },
   };
 }

@@ -50,7 +50,7 @@ export async function pullRequest(
       data: { runId: ctx.runId, number: pr.number, url: pr.url },
     };
   }
-  const { pullRequest: pr, created } = await github.createPullRequest({
+  const opened = await github.createPullRequest({
     repo: repo.github,
     head: branch,
     base: repo.baseBranch,
@@ -58,6 +58,7 @@ export async function pullRequest(
     body,
     draft: !validation.passed,
   });
+  const { pullRequest: pr, created } = opened;
   if (!created) {
     return {
       type: "PullRequestUpdated",
@@ -73,6 +74,7 @@ export async function pullRequest(
       draft: pr.draft,
       head: branch,
       base: repo.baseBranch,
+      ...(opened.draftRefused ? { draftRefused: true } : {}),
     },
   };
 }
