@@ -12,7 +12,12 @@
  * @module
  */
 
-/** A Jira user as the runner sees one. */
+/**
+ * A Jira user as the runner sees one. On Jira Cloud `accountId` is the
+ * Atlassian accountId; on Jira Data Center / Server it carries the username
+ * (the user's `name`, what `[~name]` mentions and `{"name": …}` assignments
+ * use), so every setting that names accounts takes usernames there.
+ */
 export interface JiraUser {
   accountId: string;
   displayName: string;
@@ -68,6 +73,19 @@ export interface JiraComment {
   updated: string;
 }
 
+/**
+ * A field on a transition's screen (listed with `expand=transitions.fields`):
+ * its id, name, whether Jira requires it, its schema type and, for pickers,
+ * the values it allows.
+ */
+export interface JiraTransitionField {
+  id: string;
+  name: string;
+  required: boolean;
+  schemaType: string;
+  allowedValues?: { id: string; name?: string; value?: string }[];
+}
+
 /** A transition available on an issue in its current status. */
 export interface JiraTransition {
   id: string;
@@ -77,7 +95,15 @@ export interface JiraTransition {
   toStatus: string;
   /** The target status category key (`new`, `indeterminate`, `done`). */
   toCategoryKey: JiraStatusCategoryKey;
+  /** The fields on the transition's screen, when Jira listed them. */
+  fields?: JiraTransitionField[];
 }
+
+/**
+ * Which Jira the client talks to: Jira Cloud (REST v3, ADF, accountIds) or a
+ * self-hosted Jira Data Center / Server (REST v2, wiki markup, usernames).
+ */
+export type JiraDeployment = "cloud" | "datacenter";
 
 /**
  * Jira, as the worker uses it. Every method throws {@link JiraError} on failure;
@@ -85,6 +111,11 @@ export interface JiraTransition {
  * `Retry-After`) by the time one escapes.
  */
 export interface JiraClient {
+  /**
+   * Which deployment this client talks to, for the record (`IssueFetched`);
+   * absent on clients that do not say.
+   */
+  readonly deployment?: JiraDeployment;
   /** The issue by key. */
   getIssue(key: string): Promise<JiraIssue>;
   /** Every comment on the issue, oldest first (all pages). */
@@ -97,8 +128,11 @@ export interface JiraClient {
   addComment(key: string, markdown: string): Promise<{ id: string }>;
   /** The transitions available from the issue's current status. */
   listTransitions(key: string): Promise<JiraTransition[]>;
-  /** Performs a transition by id (find it with {@link findTransition}). */
-  transition(key: string, transitionId: string): Promise<void>;
+  /**
+   * Performs a transition by id (find it with {@link findTransition}), setting
+   * `fields` on its screen when given (e.g. `{"resolution": {"name": "Done"}}`).
+   */
+  transition(key: string, transitionId: string, fields?: Record<string, unknown>): Promise<void>;
   /** Assigns the issue to an account, or unassigns it with `null`. */
   assign(key: string, accountId: string | null): Promise<void>;
   /** The account the client is authenticated as. */
