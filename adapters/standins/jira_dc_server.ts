@@ -692,7 +692,9 @@ class FakeJiraDcApi {
         "Can not deserialize instance of java.lang.String out of START_OBJECT token",
       ]);
     }
-    if (text.trim() === "") return jiraError(400, [], { comment: "Comment body can not be empty!" });
+    if (text.trim() === "") {
+      return jiraError(400, [], { comment: "Comment body can not be empty!" });
+    }
     if (text.length > 32_767) {
       return jiraError(400, [], {
         comment: "The entered text is too long. It exceeds the allowed limit of 32,767 characters.",
@@ -767,7 +769,9 @@ class FakeJiraDcApi {
         resolution = DC_RESOLUTIONS.find((v) =>
           v.id === String(wanted?.id ?? "") || v.name === wanted?.name
         ) ?? null;
-        if (!resolution) return jiraError(400, [], { resolution: "Resolution is invalid." });
+        if (!resolution) {
+          return jiraError(400, [], { resolution: "Resolution is invalid." });
+        }
       } else if (screen.resolution.required) {
         return jiraError(400, [], { resolution: "Resolution is required." });
       } else if (t.to === "Done") resolution = DC_RESOLUTIONS[0];
@@ -982,7 +986,9 @@ export function startFakeJiraDc(options: FakeJiraDcOptions = {}): Promise<FakeJi
     }
     if (record.auth === null) {
       return json(401, {
-        errorMessages: ["You are not authenticated. Authentication required to perform this operation."],
+        errorMessages: [
+          "You are not authenticated. Authentication required to perform this operation.",
+        ],
         errors: {},
       }, { "WWW-Authenticate": 'OAuth realm="http%3A%2F%2Fjira"' });
     }

@@ -194,20 +194,23 @@ const INLINE = new RegExp(
 
 /** Converts inline wiki markup to Markdown-ish text. */
 export function inline(text: string): string {
-  return text.replace(INLINE, (whole, mono, mention, link, image, bold, it, strike, under, cite, esc) => {
-    if (mono !== undefined) return "`" + unescape(mono) + "`";
-    if (mention !== undefined) return `@${mention.trim()}`;
-    if (link !== undefined) return renderLink(link);
-    if (image !== undefined) return `[image: ${image.trim()}]`;
-    if (bold !== undefined) return `**${inline(bold)}**`;
-    if (it !== undefined) return `*${inline(it)}*`;
-    if (strike !== undefined) return `~~${inline(strike)}~~`;
-    if (under !== undefined) return inline(under);
-    if (cite !== undefined) return `— ${inline(cite)}`;
-    if (esc !== undefined) return esc;
-    if (whole === "\\\\") return "\n";
-    return "";
-  });
+  return text.replace(
+    INLINE,
+    (whole, mono, mention, link, image, bold, it, strike, under, cite, esc) => {
+      if (mono !== undefined) return "`" + unescape(mono) + "`";
+      if (mention !== undefined) return `@${mention.trim()}`;
+      if (link !== undefined) return renderLink(link);
+      if (image !== undefined) return `[image: ${image.trim()}]`;
+      if (bold !== undefined) return `**${inline(bold)}**`;
+      if (it !== undefined) return `*${inline(it)}*`;
+      if (strike !== undefined) return `~~${inline(strike)}~~`;
+      if (under !== undefined) return inline(under);
+      if (cite !== undefined) return `— ${inline(cite)}`;
+      if (esc !== undefined) return esc;
+      if (whole === "\\\\") return "\n";
+      return "";
+    },
+  );
 }
 
 function unescape(text: string): string {
