@@ -114,6 +114,8 @@ export const eventDataSchemas = {
     })).optional(),
     /** Full ticket text as the model saw it (description, comments). */
     snapshot: ArtifactRef.optional(),
+    /** Which Jira the run talked to (`JiraClient.deployment`); absent on older events. */
+    jiraDeployment: z.enum(["cloud", "datacenter"]).optional(),
   }),
   WorkspacePrepared: z.object({
     runId: RunId,
