@@ -102,7 +102,8 @@ function renderLines(lines: string[]): string[] {
       while (body.length > 0 && body[0].trim() === "") body.shift();
       while (body.length > 0 && body[body.length - 1].trim() === "") body.pop();
       if (label) body.unshift(label);
-      out.push(...body.map((l) => (l ? `> ${l}` : ">")));
+      // A blank line after it, so that the next quote or panel is not merged into it.
+      out.push(...body.map((l) => (l ? `> ${l}` : ">")), "");
       tableOpen = false;
       if (lines[i].trim() === "") i++;
       continue;
