@@ -154,3 +154,16 @@ Deno.test("escapeWiki: word-internal hyphens and pluses stay readable", () => {
   assert.equal(escapeWiki("re-run C++ 2024-05-01"), "re-run C\\+\\+ 2024-05-01");
   assert.equal(escapeWiki("-x- +y+"), "\\-x\\- \\+y\\+");
 });
+
+Deno.test("markdown → wiki (attacker): deeply nested quotes flatten instead of recursing", () => {
+  // Jira's {quote} does not nest; 20,000 levels once overflowed the stack.
+  assert.equal(markdownToWiki(`${"> ".repeat(20_000)}x`), "{quote}\nx\n{quote}");
+});
+
+Deno.test("converters (attacker): long runs of openers without closers stay text", () => {
+  // Every span the converters match is bounded, so these stay linear-ish in the input.
+  assert.equal(markdownToWiki("[".repeat(5000)), "\\[".repeat(5000));
+  assert.equal(markdownToWiki("**a ".repeat(2000)).split("\\*\\*a").length, 2001);
+  assert.equal(wikiToText("{{".repeat(5000)), "{{".repeat(5000));
+  assert.equal(wikiToText("[".repeat(5000)), "[".repeat(5000));
+});

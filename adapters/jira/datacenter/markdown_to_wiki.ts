@@ -116,8 +116,12 @@ function blocks(lines: string[]): string[] {
       continue;
     }
     if (QUOTE.test(line)) {
+      // Jira's {quote} does not nest: nested quotes are flattened into one (and hostile
+      // input cannot recurse without bound).
       const inner: string[] = [];
-      while (i < lines.length && QUOTE.test(lines[i])) inner.push(QUOTE.exec(lines[i++])![1]);
+      while (i < lines.length && QUOTE.test(lines[i])) {
+        inner.push(lines[i++].replace(/^(?: {0,3}>[ \t]?)+/, ""));
+      }
       const content = blocks(inner).join("\n\n");
       if (content) out.push(`{quote}\n${content}\n{quote}`);
       continue;
@@ -275,17 +279,19 @@ export function escapeWiki(text: string): string {
     .replace(/\?\?/g, "\\?\\?");
 }
 
+// Every span is bounded (a few hundred characters on one line), so hostile
+// text cannot make the matching quadratic.
 const INLINE = new RegExp(
   [
-    "(`+)([\\s\\S]*?[^`])\\1(?!`)", // 1,2 code span
-    '(!?)\\[((?:\\\\.|[^\\]\\\\])*)\\]\\(\\s*<?([^\\s)>]*)>?(?:\\s+"[^"]*")?\\s*\\)', // 3,4,5 link/image
-    "<(https?:\\/\\/[^\\s>]+)>", // 6 autolink
-    "(https?:\\/\\/[^\\s<>()\\[\\]|]+[^\\s<>()\\[\\]|.,;:!?'\"*_~])", // 7 bare URL
-    "(\\*\\*|__)(?=\\S)([\\s\\S]*?\\S)\\8", // 8,9 strong
-    "~~(?=\\S)([\\s\\S]*?\\S)~~", // 10 strike
-    "(\\*|_)(?=\\S)([\\s\\S]*?\\S)\\11(?![\\p{L}\\p{N}])", // 11,12 emphasis
+    "(`{1,8})([^\\n]{0,1000}?[^`])\\1(?!`)", // 1,2 code span
+    '(!?)\\[((?:\\\\.|[^\\]\\\\\\n]){0,500})\\]\\(\\s*<?([^\\s)>]{0,2000})>?(?:\\s+"[^"\\n]{0,500}")?\\s*\\)', // 3,4,5 link/image
+    "<(https?:\\/\\/[^\\s>]{1,2000})>", // 6 autolink
+    "(https?:\\/\\/[^\\s<>()\\[\\]|]{1,2000}[^\\s<>()\\[\\]|.,;:!?'\"*_~])", // 7 bare URL
+    "(\\*\\*|__)(?=\\S)([^\\n]{0,500}?\\S)\\8", // 8,9 strong
+    "~~(?=\\S)([^\\n]{0,500}?\\S)~~", // 10 strike
+    "(\\*|_)(?=\\S)([^\\n]{0,500}?\\S)\\11(?![\\p{L}\\p{N}])", // 11,12 emphasis
     "\\\\([!-/:-@[-`{-~])", // 13 Markdown escape
-    "<\\/?[A-Za-z][^>]*>", // HTML tag: dropped
+    "<\\/?[A-Za-z][^>\\n]{0,500}>", // HTML tag: dropped
   ].join("|"),
   "gu",
 );

@@ -174,19 +174,20 @@ function tableCells(row: string): string[] {
 }
 
 const WORD = "[\\p{L}\\p{N}]";
+// Every span is bounded, so hostile markup cannot make the matching quadratic.
 const INLINE = new RegExp(
   [
-    "\\{\\{([\\s\\S]*?)\\}\\}(?!\\})", // 1 monospace
-    "\\[~(?:accountid:)?([^\\]|]+)\\]", // 2 mention
-    "\\[([^\\]]*?)\\]", // 3 link (with or without a label)
-    "!([^!\\s|][^!|]*?)(?:\\|[^!]*)?!", // 4 image / attachment
-    `(?<!${WORD})\\*(?=\\S)([^*]*?\\S)\\*(?!${WORD})`, // 5 bold
-    `(?<!${WORD})_(?=\\S)([^_]*?\\S)_(?!${WORD})`, // 6 italic
-    `(?<!${WORD}|-)-(?=[^\\s-])([^-]*?[^\\s-])-(?!${WORD}|-)`, // 7 strike
-    `(?<!${WORD})\\+(?=\\S)([^+]*?\\S)\\+(?!${WORD})`, // 8 underline
-    `\\?\\?(?=\\S)(.*?\\S)\\?\\?`, // 9 citation
-    "\\{color(?::[^}]*)?\\}", // colour tags: dropped
-    "\\{anchor(?::[^}]*)?\\}", // anchors: dropped
+    "\\{\\{(.{0,1000}?)\\}\\}(?!\\})", // 1 monospace
+    "\\[~(?:accountid:)?([^\\]|]{1,255})\\]", // 2 mention
+    "\\[([^\\]]{0,2000}?)\\]", // 3 link (with or without a label)
+    "!([^!\\s|][^!|]{0,500}?)(?:\\|[^!]{0,500})?!", // 4 image / attachment
+    `(?<!${WORD})\\*(?=\\S)([^*]{0,1000}?\\S)\\*(?!${WORD})`, // 5 bold
+    `(?<!${WORD})_(?=\\S)([^_]{0,1000}?\\S)_(?!${WORD})`, // 6 italic
+    `(?<!${WORD}|-)-(?=[^\\s-])([^-]{0,1000}?[^\\s-])-(?!${WORD}|-)`, // 7 strike
+    `(?<!${WORD})\\+(?=\\S)([^+]{0,1000}?\\S)\\+(?!${WORD})`, // 8 underline
+    `\\?\\?(?=\\S)(.{0,1000}?\\S)\\?\\?`, // 9 citation
+    "\\{color(?::[^}]{0,100})?\\}", // colour tags: dropped
+    "\\{anchor(?::[^}]{0,100})?\\}", // anchors: dropped
     "\\\\\\\\", // line break
     "\\\\(.)", // 10 escape
   ].join("|"),
