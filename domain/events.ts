@@ -131,6 +131,8 @@ export const eventDataSchemas = {
      */
     seen: z.array(z.object({ id: z.string().max(200), updated: z.string().max(50) }))
       .max(10_000).optional(),
+    /** Which Jira the run talked to (`JiraClient.deployment`); absent on older events. */
+    jiraDeployment: z.enum(["cloud", "datacenter"]).optional(),
   }),
   WorkspacePrepared: z.object({
     runId: RunId,

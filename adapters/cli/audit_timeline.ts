@@ -225,7 +225,12 @@ export function describeEvent(
       return `lease extended to ${e.data.leaseExpiresAt}`;
     case "IssueFetched": {
       const feedback = e.data.feedbackCommentIds.length;
-      return `issue fetched: "${firstLine(e.data.summary, 100)}" (${e.data.status})` +
+      const from = e.data.jiraDeployment === "datacenter"
+        ? " from Jira Data Center"
+        : e.data.jiraDeployment === "cloud"
+        ? " from Jira Cloud"
+        : "";
+      return `issue fetched${from}: "${firstLine(e.data.summary, 100)}" (${e.data.status})` +
         (feedback ? `, ${feedback} feedback comment(s)` : "");
     }
     case "WorkspacePrepared":

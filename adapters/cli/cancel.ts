@@ -8,7 +8,7 @@ import { ISSUE_KEY_PATTERN } from "../../domain/events.ts";
 import { cancelIssueRun } from "../../domain/workflow/cancel.ts";
 import type { RunnerConfig } from "../config/env.ts";
 import type { Store } from "../eventstore/open.ts";
-import { HttpJiraClient } from "../jira/client.ts";
+import { buildJiraClient } from "./jira_client.ts";
 import { Redactor } from "../log/redact.ts";
 
 /** Runs the cancel command; returns the exit code. */
@@ -27,11 +27,7 @@ export async function cancelCommand(
   const outcome = await cancelIssueRun(
     {
       store,
-      jira: new HttpJiraClient({
-        baseUrl: config.jira.baseUrl,
-        email: config.jira.email,
-        apiToken: config.jira.apiToken,
-      }),
+      jira: buildJiraClient(config),
       secrets: new Redactor(config.secrets),
       clock: () => new Date(),
     },

@@ -10,8 +10,12 @@
  * @module
  */
 import { issueStream, type RecordedEvent } from "../../domain/events.ts";
-import { FAKE_AI_USER, FAKE_REPORTER, FAKE_REVIEWER } from "../standins/jira_server.ts";
-import { git, PILOT_REPO } from "../standins/world.ts";
+import {
+  dcIssueAssignedWebhook,
+  FAKE_DC_REVIEWER,
+  type FakeJiraDc,
+} from "../standins/jira_dc_server.ts";
+import { git, PILOT_REPO, type WorldJira } from "../standins/world.ts";
 import { parseArgs } from "./args.ts";
 import { timelineCommand } from "./audit.ts";
 import { followStream } from "./demo_follow.ts";
@@ -37,27 +41,36 @@ export interface DemoOptions {
   color: boolean;
   print?: (line: string) => void;
   provider?: "anthropic" | "openai";
+  /** Which Jira stand-in to start: Cloud (default) or Data Center. */
+  jira?: WorldJira;
   /** Longest wait for one run (a safety net); default 120 s. */
   runTimeoutMs?: number;
 }
-
-const NAMES: Record<string, string> = {
-  [FAKE_AI_USER.accountId]: FAKE_AI_USER.displayName,
-  [FAKE_REVIEWER.accountId]: FAKE_REVIEWER.displayName,
-  [FAKE_REPORTER.accountId]: FAKE_REPORTER.displayName,
-};
-const nameOf = (accountId: string) => NAMES[accountId] ?? accountId;
 
 /** The demo's story, told by `n` against `stage`; throws {@link DemoIncomplete} when a step fails. */
 class Story {
   #lastVersion = 0;
   readonly stream = issueStream(DEMO_ISSUE.key);
 
-  constructor(readonly n: Narrator, readonly stage: Stage, readonly runTimeoutMs: number) {}
+  readonly #names: Record<string, string>;
+
+  constructor(readonly n: Narrator, readonly stage: Stage, readonly runTimeoutMs: number) {
+    const { ai, reviewer, reporter } = stage.world.people;
+    this.#names = Object.fromEntries(
+      [ai, reviewer, reporter].map((p) => [p.id, p.displayName]),
+    );
+  }
 
   get jira() {
     return this.stage.world.jira.state;
   }
+
+  get people() {
+    return this.stage.world.people;
+  }
+
+  /** A display name for an account id (username on Data Center). */
+  readonly nameOf = (accountId: string): string => this.#names[accountId] ?? accountId;
 
   /** Prints events until `until` matches; throws on timeout. */
   async follow(until: (e: RecordedEvent) => boolean, what: string): Promise<RecordedEvent> {
@@ -66,7 +79,7 @@ class Story {
       until,
       timeoutMs: this.runTimeoutMs,
       onEvent: (e) => {
-        const text = describeEvent(e, nameOf);
+        const text = describeEvent(e, this.nameOf);
         if (text) this.n.step(text, e.type !== "RunFailed");
       },
     });
@@ -75,24 +88,42 @@ class Story {
     return ended;
   }
 
-  /** Assigns the issue to the AI user and sends Jira Automation's request. */
+  /**
+   * Assigns the issue to the AI user and sends Jira's request: Automation's
+   * custom body on Cloud, the native signed `jira:issue_updated` webhook on
+   * Data Center.
+   */
   async assignToAi(): Promise<string> {
-    this.jira.setAssignee(DEMO_ISSUE.key, FAKE_AI_USER.accountId);
-    this.n.act(
-      `${FAKE_REVIEWER.displayName} assigns ${DEMO_ISSUE.key} to ${FAKE_AI_USER.displayName}`,
-    );
+    const { ai, reviewer } = this.people;
+    this.jira.setAssignee(DEMO_ISSUE.key, ai.id);
+    this.n.act(`${reviewer.displayName} assigns ${DEMO_ISSUE.key} to ${ai.displayName}`);
     const issue = this.jira.issue(DEMO_ISSUE.key);
-    const body = {
-      issueKey: issue.key,
-      assigneeAccountId: FAKE_AI_USER.accountId,
-      updated: issue.updated,
-      initiator: { accountId: FAKE_REVIEWER.accountId, displayName: FAKE_REVIEWER.displayName },
-    };
-    this.n.act(
-      `Jira Automation: POST ${this.stage.server.url}/jira/webhook ` +
-        `(X-Jira-Webhook-Secret: ••••) ${JSON.stringify({ issueKey: body.issueKey })}`,
-    );
-    const res = await this.stage.jiraWebhook(body);
+    let res;
+    if (this.stage.world.deployment === "datacenter") {
+      const body = dcIssueAssignedWebhook(
+        this.stage.world.jira as FakeJiraDc,
+        DEMO_ISSUE.key,
+        FAKE_DC_REVIEWER,
+        null,
+      );
+      this.n.act(
+        `Jira DC webhook: POST ${this.stage.server.url}/jira/webhook ` +
+          `(X-Hub-Signature: sha256=…) jira:issue_updated, changelog assignee → ${ai.id}`,
+      );
+      res = await this.stage.jiraSignedWebhook(body);
+    } else {
+      const body = {
+        issueKey: issue.key,
+        assigneeAccountId: ai.id,
+        updated: issue.updated,
+        initiator: { accountId: reviewer.id, displayName: reviewer.displayName },
+      };
+      this.n.act(
+        `Jira Automation: POST ${this.stage.server.url}/jira/webhook ` +
+          `(X-Jira-Webhook-Secret: ••••) ${JSON.stringify({ issueKey: body.issueKey })}`,
+      );
+      res = await this.stage.jiraWebhook(body);
+    }
     this.n.act(`server answered ${res.status} ${JSON.stringify(res.json)}`);
     if (res.status !== 200 || typeof res.json.runId !== "string") {
       throw new DemoIncomplete(`the Jira webhook was not accepted (${res.status})`);
@@ -151,7 +182,7 @@ class Story {
       );
     }
     const issue = this.jira.issue(DEMO_ISSUE.key);
-    this.n.line(`  Jira comment by ${FAKE_AI_USER.displayName} on ${DEMO_ISSUE.key}:`);
+    this.n.line(`  Jira comment by ${this.people.ai.displayName} on ${DEMO_ISSUE.key}:`);
     this.n.block(comments[comments.length - 1].text);
     this.n.line(
       `  Jira status: ${this.n.style.bold(issue.status.name)}, assignee: ${
@@ -201,7 +232,7 @@ class Story {
       timeoutMs: waitMs,
       onEvent: (e) => {
         this.#lastVersion = e.version;
-        const text = describeEvent(e, nameOf);
+        const text = describeEvent(e, this.nameOf);
         if (text) this.n.step(text, e.type !== "RunFailed");
       },
     });
@@ -245,8 +276,9 @@ async function tell(story: Story): Promise<void> {
   const key = DEMO_ISSUE.key;
 
   n.section("1. A ticket is filed in Jira");
-  story.jira.createIssue({ ...DEMO_ISSUE, reporter: FAKE_REPORTER.accountId });
-  n.act(`${FAKE_REPORTER.displayName} files ${key} "${DEMO_ISSUE.summary}":`);
+  const { reporter, reviewer } = story.people;
+  story.jira.createIssue({ ...DEMO_ISSUE, reporter: reporter.id });
+  n.act(`${reporter.displayName} files ${key} "${DEMO_ISSUE.summary}":`);
   n.block(DEMO_ISSUE.description);
 
   n.section("2. Assigned to the AI user: Jira Automation calls the runner");
@@ -261,8 +293,8 @@ async function tell(story: Story): Promise<void> {
   story.showJira(1);
 
   n.section("5. Review: the reviewer asks for more on Jira and assigns it back");
-  story.jira.addComment(key, { author: FAKE_REVIEWER.accountId, body: DEMO_FEEDBACK });
-  n.act(`${FAKE_REVIEWER.displayName} comments on ${key}:`);
+  story.jira.addComment(key, { author: reviewer.id, body: DEMO_FEEDBACK });
+  n.act(`${reviewer.displayName} comments on ${key}:`);
   n.block(DEMO_FEEDBACK);
   const secondRun = await story.assignToAi();
 
@@ -288,7 +320,9 @@ function lookAround(n: Narrator, stage: Stage, wait: boolean): void {
   n.line(`               "Authorization: Bearer <token>")`);
   n.line(`  Health:      ${server.url}/healthz   metrics: ${server.url}/metrics`);
   n.line(
-    `  Stand-ins:   Jira ${world.jira.url}, GitHub ${world.github.url}, LLM ${world.llm.baseURL}`,
+    `  Stand-ins:   Jira${
+      world.deployment === "datacenter" ? " Data Center" : ""
+    } ${world.jira.url}, GitHub ${world.github.url}, LLM ${world.llm.baseURL}`,
   );
   n.line(`  Git remote:  ${world.remote}`);
   n.line(`  Data:        ${config.dataDir} (SQLite ${config.databaseUrl})`);
@@ -314,7 +348,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         "like production (loadConfig from the environment).",
     ),
   );
-  const stage = await startStage([], options.provider);
+  if (options.jira === "datacenter") {
+    n.line(n.style.dim("Jira: the Jira Data Center stand-in (REST v2, wiki markup, PAT)"));
+  }
+  const stage = await startStage([], options.provider, options.jira);
   n.line(n.style.dim(`Server listening on ${stage.server.url}; data in ${stage.config.dataDir}`));
   const story = new Story(n, stage, options.runTimeoutMs ?? 120_000);
   // Ctrl-C at any point stops everything cleanly (and removes the temp dir).
@@ -347,13 +384,22 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
-/** `deno task demo [--no-wait] [--provider openai]`. */
+/** `deno task demo [--no-wait] [--provider openai] [--jira datacenter]`. */
 export async function demoCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ["provider"]);
+  const parsed = parseArgs(args, ["provider", "jira"]);
   const provider = parsed.flags.get("provider") ?? "anthropic";
   if (provider !== "anthropic" && provider !== "openai") {
     throw new Error(`--provider must be anthropic or openai (got ${provider})`);
   }
+  const jira = parsed.flags.get("jira") ?? "cloud";
+  if (jira !== "cloud" && jira !== "datacenter") {
+    throw new Error(`--jira must be cloud or datacenter (got ${jira})`);
+  }
   const wait = !parsed.flags.has("no-wait") && !Deno.env.get("CI") && Deno.stdin.isTerminal();
-  return await runDemo({ wait, color: Deno.stdout.isTerminal() && !Deno.noColor, provider });
+  return await runDemo({
+    wait,
+    color: Deno.stdout.isTerminal() && !Deno.noColor,
+    provider,
+    jira,
+  });
 }

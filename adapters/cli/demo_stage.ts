@@ -14,13 +14,14 @@ import { Redactor } from "../log/redact.ts";
 import { startProjectionLoop } from "./projection_loop.ts";
 import { startHttp } from "./server.ts";
 import { createWorker } from "./worker.ts";
-import { startWorld, type World } from "../standins/world.ts";
+import { type LoopbackJira, startWorld, type World, type WorldJira } from "../standins/world.ts";
 import type { FakeIssueInit } from "../standins/jira_server.ts";
+import { githubSignature } from "../http/crypto.ts";
 import { type FakeWebhookDelivery, webhookRequest } from "../standins/github_server.ts";
 
 /** The world and the runner, up. */
 export interface Stage {
-  world: World;
+  world: World<LoopbackJira>;
   config: RunnerConfig;
   store: Store;
   server: RunningServer;
@@ -28,6 +29,11 @@ export interface Stage {
   logPath: string;
   /** POSTs a Jira Automation request for `body` to the real server, with the secret header. */
   jiraWebhook(body: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
+  /**
+   * POSTs a native Jira Data Center webhook for `body`, signed as Jira DC signs
+   * it (`X-Hub-Signature: sha256=…`, no custom header).
+   */
+  jiraSignedWebhook(body: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
   /** POSTs a GitHub delivery to the real server, signed with the webhook secret. */
   githubWebhook(
     delivery: FakeWebhookDelivery,
@@ -49,8 +55,9 @@ async function answer(res: Response): Promise<{ status: number; json: Record<str
 export async function startStage(
   issues: FakeIssueInit[],
   provider: "anthropic" | "openai" = "anthropic",
+  jira: WorldJira = "cloud",
 ): Promise<Stage> {
-  const world = await startWorld({ issues, provider });
+  const world = await startWorld({ issues, provider, jira });
   const logPath = `${world.dir}/runner.log`;
   const log = await Deno.open(logPath, { create: true, append: true });
   const encoder = new TextEncoder();
@@ -85,6 +92,19 @@ export async function startStage(
               "x-jira-webhook-secret": config.jira.webhookSecret,
             },
             body: JSON.stringify(body),
+          }),
+        );
+      },
+      async jiraSignedWebhook(body) {
+        const raw = JSON.stringify(body);
+        return await answer(
+          await fetch(`${server.url}/jira/webhook`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              "x-hub-signature": githubSignature(config.jira.webhookSecret, raw),
+            },
+            body: raw,
           }),
         );
       },

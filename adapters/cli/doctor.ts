@@ -13,6 +13,7 @@ import { loadRouting } from "../config/routing_file.ts";
 import { Redactor } from "../log/redact.ts";
 import { parseArgs } from "./args.ts";
 import { checkGit, checkGitHub, doctorGitHubClient } from "./doctor_github.ts";
+import { checkJiraDeployment } from "./doctor_deployment.ts";
 import { checkJiraLogin, checkTransitions } from "./doctor_jira.ts";
 import { type CheckLine, formatLine, Report } from "./doctor_report.ts";
 import { checkDatabase, checkLlm, checkWebhooks } from "./doctor_services.ts";
@@ -149,6 +150,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorResu
   }
   redactor = new Redactor([...fromEnv, ...config.secrets]); // *_FILE secrets too
   const routing = await checkRouting(config, report);
+  await checkJiraDeployment(config, report, options.fetch);
   const jira = await checkJiraLogin(config, report);
   await checkTransitions(
     config,

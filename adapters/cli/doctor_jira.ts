@@ -6,18 +6,15 @@
  *
  * @module
  */
-import { JiraError } from "../../domain/ports/jira.ts";
+import { type JiraClient, JiraError } from "../../domain/ports/jira.ts";
 import { fillTransitionFields, findTransition, statusMatches } from "../../domain/transitions.ts";
 import type { RunnerConfig } from "../config/env.ts";
-import { HttpJiraClient } from "../jira/client.ts";
+import { buildJiraClient } from "./jira_client.ts";
 import type { Report } from "./doctor_report.ts";
 
 /** A Jira client that gives up quickly (the doctor is interactive). */
-export function doctorJiraClient(config: RunnerConfig): HttpJiraClient {
-  return new HttpJiraClient({
-    baseUrl: config.jira.baseUrl,
-    email: config.jira.email,
-    apiToken: config.jira.apiToken,
+export function doctorJiraClient(config: RunnerConfig): JiraClient {
+  return buildJiraClient(config, {
     maxRetries: 1,
     initialDelayMs: 500,
     maxDelayMs: 2_000,
@@ -27,8 +24,13 @@ export function doctorJiraClient(config: RunnerConfig): HttpJiraClient {
 }
 
 /** The fix for a failed Jira call. */
-export function jiraFix(error: unknown, issueKey?: string): string {
+export function jiraFix(
+  error: unknown,
+  issueKey?: string,
+  deployment: "cloud" | "datacenter" = "cloud",
+): string {
   const status = error instanceof JiraError ? error.status : null;
+  if (deployment === "datacenter") return dataCenterFix(status, issueKey);
   switch (status) {
     case 401:
       return "Jira refused JIRA_EMAIL + JIRA_API_TOKEN: create an API token for that account at " +
@@ -49,11 +51,32 @@ export function jiraFix(error: unknown, issueKey?: string): string {
   }
 }
 
+/** The fix for a failed Jira Data Center / Server call. */
+function dataCenterFix(status: number | null, issueKey?: string): string {
+  switch (status) {
+    case 401:
+      return "Jira refused the credentials: create a personal access token as the AI Runner user " +
+        "(Profile → Personal Access Tokens) and set JIRA_API_TOKEN to it, or, on a Server without " +
+        "PATs, set JIRA_DC_AUTH=basic with JIRA_USERNAME and the password in JIRA_API_TOKEN";
+    case 403:
+      return "the account is not allowed: check it has the Jira Software/Core application access, " +
+        "and log in once in a browser (a CAPTCHA after failed logins blocks the API)";
+    case 404:
+      return issueKey
+        ? `check the key ${issueKey}, and that the AI user has the Browse projects permission on its project`
+        : "JIRA_BASE_URL does not serve /rest/api/2: include the context path (e.g. https://example.com/jira)";
+    case null:
+      return "no answer from JIRA_BASE_URL: check the URL, DNS, any HTTPS proxy and the firewall";
+    default:
+      return `Jira answered ${status}: try again later, and check the Jira server's health`;
+  }
+}
+
 /** Checks the login; returns the client when it works, else null. */
 export async function checkJiraLogin(
   config: RunnerConfig,
   report: Report,
-): Promise<HttpJiraClient | null> {
+): Promise<JiraClient | null> {
   const jira = doctorJiraClient(config);
   try {
     const me = await jira.myself();
@@ -69,7 +92,11 @@ export async function checkJiraLogin(
     }
     return jira;
   } catch (error) {
-    report.fail("jira", (error as Error).message, jiraFix(error));
+    report.fail(
+      "jira",
+      (error as Error).message,
+      jiraFix(error, undefined, config.jira.deployment),
+    );
     return null;
   }
 }
@@ -82,7 +109,7 @@ const WANTED = [
 /** Checks that both transitions are available from `issueKey`'s current status. */
 export async function checkTransitions(
   config: RunnerConfig,
-  jira: HttpJiraClient | null,
+  jira: JiraClient | null,
   issueKey: string | undefined,
   report: Report,
 ): Promise<void> {
@@ -103,7 +130,11 @@ export async function checkTransitions(
     status = (await jira.getIssue(issueKey)).status;
     transitions = await jira.listTransitions(issueKey);
   } catch (error) {
-    report.fail("transitions", (error as Error).message, jiraFix(error, issueKey));
+    report.fail(
+      "transitions",
+      (error as Error).message,
+      jiraFix(error, issueKey, config.jira.deployment),
+    );
     return;
   }
   const available = transitions.map((t) => `"${t.name}" → ${t.toStatus}`).join(", ") || "none";

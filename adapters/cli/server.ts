@@ -9,7 +9,7 @@ import type { Store } from "../eventstore/open.ts";
 import { createApp, createMetrics, type RunningServer, startServer } from "../http/mod.ts";
 import type { Logger } from "../../domain/ports/logger.ts";
 import { cancelIssueRun } from "../../domain/workflow/cancel.ts";
-import { HttpJiraClient } from "../jira/client.ts";
+import { buildJiraClient, jiraConfigured } from "./jira_client.ts";
 import { Redactor } from "../log/redact.ts";
 
 /** Starts the HTTP intake; resolves once it listens. */
@@ -33,14 +33,10 @@ export async function startHttp(
       dashboardToken: config.dashboardToken ?? undefined,
     },
     dashboard: { jiraBaseUrl: config.jira.baseUrl, artifacts: store },
-    admin: config.jira.baseUrl && config.jira.email && config.jira.apiToken
+    admin: jiraConfigured(config)
       ? {
         cancel: (issueKey, reason, actor) => {
-          const jira = new HttpJiraClient({
-            baseUrl: config.jira.baseUrl,
-            email: config.jira.email,
-            apiToken: config.jira.apiToken,
-          });
+          const jira = buildJiraClient(config);
           return cancelIssueRun(
             { store, jira, secrets: new Redactor(config.secrets), clock: () => new Date() },
             issueKey,

@@ -15,7 +15,7 @@ import type { RunnerConfig } from "../config/env.ts";
 import type { Store } from "../eventstore/open.ts";
 import { GitCliWorkspaces } from "../git/mod.ts";
 import { createGitHubClient } from "../github/mod.ts";
-import { HttpJiraClient } from "../jira/client.ts";
+import { buildJiraClient } from "./jira_client.ts";
 import { createLlmClient } from "../llm/mod.ts";
 import { Redactor } from "../log/redact.ts";
 import { LocalWorkspace } from "../workspace/workspace.ts";
@@ -43,10 +43,7 @@ export function buildWorkflowDeps(
   return {
     store,
     artifacts: store,
-    jira: new HttpJiraClient({
-      baseUrl: config.jira.baseUrl,
-      email: config.jira.email,
-      apiToken: config.jira.apiToken,
+    jira: buildJiraClient(config, {
       logger: logger.child({ component: "jira" }),
       customFields: routing.repos.flatMap((r) => r.match?.field ? [r.match.field.id] : []),
     }),

@@ -19,8 +19,21 @@ export interface RunnerConfig {
   dashboardToken: string | null;
   runnerConfigPath: string;
   jira: {
+    /**
+     * `cloud` (REST v3, ADF, accountIds) or `datacenter` (Jira Data Center /
+     * Server: REST v2, wiki markup, usernames in every account setting).
+     */
+    deployment: "cloud" | "datacenter";
+    /**
+     * How a Data Center client logs in: `pat` (`JIRA_API_TOKEN` is a personal
+     * access token, sent as Bearer) or `basic` (`JIRA_USERNAME` + password in
+     * `JIRA_API_TOKEN`). Always `basic` on Cloud (email + API token).
+     */
+    auth: "pat" | "basic";
     baseUrl: string;
     email: string;
+    /** Data Center Basic auth only: the username. */
+    username: string;
     apiToken: string;
     webhookSecret: string;
     aiAccountId: string;
@@ -143,7 +156,20 @@ export function loadConfig(
     problems.push(`PORT must be a port number 0–65535 (got "${portText}")`);
   }
 
-  const jiraBaseUrl = need("JIRA_BASE_URL", jiraApi, "e.g. https://your-site.atlassian.net");
+  const deployment = get("JIRA_DEPLOYMENT") ?? "cloud";
+  if (deployment !== "cloud" && deployment !== "datacenter") {
+    problems.push(`JIRA_DEPLOYMENT must be "cloud" or "datacenter" (got "${deployment}")`);
+  }
+  const dc = deployment === "datacenter";
+  const dcAuth = get("JIRA_DC_AUTH") ?? "pat";
+  if (dcAuth !== "pat" && dcAuth !== "basic") {
+    problems.push(`JIRA_DC_AUTH must be "pat" or "basic" (got "${dcAuth}")`);
+  }
+  const jiraBaseUrl = need(
+    "JIRA_BASE_URL",
+    jiraApi,
+    dc ? "e.g. https://jira.example.com" : "e.g. https://your-site.atlassian.net",
+  );
   if (jiraBaseUrl && !httpUrl.safeParse(jiraBaseUrl).success) {
     problems.push(`JIRA_BASE_URL must be an http(s) URL like https://your-site.atlassian.net`);
   }
@@ -223,9 +249,25 @@ export function loadConfig(
     dashboardToken: get("DASHBOARD_TOKEN") ?? null,
     runnerConfigPath: get("RUNNER_CONFIG") ?? "runner.config.json",
     jira: {
+      deployment: dc ? "datacenter" : "cloud",
+      auth: dc && dcAuth === "pat" ? "pat" : "basic",
       baseUrl: jiraBaseUrl.replace(/\/$/, ""),
-      email: need("JIRA_EMAIL", jiraApi, "the Jira user the API token belongs to"),
-      apiToken: need("JIRA_API_TOKEN", jiraApi, "an Atlassian API token"),
+      // A personal access token needs no email; Data Center's Basic auth takes a username.
+      email: need("JIRA_EMAIL", jiraApi && !dc, "the Jira user the API token belongs to"),
+      username: need(
+        "JIRA_USERNAME",
+        jiraApi && dc && dcAuth === "basic",
+        "the Jira username, with JIRA_DC_AUTH=basic",
+      ),
+      apiToken: need(
+        "JIRA_API_TOKEN",
+        jiraApi,
+        !dc
+          ? "an Atlassian API token"
+          : dcAuth === "basic"
+          ? "the Jira user's password, with JIRA_DC_AUTH=basic"
+          : "a Jira personal access token (Profile → Personal Access Tokens)",
+      ),
       webhookSecret: need(
         "JIRA_WEBHOOK_SECRET",
         server,
@@ -234,12 +276,12 @@ export function loadConfig(
       aiAccountId: need(
         "JIRA_ASSIGNEE_AI_ACCOUNT_ID",
         server || worker,
-        "the Jira accountId of the AI Runner user",
+        dc ? "the Jira username of the AI Runner user" : "the Jira accountId of the AI Runner user",
       ),
       reviewerAccountId: need(
         "JIRA_ASSIGNEE_LEIGH_ACCOUNT_ID",
         worker,
-        "the Jira accountId of the reviewer",
+        dc ? "the Jira username of the reviewer" : "the Jira accountId of the reviewer",
       ),
       transitionInTesting: get("JIRA_TRANSITION_IN_TESTING") ?? "In Testing",
       transitionDone: get("JIRA_TRANSITION_DONE") ?? "Done",

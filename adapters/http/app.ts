@@ -20,7 +20,7 @@ import { type DashboardOptions, dashboardRoutes } from "./dashboard/mod.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { githubSignature, githubWebhook } from "./github/route.ts";
 import { healthz, metricsRoute, readyz } from "./health.ts";
-import { jiraSecret, jiraWebhook } from "./jira/route.ts";
+import { jiraSecret, jiraSignature, jiraWebhook } from "./jira/route.ts";
 import type { Metrics } from "./metrics.ts";
 import { accessLog } from "./middleware/access_log.ts";
 import { allowList } from "./middleware/allow_list.ts";
@@ -89,6 +89,7 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
     jiraSecret(options.jiraWebhookSecret),
     jsonOnly(() => 'send the body as JSON with "Content-Type: application/json"'),
     ...body,
+    jiraSignature(options.jiraWebhookSecret),
     jiraWebhook({ store, aiAccountId: options.aiAccountId, now, newRunId }),
   );
   app.post(

@@ -19,6 +19,8 @@ export interface IntakeVariables {
   deliveryId: string;
   /** Aborts when the client took longer than the request timeout. */
   deadline: AbortSignal;
+  /** A native Jira webhook's `X-Hub-Signature`, checked once the raw body is read. */
+  jiraSignature?: string;
 }
 
 /** What Deno.serve passes as the second argument of `fetch` (absent under `app.request()`). */

@@ -99,6 +99,8 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** {@link JiraClient} over Jira Cloud REST v3. */
 export class HttpJiraClient implements JiraClient {
+  /** Jira Cloud (REST v3, ADF bodies). */
+  readonly deployment = "cloud" as const;
   readonly #base: string;
   readonly #authorization: string;
   readonly #fetch: typeof fetch;

@@ -1,8 +1,9 @@
 /**
  * A whole outside world on loopback, for the end-to-end tests and the demo:
- * fake Jira, fake GitHub and a fake LLM (the scripted editor), a real git
- * repository `online-docs` behind a local bare remote, and the environment
- * (DESIGN §7 names) that points AI Runner at all of it.
+ * fake Jira (Cloud by default, or Data Center with `jira: "datacenter"`), fake
+ * GitHub and a fake LLM (the scripted editor), a real git repository
+ * `online-docs` behind a local bare remote, and the environment (DESIGN §7
+ * names) that points AI Runner at all of it.
  *
  * @module
  */
@@ -11,12 +12,22 @@ import {
   FAKE_AI_USER,
   FAKE_JIRA_API_TOKEN,
   FAKE_JIRA_EMAIL,
+  FAKE_REPORTER,
   FAKE_REVIEWER,
   type FakeIssueInit,
   type FakeJira,
   SCREENED_WORKFLOW,
   startFakeJira,
 } from "./jira_server.ts";
+import {
+  FAKE_DC_AI_USER,
+  FAKE_DC_PAT,
+  FAKE_DC_REPORTER,
+  FAKE_DC_REVIEWER,
+  type FakeDcIssueInit,
+  type FakeJiraDc,
+  startFakeJiraDc,
+} from "./jira_dc_server.ts";
 import { type FakeLlm, type FakeTurn, startFakeLlm } from "./llm_server.ts";
 import { scriptedEditor } from "./scripted_model.ts";
 
@@ -34,10 +45,66 @@ export const SEED_FILES: Record<string, string> = {
 /** The GitHub repository of the pilot. */
 export const PILOT_REPO = "acme/online-docs";
 
+/** A person of the loopback Jira, named as the runner's configuration names them. */
+export interface WorldPerson {
+  /** accountId on Cloud, username on Data Center. */
+  id: string;
+  displayName: string;
+}
+
+/** What tests and the demo use of either loopback Jira's state (Cloud or Data Center). */
+export interface LoopbackJiraState {
+  createIssue(init: {
+    key: string;
+    summary?: string;
+    description?: string;
+    reporter?: string;
+    assignee?: string | null;
+    status?: string;
+    labels?: string[];
+    components?: string[];
+  }): unknown;
+  issue(key: string): {
+    key: string;
+    updated: string;
+    status: { name: string; categoryKey: string };
+    assignee: { displayName: string } | null;
+  };
+  addComment(
+    key: string,
+    init: { author: string; body: string; created?: Date | string; updated?: Date | string },
+  ): { id: string; text: string };
+  editComment(key: string, id: string, body: string, updated?: Date | string): void;
+  comments(key: string): { id: string; text: string }[];
+  postedComments(key: string): { id: string; text: string }[];
+  setAssignee(key: string, id: string | null): void;
+  setStatus(key: string, statusName: string): void;
+}
+
+/** Either loopback Jira, as tests and the demo drive it. */
+export interface LoopbackJira {
+  url: string;
+  state: LoopbackJiraState;
+  requests: { method: string; path: string; status: number }[];
+  close(): Promise<void>;
+}
+
+/** Which Jira a world plays. */
+export type WorldJira = "cloud" | "datacenter";
+
 /** Options of {@link startWorld}. */
 export interface WorldOptions {
   provider?: "anthropic" | "openai";
-  issues?: FakeIssueInit[];
+  /** Which Jira to play (default `cloud`). */
+  jira?: WorldJira;
+  /** Issues to seed; on Data Center descriptions are wiki markup strings, people usernames. */
+  issues?: FakeIssueInit[] | FakeDcIssueInit[];
+  /**
+   * Data Center only: whether "Close Issue" (→ Done) requires a Resolution.
+   * Default false until the workflow sends `JIRA_TRANSITION_DONE_FIELDS` (set in
+   * the world's environment already); the client tests cover the required case.
+   */
+  jiraRequireResolution?: boolean;
   /** LLM script; default the scripted editor. */
   script?: FakeTurn[];
   /** Validation commands of the repo; default `sh scripts/check.sh`. */
@@ -47,12 +114,16 @@ export interface WorldOptions {
 }
 
 /** A running world. */
-export interface World extends AsyncDisposable {
+export interface World<J extends LoopbackJira = FakeJira> extends AsyncDisposable {
   dir: string;
   dataDir: string;
   /** The bare repository acting as GitHub's git remote. */
   remote: string;
-  jira: FakeJira;
+  /** Which Jira it plays. */
+  deployment: WorldJira;
+  jira: J;
+  /** The AI user, the reviewer and a reporter, as the configuration names them. */
+  people: { ai: WorldPerson; reviewer: WorldPerson; reporter: WorldPerson };
   github: FakeGitHub;
   llm: FakeLlm;
   /** Environment for `loadConfig` (DESIGN §7 names). */
@@ -111,8 +182,26 @@ async function seedRemote(dir: string): Promise<string> {
   return remote;
 }
 
-/** Starts the world. */
-export async function startWorld(options: WorldOptions = {}): Promise<World> {
+function dcIssues(issues: FakeIssueInit[] | FakeDcIssueInit[]): FakeDcIssueInit[] {
+  return issues.map((i) => {
+    if (i.description !== undefined && typeof i.description !== "string") {
+      throw new Error(`issue ${i.key}: a Data Center description is wiki markup (a string)`);
+    }
+    return i as FakeDcIssueInit;
+  });
+}
+
+/** Starts a world playing Jira Data Center. */
+export function startWorld(
+  options: WorldOptions & { jira: "datacenter" },
+): Promise<World<FakeJiraDc>>;
+/** Starts a world playing Jira Cloud (the default). */
+export function startWorld(options?: WorldOptions & { jira?: "cloud" }): Promise<World<FakeJira>>;
+/** Starts a world playing either Jira (chosen at run time, e.g. by the demo). */
+export function startWorld(options?: WorldOptions): Promise<World<FakeJira | FakeJiraDc>>;
+export async function startWorld(
+  options: WorldOptions = {},
+): Promise<World<FakeJira | FakeJiraDc>> {
   const dir = options.dir ?? await Deno.makeTempDir({ prefix: "ai-runner-world-" });
   const dataDir = `${dir}/data`;
   await Deno.mkdir(dataDir, { recursive: true });
@@ -133,8 +222,17 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       return null;
     }
   };
-  // Done needs a Resolution, as on most real Jira workflows: the runner must fill the screen.
-  const jira = await startFakeJira({ issues: options.issues ?? [], workflow: SCREENED_WORKFLOW });
+  const deployment = options.jira ?? "cloud";
+  const jira = deployment === "datacenter"
+    ? await startFakeJiraDc({
+      issues: dcIssues(options.issues ?? []),
+      requireResolution: options.jiraRequireResolution ?? true,
+    })
+    // Done needs a Resolution, as on most real Jira workflows: the runner must fill the screen.
+    : await startFakeJira({
+      issues: (options.issues ?? []) as FakeIssueInit[],
+      workflow: SCREENED_WORKFLOW,
+    });
   const github = await startFakeGitHub({
     repos: [{ fullName: PILOT_REPO }],
     resolveHeadSha: (_repo, branch) => remoteHead(branch),
@@ -159,11 +257,21 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     DATABASE_URL: `sqlite:${dataDir}/runner.db`,
     RUNNER_CONFIG: `${dir}/runner.config.json`,
     JIRA_BASE_URL: jira.url,
-    JIRA_EMAIL: FAKE_JIRA_EMAIL,
-    JIRA_API_TOKEN: FAKE_JIRA_API_TOKEN,
+    ...(deployment === "datacenter"
+      ? {
+        JIRA_DEPLOYMENT: "datacenter",
+        JIRA_API_TOKEN: FAKE_DC_PAT,
+        JIRA_ASSIGNEE_AI_ACCOUNT_ID: FAKE_DC_AI_USER.name,
+        JIRA_ASSIGNEE_LEIGH_ACCOUNT_ID: FAKE_DC_REVIEWER.name,
+        JIRA_TRANSITION_DONE_FIELDS: JSON.stringify({ resolution: { name: "Done" } }),
+      }
+      : {
+        JIRA_EMAIL: FAKE_JIRA_EMAIL,
+        JIRA_API_TOKEN: FAKE_JIRA_API_TOKEN,
+        JIRA_ASSIGNEE_AI_ACCOUNT_ID: FAKE_AI_USER.accountId,
+        JIRA_ASSIGNEE_LEIGH_ACCOUNT_ID: FAKE_REVIEWER.accountId,
+      }),
     JIRA_WEBHOOK_SECRET: WORLD_SECRETS.jiraWebhook,
-    JIRA_ASSIGNEE_AI_ACCOUNT_ID: FAKE_AI_USER.accountId,
-    JIRA_ASSIGNEE_LEIGH_ACCOUNT_ID: FAKE_REVIEWER.accountId,
     GITHUB_TOKEN: FAKE_GITHUB_TOKEN,
     GITHUB_WEBHOOK_SECRET: WORLD_SECRETS.githubWebhook,
     GITHUB_API_URL: github.url,
@@ -183,7 +291,19 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     dir,
     dataDir,
     remote,
+    deployment,
     jira,
+    people: deployment === "datacenter"
+      ? {
+        ai: { id: FAKE_DC_AI_USER.name, displayName: FAKE_DC_AI_USER.displayName },
+        reviewer: { id: FAKE_DC_REVIEWER.name, displayName: FAKE_DC_REVIEWER.displayName },
+        reporter: { id: FAKE_DC_REPORTER.name, displayName: FAKE_DC_REPORTER.displayName },
+      }
+      : {
+        ai: { id: FAKE_AI_USER.accountId, displayName: FAKE_AI_USER.displayName },
+        reviewer: { id: FAKE_REVIEWER.accountId, displayName: FAKE_REVIEWER.displayName },
+        reporter: { id: FAKE_REPORTER.accountId, displayName: FAKE_REPORTER.displayName },
+      },
     github,
     llm,
     env,

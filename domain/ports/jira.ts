@@ -13,7 +13,12 @@
  */
 import type { ErrorKind } from "./errors.ts";
 
-/** A Jira user as the runner sees one. */
+/**
+ * A Jira user as the runner sees one. On Jira Cloud `accountId` is the
+ * Atlassian accountId; on Jira Data Center / Server it carries the username
+ * (the user's `name`, what `[~name]` mentions and `{"name": …}` assignments
+ * use), so every setting that names accounts takes usernames there.
+ */
 export interface JiraUser {
   accountId: string;
   displayName: string;
@@ -98,11 +103,22 @@ export interface JiraTransition {
 }
 
 /**
+ * Which Jira the client talks to: Jira Cloud (REST v3, ADF, accountIds) or a
+ * self-hosted Jira Data Center / Server (REST v2, wiki markup, usernames).
+ */
+export type JiraDeployment = "cloud" | "datacenter";
+
+/**
  * Jira, as the worker uses it. Every method throws {@link JiraError} on failure;
  * transient failures have already been retried (with backoff honouring
  * `Retry-After`) by the time one escapes.
  */
 export interface JiraClient {
+  /**
+   * Which deployment this client talks to, for the record (`IssueFetched`);
+   * absent on clients that do not say.
+   */
+  readonly deployment?: JiraDeployment;
   /** The issue by key. */
   getIssue(key: string): Promise<JiraIssue>;
   /** Every comment on the issue, oldest first (all pages). */

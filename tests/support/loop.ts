@@ -19,9 +19,15 @@ import type { WorkflowDeps } from "../../domain/workflow/run_workflow.ts";
 import { type RunEnding, Worker } from "../../domain/workflow/worker.ts";
 import { ALL_PROJECTIONS } from "../../projections/mod.ts";
 import { Projector } from "../../projections/projector.ts";
-import { FAKE_AI_USER, FAKE_REVIEWER } from "../../adapters/standins/jira_server.ts";
+import type { FakeJira } from "../../adapters/standins/jira_server.ts";
+import {
+  dcIssueAssignedWebhook,
+  FAKE_DC_REVIEWER,
+  type FakeJiraDc,
+} from "../../adapters/standins/jira_dc_server.ts";
 import { type FakeWebhookDelivery, webhookRequest } from "../../adapters/standins/github_server.ts";
 import {
+  type LoopbackJira,
   startWorld,
   type World,
   WORLD_SECRETS,
@@ -38,8 +44,8 @@ export class TestClock {
 }
 
 /** The loop under test. */
-export interface Loop extends AsyncDisposable {
-  world: World;
+export interface Loop<J extends LoopbackJira = FakeJira> extends AsyncDisposable {
+  world: World<J>;
   config: RunnerConfig;
   store: Store;
   deps: WorkflowDeps;
@@ -47,7 +53,11 @@ export interface Loop extends AsyncDisposable {
   clock: TestClock;
   /** Every log line written. */
   logs: string[];
-  /** Assigns the issue to the AI user and sends the Jira webhook; answers its JSON. */
+  /**
+   * Assigns the issue to the AI user and sends the Jira webhook; answers its
+   * JSON. Cloud: Automation's custom body; Data Center: the native
+   * `jira:issue_updated` webhook with the assignee change in its changelog.
+   */
   assign(issueKey: string, idempotencyKey?: string): Promise<{ status: string; runId: string }>;
   /** Sends a GitHub webhook delivery (signed). */
   deliver(delivery: FakeWebhookDelivery): Promise<Response>;
@@ -59,10 +69,15 @@ export interface Loop extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Starts the loop on a new world; `env` overrides the world's environment. */
+type LoopOptions = WorldOptions & { env?: Record<string, string> };
+
+/** Starts the loop on a new world playing Jira Data Center. */
+export function startLoop(options: LoopOptions & { jira: "datacenter" }): Promise<Loop<FakeJiraDc>>;
+/** Starts the loop on a new world (Jira Cloud); `env` overrides the world's environment. */
+export function startLoop(options?: LoopOptions & { jira?: "cloud" }): Promise<Loop<FakeJira>>;
 export async function startLoop(
-  options: WorldOptions & { env?: Record<string, string> } = {},
-): Promise<Loop> {
+  options: LoopOptions = {},
+): Promise<Loop<FakeJira | FakeJiraDc>> {
   const world = await startWorld(options);
   Object.assign(world.env, options.env ?? {});
   const config = loadConfig(["server", "worker"], world.env);
@@ -95,6 +110,7 @@ export async function startLoop(
     },
   });
   let workers = 1;
+  let assignments = 0;
   const newWorker = (workerId = `worker-${++workers}`, extra: Partial<WorkflowDeps> = {}) =>
     new Worker(makeDeps(workerId, extra), projectedQueue(store, projector), {
       leaseMs: config.ops.leaseMs,
@@ -113,8 +129,23 @@ export async function startLoop(
     clock,
     logs,
     async assign(issueKey, idempotencyKey) {
-      world.jira.state.setAssignee(issueKey, FAKE_AI_USER.accountId);
+      const previous = world.jira.state.issue(issueKey).assignee;
+      world.jira.state.setAssignee(issueKey, world.people.ai.id);
       const issue = world.jira.state.issue(issueKey);
+      const { reviewer } = world.people;
+      const body = world.deployment === "datacenter"
+        ? dcIssueAssignedWebhook(
+          world.jira as FakeJiraDc,
+          issueKey,
+          FAKE_DC_REVIEWER,
+          previous && "key" in previous ? previous : null,
+          Date.now() + ++assignments, // distinct bodies: each assignment is a new delivery
+        )
+        : {
+          issueKey,
+          updated: issue.updated,
+          initiator: { accountId: reviewer.id, displayName: reviewer.displayName },
+        };
       const res = await app.request("/jira/webhook", {
         method: "POST",
         headers: {
@@ -122,11 +153,7 @@ export async function startLoop(
           "x-jira-webhook-secret": WORLD_SECRETS.jiraWebhook,
           ...(idempotencyKey ? { "x-idempotency-key": idempotencyKey } : {}),
         },
-        body: JSON.stringify({
-          issueKey,
-          updated: issue.updated,
-          initiator: { accountId: FAKE_REVIEWER.accountId, displayName: FAKE_REVIEWER.displayName },
-        }),
+        body: JSON.stringify(body),
       });
       assert.equal(res.status, 200, await res.clone().text());
       return await res.json();

@@ -24,7 +24,12 @@ import type {
   PrepareWorkspace,
   Worktree,
 } from "../../domain/ports/git.ts";
-import type { JiraClient, JiraComment, JiraIssue, JiraTransition } from "../../domain/ports/jira.ts";
+import type {
+  JiraClient,
+  JiraComment,
+  JiraIssue,
+  JiraTransition,
+} from "../../domain/ports/jira.ts";
 import type { Completion, CompletionRequest, LlmClient } from "../../domain/ports/llm.ts";
 import type { RunTools, ValidationRun, Workspace } from "../../domain/ports/workspace.ts";
 
@@ -200,7 +205,11 @@ export class MemoryWorld {
       const onRemote = this.remote.get(r.branch);
       const start = onRemote ?? this.remote.get(r.baseBranch)!;
       if (!existing) {
-        this.worktrees.set(path, { files: this.#tree(start), head: start, base: this.#tree(start) });
+        this.worktrees.set(path, {
+          files: this.#tree(start),
+          head: start,
+          base: this.#tree(start),
+        });
       }
       return Promise.resolve({
         path,

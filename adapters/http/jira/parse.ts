@@ -2,11 +2,20 @@
  * Reads what a Jira Automation "Send web request" body says: which issue, who
  * it is assigned to (when the body names it) and who asked. Pure.
  *
- * Three bodies are accepted:
+ * Four bodies are accepted:
  * - custom data, the recommended one: `{"issueKey": "MWC-42", …}`;
  * - "Issue data (Automation format)": the bare issue (`self` on api/2, numeric
- *   `id`, `key`, `fields`);
- * - "Issue data (Jira format)": the same issue wrapped as `{"issue": {…}}`.
+ *   `id`, `key`, `fields`), from Jira Cloud or Automation for Jira Data Center;
+ * - "Issue data (Jira format)": the same issue wrapped as `{"issue": {…}}`;
+ * - a native Jira webhook (System → WebHooks, Data Center's way without
+ *   Automation): `{"webhookEvent": "jira:issue_updated", "user", "issue",
+ *   "changelog"}`. It fires on every update, so it asks for a run only when its
+ *   changelog shows the assignee changing (to the AI user); anything else is
+ *   answered `ignored` with the reason.
+ *
+ * Users are named by Cloud's `accountId` or by Data Center's `name`/`key`; a
+ * Data Center configuration names its accounts by username (`name`), which is
+ * what the request carries as `accountId`, with the user key as an alias.
  *
  * Atlassian calls its examples illustrative, so only the few fields used here
  * are checked, each strictly: the key against {@link ISSUE_KEY_PATTERN}, types
@@ -17,8 +26,8 @@
  */
 import { ISSUE_KEY_PATTERN, type Person } from "../../../domain/events.ts";
 
-/** Which of the three bodies it was. */
-export type JiraBodyShape = "custom" | "automation" | "jira";
+/** Which of the bodies it was. */
+export type JiraBodyShape = "custom" | "automation" | "jira" | "webhook";
 
 /** What a valid body asks for. */
 export interface JiraRunRequest {
@@ -29,8 +38,15 @@ export interface JiraRunRequest {
    * `undefined` when the body does not say.
    */
   assigneeAccountId?: string | null;
+  /**
+   * Every name the body gives the assignee: Cloud's `accountId`, Data
+   * Center's username (`name`) and user key (`key`), the changelog's `to`.
+   */
+  assigneeAliases?: string[];
   /** Who triggered the rule (`user` or `initiator`), when the body says. */
   requester: Person | null;
+  /** Set when the body is well formed but asks for nothing (a webhook that is no assignment). */
+  ignoreReason?: string;
 }
 
 /** The outcome of reading a body: the request, or a 400 code and a sentence. */
@@ -81,7 +97,10 @@ function person(where: string, v: unknown): Person | null {
   if (!isObject(v)) {
     throw new Invalid("invalid_field", `${where} must be an object (got ${describe(v)})`);
   }
-  const accountId = optionalString(`${where}.accountId`, v.accountId, 200);
+  // Data Center names users by username (`name`), else by user key.
+  const accountId = optionalString(`${where}.accountId`, v.accountId, 200) ??
+    optionalString(`${where}.name`, v.name, 200) ??
+    optionalString(`${where}.key`, v.key, 200);
   const displayName = optionalString(`${where}.displayName`, v.displayName, 500);
   if (accountId === undefined && displayName === undefined) return null;
   const out: Person = {};
@@ -94,25 +113,38 @@ function requester(body: Obj): Person | null {
   return person("user", body.user) ?? person("initiator", body.initiator);
 }
 
+/** An assignee's names: `accountId` (Cloud), `name` and `key` (Data Center); first is primary. */
+interface Assignee {
+  primary: string | null | undefined;
+  aliases: string[];
+}
+
 /** The assignee an issue object names (see {@link JiraRunRequest.assigneeAccountId}). */
-function assigneeOf(where: string, fields: Obj): string | null | undefined {
-  if (!("assignee" in fields)) return undefined;
+function assigneeOf(where: string, fields: Obj): Assignee {
+  if (!("assignee" in fields)) return { primary: undefined, aliases: [] };
   const a = fields.assignee;
-  if (a === null) return null;
+  if (a === null) return { primary: null, aliases: [] };
   if (!isObject(a)) {
     throw new Invalid(
       "invalid_field",
       `${where}.assignee must be an object or null (got ${describe(a)})`,
     );
   }
-  const id = optionalString(`${where}.assignee.accountId`, a.accountId, 200);
-  if (id === undefined) {
-    throw new Invalid("invalid_field", `${where}.assignee must carry an accountId`);
+  const ids = [
+    optionalString(`${where}.assignee.accountId`, a.accountId, 200),
+    optionalString(`${where}.assignee.name`, a.name, 200),
+    optionalString(`${where}.assignee.key`, a.key, 200),
+  ].filter((v): v is string => v !== undefined);
+  if (ids.length === 0) {
+    throw new Invalid(
+      "invalid_field",
+      `${where}.assignee must carry an accountId (Cloud) or a name (Data Center)`,
+    );
   }
-  return id;
+  return { primary: ids[0], aliases: [...new Set(ids)] };
 }
 
-function issueObject(where: string, issue: Obj): { issueKey: string; assignee?: string | null } {
+function issueObject(where: string, issue: Obj): { issueKey: string; assignee: Assignee } {
   const key = issueKey(`${where}.key`, issue.key);
   const id = issue.id;
   if (
@@ -131,7 +163,9 @@ function issueObject(where: string, issue: Obj): { issueKey: string; assignee?: 
       `${where}.self must be a string (got ${describe(issue.self)})`,
     );
   }
-  if (issue.fields === undefined) return { issueKey: key };
+  if (issue.fields === undefined) {
+    return { issueKey: key, assignee: { primary: undefined, aliases: [] } };
+  }
   if (!isObject(issue.fields)) {
     throw new Invalid(
       "invalid_field",
@@ -143,7 +177,43 @@ function issueObject(where: string, issue: Obj): { issueKey: string; assignee?: 
 
 const SHAPES_HINT = 'expected a custom body {"issueKey": "ABC-123"}, ' +
   'Automation\'s "Issue data (Automation format)" (the issue, with "key" and "fields") ' +
-  'or "Issue data (Jira format)" ({"issue": {…}})';
+  'or "Issue data (Jira format)" ({"issue": {…}}), or a native jira:issue_updated webhook';
+
+/** A native webhook (`webhookEvent`): a run only for an assignment in the changelog. */
+function webhook(body: Obj): JiraRunRequest {
+  const event = optionalString("webhookEvent", body.webhookEvent, 100);
+  if (!isObject(body.issue)) {
+    throw new Invalid("invalid_field", `issue must be an object (got ${describe(body.issue)})`);
+  }
+  const issue = issueObject("issue", body.issue);
+  const base = { shape: "webhook" as const, issueKey: issue.issueKey, requester: requester(body) };
+  if (event !== "jira:issue_updated") {
+    return { ...base, ignoreReason: `a ${event ?? "nameless"} webhook is not an assignment` };
+  }
+  const changelog = body.changelog;
+  if (changelog !== undefined && changelog !== null && !isObject(changelog)) {
+    throw new Invalid("invalid_field", `changelog must be an object (got ${describe(changelog)})`);
+  }
+  const items = isObject(changelog) ? changelog.items : undefined;
+  if (items !== undefined && !Array.isArray(items)) {
+    throw new Invalid("invalid_field", `changelog.items must be an array (got ${describe(items)})`);
+  }
+  const change = (items ?? []).find((i) =>
+    isObject(i) && (i.fieldId === "assignee" || (i.field === "assignee" && i.fieldtype === "jira"))
+  ) as Obj | undefined;
+  if (!change) {
+    return {
+      ...base,
+      ignoreReason: `this update of ${issue.issueKey} did not change the assignee`,
+    };
+  }
+  const to = optionalString("changelog.items[assignee].to", change.to, 200);
+  if (to === undefined) return { ...base, assigneeAccountId: null, assigneeAliases: [] };
+  // The changelog names the new assignee by user key (Data Center) or accountId (Cloud);
+  // the issue's fields, when present, add the username.
+  const aliases = [...new Set([...issue.assignee.aliases, to])];
+  return { ...base, assigneeAccountId: issue.assignee.primary ?? to, assigneeAliases: aliases };
+}
 
 function parse(body: unknown): JiraRunRequest {
   if (!isObject(body)) {
@@ -152,6 +222,7 @@ function parse(body: unknown): JiraRunRequest {
       `the body must be a JSON object (got ${describe(body)}); ${SHAPES_HINT}`,
     );
   }
+  if ("webhookEvent" in body) return webhook(body);
   if ("issue" in body) {
     if (!isObject(body.issue)) {
       throw new Invalid("invalid_field", `issue must be an object (got ${describe(body.issue)})`);
@@ -160,7 +231,8 @@ function parse(body: unknown): JiraRunRequest {
     return {
       shape: "jira",
       issueKey: issue.issueKey,
-      assigneeAccountId: issue.assignee,
+      assigneeAccountId: issue.assignee.primary,
+      assigneeAliases: issue.assignee.aliases,
       requester: requester(body),
     };
   }
@@ -184,7 +256,8 @@ function parse(body: unknown): JiraRunRequest {
     return {
       shape: "automation",
       issueKey: issue.issueKey,
-      assigneeAccountId: issue.assignee,
+      assigneeAccountId: issue.assignee.primary,
+      assigneeAliases: issue.assignee.aliases,
       requester: requester(body),
     };
   }

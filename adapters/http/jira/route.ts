@@ -15,6 +15,12 @@
  * sha256 of the raw body: with `updated` in the body, a rule re-run for the
  * same assignment is a duplicate while a later re-assignment is a new request.
  *
+ * Jira Data Center's native webhooks cannot send custom headers; when given a
+ * secret they sign the body instead (`X-Hub-Signature: sha256=<HMAC-SHA256 of
+ * the raw body>`). A request without the secret header is accepted when it
+ * carries that signature under the same `JIRA_WEBHOOK_SECRET`; it is checked
+ * (constant time) before the body is read for anything else.
+ *
  * @module
  */
 import type { Handler, MiddlewareHandler } from "hono";
@@ -26,28 +32,47 @@ import {
 import { EventSchemaError } from "../../../domain/events.ts";
 import type { EventStore } from "../../../domain/ports/event_store.ts";
 import type { IntakeEnv } from "../context.ts";
-import { secretMatcher, sha256Hex } from "../crypto.ts";
+import { githubSignatureMatches, secretMatcher, sha256Hex } from "../crypto.ts";
 import { HttpError } from "../errors.ts";
 import { parseJsonBody } from "../json_body.ts";
 import { parseJiraBody } from "./parse.ts";
 
 /** Header carrying the shared secret of the Jira rule. */
 export const JIRA_SECRET_HEADER = "x-jira-webhook-secret";
+/** Header carrying the HMAC-SHA256 signature of a native Jira Data Center webhook. */
+export const JIRA_SIGNATURE_HEADER = "x-hub-signature";
 /** Optional header carrying the caller's idempotency key. */
 export const IDEMPOTENCY_HEADER = "x-idempotency-key";
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
-/** Refuses a request without the right `X-Jira-Webhook-Secret` (401, nothing echoed). */
+const UNAUTHORIZED = "missing or wrong X-Jira-Webhook-Secret header (or X-Hub-Signature)";
+
+/**
+ * Refuses a request without the right `X-Jira-Webhook-Secret` (401, nothing
+ * echoed). A request carrying `X-Hub-Signature` instead goes on to have its
+ * signature checked over the raw body ({@link jiraSignature}).
+ */
 export function jiraSecret(secret: string): MiddlewareHandler<IntakeEnv> {
   const matches = secretMatcher(secret);
   return async (c, next) => {
-    if (!matches(c.req.header(JIRA_SECRET_HEADER))) {
-      throw new HttpError(
-        401,
-        "unauthorized",
-        "missing or wrong X-Jira-Webhook-Secret header",
-      );
+    const header = c.req.header(JIRA_SECRET_HEADER);
+    const signature = c.req.header(JIRA_SIGNATURE_HEADER);
+    if (header === undefined && signature !== undefined && secret) {
+      c.set("jiraSignature", signature);
+    } else if (!matches(header)) {
+      throw new HttpError(401, "unauthorized", UNAUTHORIZED);
+    }
+    await next();
+  };
+}
+
+/** Checks a deferred `X-Hub-Signature` over the raw body (401 when it does not match). */
+export function jiraSignature(secret: string): MiddlewareHandler<IntakeEnv> {
+  return async (c, next) => {
+    const signature = c.get("jiraSignature");
+    if (signature !== undefined && !githubSignatureMatches(secret, c.get("rawBody"), signature)) {
+      throw new HttpError(401, "unauthorized", UNAUTHORIZED);
     }
     await next();
   };
@@ -87,7 +112,12 @@ export function jiraWebhook(deps: JiraRouteDeps): Handler<IntakeEnv> {
     const deliveryId = jiraDeliveryKey(c.req.header(IDEMPOTENCY_HEADER), raw);
     c.set("deliveryId", deliveryId);
 
-    if (request.assigneeAccountId !== undefined && request.assigneeAccountId !== deps.aiAccountId) {
+    if (request.ignoreReason !== undefined) {
+      return c.json({ status: "ignored", reason: request.ignoreReason }, 202);
+    }
+    const isAi = request.assigneeAccountId === deps.aiAccountId ||
+      (request.assigneeAliases ?? []).includes(deps.aiAccountId);
+    if (request.assigneeAccountId !== undefined && !isAi) {
       const reason = request.assigneeAccountId === null
         ? `${request.issueKey} is unassigned; only issues assigned to the AI Runner user start a run`
         : `${request.issueKey} is assigned to someone else; only issues assigned to the AI Runner user start a run`;

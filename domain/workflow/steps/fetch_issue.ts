@@ -78,6 +78,7 @@ export async function fetchIssue(ctx: RunContext): Promise<EventOf<"IssueFetched
         })),
       ],
       snapshot: ref,
+      jiraDeployment: jira.deployment ?? "cloud",
       seen: selection.seen.slice(0, 10_000).map((s) => ({
         id: s.id.slice(0, 200),
         updated: s.updated.slice(0, 50),
