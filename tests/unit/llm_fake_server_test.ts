@@ -84,7 +84,7 @@ Deno.test("fake anthropic: an unanswered tool_use is a 400, as on the real API",
   assert.equal(fake.turnsUsed, 0);
 });
 
-Deno.test("fake openai: completion and error shapes, bearer auth, 404 for other paths", async () => {
+Deno.test("fake openai: completion and error shapes, bearer auth, 404 for unknown paths", async () => {
   await using fake = startFakeLlm({
     provider: "openai",
     script: [{
@@ -98,7 +98,7 @@ Deno.test("fake openai: completion and error shapes, bearer auth, 404 for other 
   const denied = await post(url, body, { authorization: "Bearer nope" });
   assert.equal(denied.status, 401);
   assert.deepEqual((await denied.json()).error.code, "invalid_api_key");
-  const missing = await post(`${fake.baseURL}/responses`, body, {
+  const missing = await post(`${fake.baseURL}/completions`, body, {
     authorization: `Bearer ${fake.apiKey}`,
   });
   assert.equal(missing.status, 404);
