@@ -8,7 +8,12 @@
  * @module
  */
 import type { TokenUsage } from "../../domain/events.ts";
-import { type CostEstimate, estimateCost, type ModelPrice, PRICE_TABLE } from "../../domain/pricing.ts";
+import {
+  type CostEstimate,
+  estimateCost,
+  type ModelPrice,
+  PRICE_TABLE,
+} from "../../domain/pricing.ts";
 
 export {
   COST_LABEL,

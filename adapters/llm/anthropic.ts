@@ -109,7 +109,9 @@ export function anthropicRequest(
   reasoning: AnthropicReasoning = { kind: "default" },
 ): Anthropic.MessageCreateParamsNonStreaming {
   const tools = request.tools.map(toAnthropicTool);
-  if (tools.length) tools[tools.length - 1] = { ...tools[tools.length - 1], cache_control: BREAKPOINT };
+  if (tools.length) {
+    tools[tools.length - 1] = { ...tools[tools.length - 1], cache_control: BREAKPOINT };
+  }
   let maxTokens = request.maxTokens;
   // A manual thinking budget must stay below max_tokens: one reply may go over.
   if (reasoning.kind === "budget") maxTokens = Math.max(maxTokens, reasoning.budgetTokens + 1024);

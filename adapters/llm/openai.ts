@@ -255,7 +255,9 @@ export function toResponsesInput(
 }
 
 /** The usage of a Responses reply as billed. */
-export function responsesUsage(usage: OpenAI.Responses.ResponseUsage | undefined | null): TokenUsage {
+export function responsesUsage(
+  usage: OpenAI.Responses.ResponseUsage | undefined | null,
+): TokenUsage {
   // Zero parts are left out: an absent field reads as 0 (domain/events.ts).
   const out: TokenUsage = {
     inputTokens: usage?.input_tokens ?? 0,

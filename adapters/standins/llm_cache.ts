@@ -122,7 +122,9 @@ export class OpenAiPromptCache {
     }
     let write = 0;
     if (total >= this.minCacheableTokens) {
-      for (let j = 0; j < t.length; j++) if (t[j] >= this.minCacheableTokens) this.#entries.add(h[j]);
+      for (let j = 0; j < t.length; j++) {
+        if (t[j] >= this.minCacheableTokens) this.#entries.add(h[j]);
+      }
       write = total - read;
     }
     return {

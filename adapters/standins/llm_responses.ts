@@ -61,7 +61,11 @@ export function strictSchemaProblem(name: string, schema: unknown, path = ""): s
         `every key in properties. Missing '${missing}'.`;
     }
     for (const [k, sub] of Object.entries(props)) {
-      const p = strictSchemaProblem(name, sub, path ? `${path}, 'properties', '${k}'` : `'properties', '${k}'`);
+      const p = strictSchemaProblem(
+        name,
+        sub,
+        path ? `${path}, 'properties', '${k}'` : `'properties', '${k}'`,
+      );
       if (p) return p;
     }
   }

@@ -666,7 +666,7 @@ function anthropicBlocks(body: Record<string, unknown>): CacheBlock[] {
   for (const t of Array.isArray(body.tools) ? body.tools : []) push(t, "tool:");
   const system = body.system;
   if (typeof system === "string" && system) push({ type: "text", text: system }, "system:");
-  else if (Array.isArray(system)) for (const b of system) push(b, "system:");
+  else if (Array.isArray(system)) { for (const b of system) push(b, "system:"); }
   // Changing the thinking settings invalidates the messages' cache (API-NOTES §6).
   const mode = `thinking:${JSON.stringify(body.thinking ?? null)}:${
     JSON.stringify(body.output_config ?? null)

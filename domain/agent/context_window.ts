@@ -82,7 +82,7 @@ export function elideOldToolResults(
   const candidates = toolIndexes.slice(0, Math.max(0, toolIndexes.length - keepRecentToolMessages));
   const names = new Map<string, string>();
   for (const m of out) {
-    if (m.role === "assistant") for (const c of m.toolCalls) names.set(c.id, c.name);
+    if (m.role === "assistant") { for (const c of m.toolCalls) names.set(c.id, c.name); }
   }
   const elisions: Elision[] = [];
   let freed = 0;
@@ -111,7 +111,7 @@ export function applyElisions(
   const out = [...messages];
   const names = new Map<string, string>();
   for (const m of out) {
-    if (m.role === "assistant") for (const c of m.toolCalls) names.set(c.id, c.name);
+    if (m.role === "assistant") { for (const c of m.toolCalls) names.set(c.id, c.name); }
   }
   for (const e of elisions) {
     const m = out[e.messageIndex];

@@ -222,16 +222,20 @@ function planAnthropic(model: string, id: string, s: ReasoningSettings): Reasoni
           `LLM_REASONING_EFFORT to one of ${family.efforts.join(", ")}, or leave it unset`,
       );
     }
-    return anthropic(family.kind === "adaptive_off_by_default" ? { kind: "default" } : {
-      kind: "disabled",
-    });
+    return anthropic(
+      family.kind === "adaptive_off_by_default" ? { kind: "default" } : {
+        kind: "disabled",
+      },
+    );
   }
   if (effort === "minimal") return refuse(minimalProblem(model));
   if (!family.efforts.includes(effort)) {
     return refuse(
       `${model} (${family.name}) does not take effort "${effort}": use one of ` +
-        `${["none", ...family.efforts].filter((e) => e !== "none" || family.kind !== "always_on")
-          .join(", ")}`,
+        `${
+          ["none", ...family.efforts].filter((e) => e !== "none" || family.kind !== "always_on")
+            .join(", ")
+        }`,
     );
   }
   return anthropic({ kind: "adaptive", effort });

@@ -269,7 +269,9 @@ class Loop {
     this.#messages = messages;
     this.#elisions++;
     // The reported size no longer describes the conversation: re-base the estimate.
-    if (this.#last) this.#last = { ...this.#last, input: Math.max(0, this.#last.input - freedTokens) };
+    if (this.#last) {
+      this.#last = { ...this.#last, input: Math.max(0, this.#last.input - freedTokens) };
+    }
     this.#transcript.push({
       kind: "elided",
       t: this.#elapsed(),

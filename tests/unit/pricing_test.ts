@@ -40,7 +40,12 @@ Deno.test("costOf: a request over the long-context threshold is billed at the lo
 
 Deno.test("billedEquivalentTokens: cache reads count at their discount, not the re-sent prefix", () => {
   const sonnet = priceOf("claude-sonnet-5-5")!;
-  const usage = { inputTokens: 100_000, cacheReadTokens: 90_000, cacheWriteTokens: 8_000, outputTokens: 500 };
+  const usage = {
+    inputTokens: 100_000,
+    cacheReadTokens: 90_000,
+    cacheWriteTokens: 8_000,
+    outputTokens: 500,
+  };
   // 2k uncached + 8k × 1.25 + 90k × 0.1 + 500 output
   assert.equal(billedEquivalentTokens(usage, sonnet), 2_000 + 10_000 + 9_000 + 500);
   assert.equal(billedEquivalentTokens(usage, null), 2_000 + 10_000 + 9_000 + 500);
@@ -48,10 +53,13 @@ Deno.test("billedEquivalentTokens: cache reads count at their discount, not the 
 });
 
 Deno.test("addUsage: field by field; optional fields appear only when one side has them", () => {
-  assert.deepEqual(addUsage({ inputTokens: 1, outputTokens: 2 }, { inputTokens: 3, outputTokens: 4 }), {
-    inputTokens: 4,
-    outputTokens: 6,
-  });
+  assert.deepEqual(
+    addUsage({ inputTokens: 1, outputTokens: 2 }, { inputTokens: 3, outputTokens: 4 }),
+    {
+      inputTokens: 4,
+      outputTokens: 6,
+    },
+  );
   assert.deepEqual(
     addUsage({ inputTokens: 1, outputTokens: 2, cacheReadTokens: 5 }, {
       inputTokens: 3,
@@ -95,7 +103,10 @@ Deno.test("dailyBudgetDecision: under the cap runs; at or over it waits until th
   assert.equal(wait.run, false);
   if (!wait.run) {
     assert.equal(wait.waitUntil, "2026-12-06T00:00:00.000Z");
-    assert.match(wait.reason, /daily LLM budget of repository docs .*\$5\.00 spent today of \$5\.00/);
+    assert.match(
+      wait.reason,
+      /daily LLM budget of repository docs .*\$5\.00 spent today of \$5\.00/,
+    );
   }
   const newYear = dailyBudgetDecision({
     repoId: "docs",

@@ -18,13 +18,19 @@ Deno.test("planReasoning: Anthropic families map effort to adaptive thinking or 
     ok: true,
     plan: { provider: "anthropic", anthropic: { kind: "disabled" } },
   });
-  assert.deepEqual(planReasoning("anthropic", "claude-sonnet-4-5-20250929", { ...base, effort: "medium" }), {
-    ok: true,
-    plan: { provider: "anthropic", anthropic: { kind: "budget", budgetTokens: 8_192 } },
-  });
+  assert.deepEqual(
+    planReasoning("anthropic", "claude-sonnet-4-5-20250929", { ...base, effort: "medium" }),
+    {
+      ok: true,
+      plan: { provider: "anthropic", anthropic: { kind: "budget", budgetTokens: 8_192 } },
+    },
+  );
   assert.deepEqual(
     planReasoning("anthropic", "claude-haiku-4-5", { ...base, thinkingBudgetTokens: 4_000 }),
-    { ok: true, plan: { provider: "anthropic", anthropic: { kind: "budget", budgetTokens: 4_000 } } },
+    {
+      ok: true,
+      plan: { provider: "anthropic", anthropic: { kind: "budget", budgetTokens: 4_000 } },
+    },
   );
   assert.deepEqual(planReasoning("anthropic", "claude-opus-5-5", base), {
     ok: true,
@@ -33,9 +39,18 @@ Deno.test("planReasoning: Anthropic families map effort to adaptive thinking or 
 });
 
 Deno.test("planReasoning: what a model refuses is refused with the values it takes", () => {
-  assert.match(problem("anthropic", "claude-opus-5-5", { effort: "none" })!, /always thinks.*low, medium/);
-  assert.match(problem("anthropic", "claude-sonnet-5-5", { effort: "minimal" })!, /no effort "minimal"/);
-  assert.match(problem("anthropic", "claude-sonnet-4-5", { effort: "xhigh" })!, /none, low, medium or high/);
+  assert.match(
+    problem("anthropic", "claude-opus-5-5", { effort: "none" })!,
+    /always thinks.*low, medium/,
+  );
+  assert.match(
+    problem("anthropic", "claude-sonnet-5-5", { effort: "minimal" })!,
+    /no effort "minimal"/,
+  );
+  assert.match(
+    problem("anthropic", "claude-sonnet-4-5", { effort: "xhigh" })!,
+    /none, low, medium or high/,
+  );
   assert.match(
     problem("anthropic", "claude-sonnet-4-5", { thinkingBudgetTokens: 16_000 })!,
     /below the reply limit of 16000/,
@@ -44,7 +59,10 @@ Deno.test("planReasoning: what a model refuses is refused with the values it tak
     problem("anthropic", "claude-sonnet-5-5", { thinkingBudgetTokens: 4_000 })!,
     /adaptive thinking and takes no thinking budget/,
   );
-  assert.match(problem("openai", "gpt-6.2-sol", { effort: "none" })!, /refuses reasoning effort "none"/);
+  assert.match(
+    problem("openai", "gpt-6.2-sol", { effort: "none" })!,
+    /refuses reasoning effort "none"/,
+  );
   assert.match(problem("openai", "gpt-4.1", { effort: "low" })!, /does not reason/);
   assert.match(problem("openai", "gpt-5", { effort: "xhigh" })!, /minimal, low, medium, high/);
   assert.match(
@@ -73,7 +91,10 @@ Deno.test("loadConfig: a refused reasoning combination is a start-up error namin
     /LLM_REASONING_EFFORT must be one of none, minimal, low, medium, high, xhigh, max/,
   );
   const ok = loadConfig(["store"], { ...env, LLM_REASONING_EFFORT: "high", BUDGET_MAX_USD: "2.5" });
-  assert.deepEqual(ok.llm.reasoning, { provider: "openai", openai: { effort: "high", reasoningItems: true } });
+  assert.deepEqual(ok.llm.reasoning, {
+    provider: "openai",
+    openai: { effort: "high", reasoningItems: true },
+  });
   assert.equal(ok.ops.budgets.maxCostUsd, 2.5);
   assert.equal(loadConfig(["store"], {}).llm.model, "claude-sonnet-5-5");
 });
