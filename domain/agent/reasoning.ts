@@ -73,7 +73,7 @@ export interface ReasoningSettings {
 /** A plan, or the sentence saying why the combination is refused. */
 export type ReasoningDecision = { ok: true; plan: ReasoningPlan } | { ok: false; problem: string };
 
-const ANTHROPIC_BUDGET_FOR: Record<string, number> = { low: 2_048, medium: 8_192, high: 16_384 };
+const ANTHROPIC_BUDGET_FOR: Record<string, number> = { low: 2_048, medium: 8_192, high: 12_288 };
 
 interface AnthropicFamily {
   name: string;
