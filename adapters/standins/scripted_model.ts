@@ -87,7 +87,7 @@ export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
   const assistantTurns = turns.filter((t) => t.role === "assistant").length;
   // Feedback comes after the ticket: act on the newest instructions first.
   const wanted = replacementsIn(task).reverse();
-  const usage = { inputTokens: 1200 + 40 * turns.length, outputTokens: 150 };
+  // No usage given: the fake's own accounting applies (prompt caching included).
   const results = req.toolResults.map((r) => r.content);
 
   if (wanted.length === 0) {
@@ -100,7 +100,6 @@ export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
             'Describe the change, for example: replace "old text" with "new text".',
         },
       }],
-      usage,
     };
   }
   if (assistantTurns === 0) {
@@ -110,7 +109,6 @@ export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
         name: "search",
         input: { pattern: escapeRegExp(r.from) },
       })),
-      usage,
     };
   }
   if (assistantTurns === 1) {
@@ -120,12 +118,12 @@ export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
         ? [{ id: id(), name: "edit_file", input: { path, old_string: r.from, new_string: r.to } }]
         : [];
     });
-    if (edits.length > 0) return { toolCalls: edits, usage };
+    if (edits.length > 0) return { toolCalls: edits };
   }
   const edited = turns.some((t) => t.role === "assistant") &&
     JSON.stringify(req.body).includes("edit_file");
   if (req.toolNames.includes("run_validation") && assistantTurns === 2 && edited) {
-    return { toolCalls: [{ id: id(), name: "run_validation", input: {} }], usage };
+    return { toolCalls: [{ id: id(), name: "run_validation", input: {} }] };
   }
   const done = wanted.map((r) => `"${r.from}" → "${r.to}"`).join(", ");
   return {
@@ -140,7 +138,6 @@ export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
           } in the repository.`,
       },
     }],
-    usage,
   };
 }
 
