@@ -314,3 +314,26 @@ export function dailyBudgetDecision(input: {
 export function utcDay(time: number | string): string {
   return new Date(time).toISOString().slice(0, 10);
 }
+
+function compact(n: number): string {
+  if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(n >= 10_000_000 ? 0 : 1)}M`;
+  if (n >= 1_000) return `${(n / 1_000).toFixed(n >= 10_000 ? 0 : 1)}k`;
+  return String(n);
+}
+
+/**
+ * A run's LLM use in one line for people (Jira comment, PR body):
+ * `412k tokens in (380k from the cache), 9.1k out (2.0k reasoning), ~$0.21 at list prices`.
+ * `costUsd` null: the model is not in the price table (no dollar figure).
+ */
+export function describeSpend(usage: TokenUsage, costUsd: number | null): string {
+  const p = usageParts(usage);
+  const cached = p.cacheRead ? ` (${compact(p.cacheRead)} from the cache)` : "";
+  const reasoning = p.reasoning ? ` (${compact(p.reasoning)} reasoning)` : "";
+  const money = costUsd === null
+    ? ""
+    : `, ~$${costUsd >= 0.01 || costUsd === 0 ? costUsd.toFixed(2) : costUsd.toPrecision(2)} ` +
+      "at list prices";
+  return `${compact(usage.inputTokens)} tokens in${cached}, ${compact(p.output)} out${reasoning}` +
+    money;
+}

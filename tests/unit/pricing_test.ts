@@ -5,6 +5,7 @@ import {
   costOf,
   dailyBudgetDecision,
   DEFAULT_MODELS,
+  describeSpend,
   priceOf,
   withPriceOverrides,
 } from "../../domain/pricing.ts";
@@ -115,4 +116,24 @@ Deno.test("dailyBudgetDecision: under the cap runs; at or over it waits until th
     now: Date.parse("2026-12-31T23:59:59Z"),
   });
   assert.equal(!newYear.run && newYear.waitUntil, "2027-01-01T00:00:00.000Z");
+});
+
+Deno.test("describeSpend: tokens by kind and dollars in one line", () => {
+  assert.equal(
+    describeSpend({
+      inputTokens: 412_000,
+      cacheReadTokens: 380_000,
+      outputTokens: 9_100,
+      reasoningTokens: 2_000,
+    }, 0.2134),
+    "412k tokens in (380k from the cache), 9.1k out (2.0k reasoning), ~$0.21 at list prices",
+  );
+  assert.equal(
+    describeSpend({ inputTokens: 900, outputTokens: 40 }, null),
+    "900 tokens in, 40 out",
+  );
+  assert.equal(
+    describeSpend({ inputTokens: 900, outputTokens: 40 }, 0.0042),
+    "900 tokens in, 40 out, ~$0.0042 at list prices",
+  );
 });
