@@ -84,3 +84,29 @@ export function budgetReason(
 function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
+
+/** What earlier tool loops of the same run spent (their results' totals, summed). */
+export interface EarlierSpend {
+  turns: number;
+  /** Sum of the results' `billedTokens`. */
+  billedTokens: number;
+  /** Sum of the results' `costUsd`. */
+  costUsd: number;
+  /** Wall time since the run's generation started. */
+  elapsedMs: number;
+}
+
+/**
+ * The budgets left for the next tool loop of a run (a repair continuing the
+ * conversation): the run's budgets minus what earlier loops spent, so the
+ * run as a whole never overshoots by more than one turn.
+ */
+export function remainingBudgets(run: ToolLoopBudgets, spent: EarlierSpend): ToolLoopBudgets {
+  return {
+    ...run,
+    maxTurns: run.maxTurns - spent.turns,
+    maxTokens: run.maxTokens - spent.billedTokens,
+    wallTimeMs: run.wallTimeMs - spent.elapsedMs,
+    ...(run.maxCostUsd !== undefined ? { maxCostUsd: run.maxCostUsd - spent.costUsd } : {}),
+  };
+}
