@@ -38,10 +38,22 @@ export const ArtifactRef = z.object({
 });
 export type ArtifactRef = z.infer<typeof ArtifactRef>;
 
-/** Tokens spent on the LLM. */
+/**
+ * Tokens spent on the LLM, as billed. `inputTokens` is all input processed
+ * (uncached + cache writes + cache reads) and `outputTokens` all output
+ * (reasoning included), as before; the optional fields split them by how they
+ * are billed. Events written before the split have none of them (read as 0):
+ * uncached input is `inputTokens - cacheWriteTokens - cacheReadTokens`.
+ */
 export const TokenUsage = z.object({
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
+  /** Input written to the prompt cache (billed above the input price). */
+  cacheWriteTokens: z.number().int().nonnegative().optional(),
+  /** Input read from the prompt cache (billed at a fraction of the input price). */
+  cacheReadTokens: z.number().int().nonnegative().optional(),
+  /** Output spent on reasoning/thinking (part of `outputTokens`). */
+  reasoningTokens: z.number().int().nonnegative().optional(),
 });
 export type TokenUsage = z.infer<typeof TokenUsage>;
 
@@ -151,6 +163,10 @@ export const eventDataSchemas = {
     usage: TokenUsage,
     provider: z.string().max(50),
     model: z.string().max(200),
+    /** What the usage cost at the price table of the run's time (absent: older runs). */
+    costUsd: z.number().nonnegative().optional(),
+    /** Times older tool results were elided to fit the context window. */
+    contextElisions: z.number().int().nonnegative().optional(),
     transcript: ArtifactRef.optional(),
     /** The changes as a binary git patch from the start commit, to resume elsewhere. */
     patch: ArtifactRef.optional(),

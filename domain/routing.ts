@@ -15,6 +15,8 @@ export const RepoRoute = z.object({
   validate: z.array(z.string().min(1)).default([]),
   /** Seconds each validation command may run. */
   validateTimeoutSeconds: z.number().int().positive().max(3600).default(600),
+  /** Most US dollars of LLM use per UTC day for this repository; new runs wait after it. */
+  dailyBudgetUsd: z.number().positive().max(1_000_000).optional(),
   match: z.object({
     labels: z.array(z.string().min(1)).optional(),
     components: z.array(z.string().min(1)).optional(),

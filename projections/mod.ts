@@ -8,12 +8,20 @@ import { issuesProjection } from "./issues.ts";
 import type { AnyProjection } from "./projection.ts";
 import { queueProjection } from "./queue.ts";
 import { runsProjection } from "./runs.ts";
+import { spendProjection } from "./spend.ts";
 
 export type { AccountabilityDoc } from "./accountability.ts";
 export type { IssueDoc } from "./issues.ts";
 export type { QueueDoc } from "./queue.ts";
 export type { RunDoc } from "./runs.ts";
-export { accountabilityProjection, issuesProjection, queueProjection, runsProjection };
+export { repoSpendOnDay, type SpendDoc } from "./spend.ts";
+export {
+  accountabilityProjection,
+  issuesProjection,
+  queueProjection,
+  runsProjection,
+  spendProjection,
+};
 
 /** All projections, in the order they are folded. */
 export const ALL_PROJECTIONS: readonly AnyProjection[] = [
@@ -21,4 +29,5 @@ export const ALL_PROJECTIONS: readonly AnyProjection[] = [
   issuesProjection,
   queueProjection,
   accountabilityProjection,
+  spendProjection,
 ];

@@ -95,10 +95,17 @@ function entryLines(e: TranscriptEntry, o: Bounds): string[] {
     case "response":
       return [
         `── [${seconds(e.t)}] response, turn ${e.turn}: ${e.stopReason}; ` +
-        `${formatCount(e.usage.inputTokens)} in + ${
+        `${formatCount(e.usage.inputTokens)} in${cacheNote(e.usage)} + ${
           formatCount(e.usage.outputTokens)
         } out tokens; ` +
+        (e.costUsd !== undefined ? `$${e.costUsd.toFixed(4)}; ` : "") +
         `${Math.round(e.durationMs)} ms`,
+      ];
+    case "elided":
+      return [
+        `── [${seconds(e.t)}] context window: ${e.elisions.length} older tool result(s) elided ` +
+        `before turn ${e.turn} (about ${formatCount(e.estimatedTokens)} of ` +
+        `${formatCount(e.contextWindow)} tokens)`,
       ];
     case "tool":
       return [
@@ -122,6 +129,15 @@ function entryLines(e: TranscriptEntry, o: Bounds): string[] {
     default:
       return [];
   }
+}
+
+/** `(120 cached, 30 written)` for the cache parts of a usage, or nothing. */
+function cacheNote(usage: { cacheReadTokens?: number; cacheWriteTokens?: number }): string {
+  const parts = [
+    usage.cacheReadTokens ? `${formatCount(usage.cacheReadTokens)} cached` : "",
+    usage.cacheWriteTokens ? `${formatCount(usage.cacheWriteTokens)} written to cache` : "",
+  ].filter(Boolean);
+  return parts.length ? ` (${parts.join(", ")})` : "";
 }
 
 /** The transcript's tool loops as lines of text. */

@@ -16,7 +16,7 @@ import { checkGit, checkGitHub, doctorGitHubClient } from "./doctor_github.ts";
 import { checkJiraDeployment } from "./doctor_deployment.ts";
 import { checkJiraLogin, checkTransitions } from "./doctor_jira.ts";
 import { type CheckLine, formatLine, Report } from "./doctor_report.ts";
-import { checkDatabase, checkLlm, checkWebhooks } from "./doctor_services.ts";
+import { checkDatabase, checkLlm, checkPrices, checkWebhooks } from "./doctor_services.ts";
 
 /** Options of {@link runDoctor}. */
 export interface DoctorOptions {
@@ -168,6 +168,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorResu
   else if (!routing) report.skip("github", "needs a valid routing file (see above)");
   if (routing) await checkGit(config, routing, github, report);
   else report.skip("git", "needs a valid routing file (see above)");
+  await checkPrices(config, report);
   await checkLlm(config, report);
   await checkDatabase(config, report);
   await checkWebhooks(config, env.PUBLIC_URL || undefined, report, options.fetch);

@@ -5,7 +5,9 @@
  * @module
  */
 import { LlmError } from "../../domain/ports/llm.ts";
+import { PRICE_TABLE_DATE, priceOf } from "../../domain/pricing.ts";
 import type { RunnerConfig } from "../config/env.ts";
+import { loadPriceTable } from "../config/price_file.ts";
 import { openStore } from "../eventstore/open.ts";
 import { createLlmClient } from "../llm/mod.ts";
 import type { Report } from "./doctor_report.ts";
@@ -17,6 +19,37 @@ const KEY_PAGES = {
   anthropic: "https://console.anthropic.com/settings/keys",
   openai: "https://platform.openai.com/api-keys",
 };
+
+/**
+ * The price table: the override file loads, and the configured model has a
+ * price (else its cost reads $0 and `BUDGET_MAX_USD` cannot stop a run).
+ */
+export async function checkPrices(config: RunnerConfig, report: Report): Promise<void> {
+  const { model, priceFile } = config.llm;
+  let table;
+  try {
+    table = await loadPriceTable(priceFile);
+  } catch (error) {
+    report.fail("prices", (error as Error).message, "fix the file or unset LLM_PRICE_FILE");
+    return;
+  }
+  const price = priceOf(model, table);
+  if (!price) {
+    report.warn(
+      "prices",
+      `LLM_MODEL "${model}" is not in the price table (built-in, ${PRICE_TABLE_DATE}` +
+        `${priceFile ? `, plus ${priceFile}` : ""}): its cost shows as $0 and BUDGET_MAX_USD ` +
+        "cannot stop a run",
+      `add it to a JSON price file named by LLM_PRICE_FILE (see README "Models and prices")`,
+    );
+    return;
+  }
+  report.ok(
+    "prices",
+    `${model}: $${price.inputPerMTok} in, $${price.cacheReadPerMTok} cache read, ` +
+      `$${price.outputPerMTok} out per MTok; context ${price.contextWindow.toLocaleString("en")}`,
+  );
+}
 
 /** Makes one minimal LLM call with the configured provider, model and key. */
 export async function checkLlm(config: RunnerConfig, report: Report): Promise<void> {
@@ -32,6 +65,8 @@ export async function checkLlm(config: RunnerConfig, report: Report): Promise<vo
       baseURL: baseUrl ?? undefined,
       maxRetries: 0,
       timeoutMs: 30_000,
+      reasoning: config.llm.reasoning,
+      openaiApi: config.llm.openaiApi,
     });
     const reply = await llm.complete({
       system: "This is a connectivity check. Answer with one word.",

@@ -65,6 +65,8 @@ export function buildWorkflowDeps(
       anthropicApiKey: config.llm.anthropicApiKey ?? undefined,
       openaiApiKey: config.llm.openaiApiKey ?? undefined,
       baseURL: config.llm.baseUrl ?? undefined,
+      reasoning: config.llm.reasoning,
+      openaiApi: config.llm.openaiApi,
     }),
     workspace: new LocalWorkspace((t) => redactor.redact(t)),
     routing,

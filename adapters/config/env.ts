@@ -6,6 +6,13 @@
  * @module
  */
 import { z } from "zod";
+import {
+  planReasoning,
+  REASONING_EFFORTS,
+  type ReasoningEffort,
+  type ReasoningPlan,
+} from "../../domain/agent/reasoning.ts";
+import { DEFAULT_MODELS } from "../../domain/pricing.ts";
 
 /** What a command needs configured; each role checks only its own variables. */
 export type Role = "store" | "server" | "worker" | "jira";
@@ -58,6 +65,18 @@ export interface RunnerConfig {
     openaiApiKey: string | null;
     /** The SDK's own `ANTHROPIC_BASE_URL` / `OPENAI_BASE_URL` (a proxy, a fake). */
     baseUrl: string | null;
+    /** `LLM_REASONING_EFFORT`; null: the model's default. */
+    reasoningEffort: ReasoningEffort | null;
+    /** `LLM_THINKING_BUDGET_TOKENS` (Claude 4.5 models' manual thinking); null: from the effort. */
+    thinkingBudgetTokens: number | null;
+    /** `LLM_MAX_OUTPUT_TOKENS`: most tokens of one reply, thinking included. */
+    maxOutputTokens: number;
+    /** `OPENAI_API`: `responses` (default) or `chat_completions` for gateways. */
+    openaiApi: "responses" | "chat_completions";
+    /** `LLM_PRICE_FILE`: a JSON price table for models and gateways not built in; null: none. */
+    priceFile: string | null;
+    /** The reasoning fields every request carries, decided (and checked) at start. */
+    reasoning: ReasoningPlan;
   };
   /** Defence-in-depth and worker tuning, with safe defaults. */
   ops: {
@@ -70,7 +89,14 @@ export interface RunnerConfig {
     leaseMs: number;
     /** More Jira accounts whose comments count as feedback. */
     trustedAccountIds: string[];
-    budgets: { maxTurns: number; maxTokens: number; wallTimeMs: number; maxDiffBytes: number };
+    budgets: {
+      maxTurns: number;
+      maxTokens: number;
+      wallTimeMs: number;
+      maxDiffBytes: number;
+      /** `BUDGET_MAX_USD`: most money per run at list prices. */
+      maxCostUsd: number;
+    };
     commitAuthor: { name: string; email: string };
   };
   /** Every secret value, for redaction. */
@@ -187,6 +213,16 @@ export function loadConfig(
     problems.push("GITHUB_TOKEN, or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY, is required");
   }
 
+  const num = (name: string, fallback: number, min: number, max: number): number => {
+    const text = get(name);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      problems.push(`${name} must be a number from ${min} to ${max} (got "${text}")`);
+      return fallback;
+    }
+    return n;
+  };
   const provider = get("LLM_PROVIDER") ?? "anthropic";
   if (provider !== "anthropic" && provider !== "openai") {
     problems.push(`LLM_PROVIDER must be "anthropic" or "openai" (got "${provider}")`);
@@ -199,17 +235,35 @@ export function loadConfig(
   if (worker && provider === "openai" && !openaiApiKey) {
     problems.push("OPENAI_API_KEY is required when LLM_PROVIDER=openai");
   }
-
-  const num = (name: string, fallback: number, min: number, max: number): number => {
-    const text = get(name);
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < min || n > max) {
-      problems.push(`${name} must be a number from ${min} to ${max} (got "${text}")`);
-      return fallback;
+  const llmProvider = provider === "openai" ? "openai" : "anthropic";
+  const model = get("LLM_MODEL") ?? DEFAULT_MODELS[llmProvider];
+  const effortText = get("LLM_REASONING_EFFORT")?.trim().toLowerCase();
+  let reasoningEffort: ReasoningEffort | null = null;
+  if (effortText !== undefined && effortText !== "") {
+    if ((REASONING_EFFORTS as readonly string[]).includes(effortText)) {
+      reasoningEffort = effortText as ReasoningEffort;
+    } else {
+      problems.push(
+        `LLM_REASONING_EFFORT must be one of ${REASONING_EFFORTS.join(", ")} (got "${effortText}")`,
+      );
     }
-    return n;
-  };
+  }
+  const thinkingBudgetTokens = get("LLM_THINKING_BUDGET_TOKENS") === undefined
+    ? null
+    : num("LLM_THINKING_BUDGET_TOKENS", 0, 1024, 128_000);
+  const maxOutputTokens = num("LLM_MAX_OUTPUT_TOKENS", 16_000, 256, 128_000);
+  const openaiApi = get("OPENAI_API") ?? "responses";
+  if (openaiApi !== "responses" && openaiApi !== "chat_completions") {
+    problems.push(`OPENAI_API must be "responses" or "chat_completions" (got "${openaiApi}")`);
+  }
+  const decision = planReasoning(llmProvider, model, {
+    ...(reasoningEffort ? { effort: reasoningEffort } : {}),
+    ...(thinkingBudgetTokens ? { thinkingBudgetTokens } : {}),
+    maxOutputTokens,
+    openaiApi: openaiApi === "chat_completions" ? "chat_completions" : "responses",
+  });
+  if (!decision.ok) problems.push(decision.problem);
+
   const list = (name: string): string[] | undefined => {
     const text = get(name);
     return text === undefined ? undefined : text.split(",").map((s) => s.trim()).filter(Boolean);
@@ -307,12 +361,19 @@ export function loadConfig(
       ),
     },
     llm: {
-      provider: provider === "openai" ? "openai" : "anthropic",
-      model: get("LLM_MODEL") ??
-        (provider === "openai" ? "gpt-4.1" : "claude-sonnet-4-5"),
+      provider: llmProvider,
+      model,
       anthropicApiKey,
       openaiApiKey,
       baseUrl: get(provider === "openai" ? "OPENAI_BASE_URL" : "ANTHROPIC_BASE_URL") ?? null,
+      reasoningEffort,
+      thinkingBudgetTokens,
+      maxOutputTokens,
+      openaiApi: openaiApi === "chat_completions" ? "chat_completions" : "responses",
+      priceFile: get("LLM_PRICE_FILE") ?? null,
+      reasoning: decision.ok
+        ? decision.plan
+        : { provider: "anthropic", anthropic: { kind: "default" } },
     },
     ops: {
       logLevel:
@@ -334,6 +395,7 @@ export function loadConfig(
         maxTokens: num("BUDGET_MAX_TOKENS", 400_000, 1000, 100_000_000),
         wallTimeMs: num("BUDGET_WALL_SECONDS", 900, 10, 86_400) * 1000,
         maxDiffBytes: num("BUDGET_MAX_DIFF_BYTES", 500_000, 100, 100_000_000),
+        maxCostUsd: num("BUDGET_MAX_USD", 5, 0.01, 100_000),
       },
       commitAuthor: {
         name: get("GIT_AUTHOR_NAME") ?? "AI Runner",

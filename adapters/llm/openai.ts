@@ -1,9 +1,22 @@
 /**
- * The LLM port over OpenAI's Chat Completions API (`POST /chat/completions`)
- * through the official SDK: tools as `{type: "function", function}`, calls as
- * `tool_calls` whose arguments are a JSON string (parsed defensively: a bad
- * string becomes a tool error the model sees, never a crash), answers as
- * `role: "tool"` messages.
+ * The LLM port over OpenAI through the official SDK.
+ *
+ * By default the Responses API (`POST /v1/responses`, API-NOTES §10):
+ * stateless (`store: false`), the system text as `instructions`, function
+ * tools with `strict` schemas (optional fields become nullable, and a `null`
+ * the model sends for one is dropped before the tool sees it), a stable
+ * `prompt_cache_key` per issue, `reasoning.effort` from the run's plan, and
+ * every output item of a reply (reasoning items with their
+ * `encrypted_content`, messages, function calls) sent back unchanged on later
+ * turns, as the API requires for reasoning models.
+ *
+ * `OPENAI_API=chat_completions` keeps Chat Completions (`POST
+ * /chat/completions`) for gateways that serve nothing else: tools as
+ * `{type: "function", function}`, `role: "tool"` answers; reasoning is not
+ * carried between calls there.
+ *
+ * Function-call `arguments` are a JSON string the model may get wrong: a bad
+ * string becomes a tool error the model sees, never a crash.
  *
  * @module
  */
@@ -13,28 +26,38 @@ import OpenAI, {
   APIError,
   APIUserAbortError,
 } from "openai";
+import type { OpenAiReasoning } from "../../domain/agent/reasoning.ts";
 import type {
   ChatMessage,
   Completion,
   CompletionRequest,
+  JsonSchema,
   LlmClient,
   StopReason,
+  TokenUsage,
   ToolCall,
   ToolDefinition,
 } from "../../domain/ports/llm.ts";
 import { llmErrorOf } from "./errors.ts";
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, type LlmAdapterOptions } from "./options.ts";
 
-/** An {@link LlmClient} speaking the OpenAI Chat Completions API. */
+/** An {@link LlmClient} speaking the OpenAI Responses API (or Chat Completions). */
 export class OpenAiLlmClient implements LlmClient {
   readonly provider = "openai" as const;
   readonly model: string;
+  /** Which OpenAI API this client calls. */
+  readonly api: "responses" | "chat_completions";
   readonly #client: OpenAI;
   readonly #apiKey: string;
+  readonly #reasoning: OpenAiReasoning;
 
   constructor(options: LlmAdapterOptions) {
     this.model = options.model;
+    this.api = options.openaiApi ?? "responses";
     this.#apiKey = options.apiKey;
+    this.#reasoning = options.reasoning?.provider === "openai"
+      ? options.reasoning.openai
+      : { reasoningItems: true };
     this.#client = new OpenAI({
       apiKey: options.apiKey,
       baseURL: options.baseURL,
@@ -44,23 +67,24 @@ export class OpenAiLlmClient implements LlmClient {
     });
   }
 
-  /** One Chat Completions call; failures become an `LlmError`. */
+  /** One call; failures become an `LlmError`. */
   async complete(request: CompletionRequest): Promise<Completion> {
-    let completion: OpenAI.ChatCompletion;
     try {
-      completion = await this.#client.chat.completions.create(
-        {
-          model: this.model,
-          max_completion_tokens: request.maxTokens,
-          messages: toOpenAiMessages(request.system, request.messages),
-          ...(request.tools.length ? { tools: request.tools.map(toOpenAiTool) } : {}),
-        },
+      if (this.api === "chat_completions") {
+        const completion = await this.#client.chat.completions.create(
+          chatRequest(this.model, request, this.#reasoning),
+          { signal: request.signal },
+        );
+        return fromOpenAiCompletion(completion);
+      }
+      const response = await this.#client.responses.create(
+        responsesRequest(this.model, request, this.#reasoning),
         { signal: request.signal },
       );
+      return fromResponse(response, this.model, request.tools);
     } catch (error) {
       throw this.#llmError(error);
     }
-    return fromOpenAiCompletion(completion);
   }
 
   #llmError(error: unknown): unknown {
@@ -87,6 +111,233 @@ export class OpenAiLlmClient implements LlmClient {
     }
     return error;
   }
+}
+
+/** The longest `prompt_cache_key` sent (longer keys are cut). */
+export const MAX_CACHE_KEY_LENGTH = 64;
+
+/** The Responses API request body. */
+export function responsesRequest(
+  model: string,
+  request: Omit<CompletionRequest, "signal">,
+  reasoning: OpenAiReasoning = { reasoningItems: true },
+): OpenAI.Responses.ResponseCreateParamsNonStreaming {
+  return {
+    model,
+    ...(request.system ? { instructions: request.system } : {}),
+    input: toResponsesInput(request.messages, model),
+    ...(request.tools.length ? { tools: request.tools.map(toResponsesTool) } : {}),
+    store: false,
+    ...(reasoning.reasoningItems ? { include: ["reasoning.encrypted_content" as const] } : {}),
+    ...(reasoning.effort ? { reasoning: { effort: reasoning.effort } } : {}),
+    ...(request.cacheKey
+      ? { prompt_cache_key: request.cacheKey.slice(0, MAX_CACHE_KEY_LENGTH) }
+      : {}),
+    max_output_tokens: Math.max(16, request.maxTokens),
+  };
+}
+
+/** A tool as a strict Responses function tool. */
+export function toResponsesTool(tool: ToolDefinition): OpenAI.Responses.FunctionTool {
+  return {
+    type: "function",
+    name: tool.name,
+    description: tool.description,
+    parameters: strictSchema(tool.inputSchema),
+    strict: true,
+  };
+}
+
+/**
+ * A JSON Schema made valid for strict function calling: every object lists all
+ * its properties in `required` and forbids others; a property that was
+ * optional becomes nullable (the model sends `null` for "not given").
+ */
+export function strictSchema(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = { ...schema };
+  if (schema.type === "object") {
+    const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
+    const required = new Set(Array.isArray(schema.required) ? schema.required as string[] : []);
+    const properties: Record<string, JsonSchema> = {};
+    for (const [key, sub] of Object.entries(props)) {
+      const strict = strictSchema(sub);
+      properties[key] = required.has(key) ? strict : nullable(strict);
+    }
+    out.properties = properties;
+    out.required = Object.keys(props);
+    out.additionalProperties = false;
+  }
+  if (schema.type === "array" && schema.items && typeof schema.items === "object") {
+    out.items = strictSchema(schema.items as JsonSchema);
+  }
+  return out;
+}
+
+function nullable(schema: JsonSchema): JsonSchema {
+  if (typeof schema.type === "string") return { ...schema, type: [schema.type, "null"] };
+  if (Array.isArray(schema.type)) {
+    return schema.type.includes("null") ? schema : { ...schema, type: [...schema.type, "null"] };
+  }
+  return { anyOf: [schema, { type: "null" }] };
+}
+
+/** Drops `null` values the strict schema allowed for properties that were optional. */
+export function dropOptionalNulls(
+  input: Record<string, unknown>,
+  schema: JsonSchema | undefined,
+): Record<string, unknown> {
+  if (!schema || schema.type !== "object") return input;
+  const required = new Set(Array.isArray(schema.required) ? schema.required as string[] : []);
+  const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (value === null && !required.has(key)) continue;
+    const sub = props[key];
+    out[key] = value && typeof value === "object" && !Array.isArray(value) && sub
+      ? dropOptionalNulls(value as Record<string, unknown>, sub)
+      : value;
+  }
+  return out;
+}
+
+/**
+ * The conversation as Responses input items. An assistant turn this model
+ * produced is replayed item for item (reasoning items included); others are
+ * rebuilt as a message and function calls.
+ */
+export function toResponsesInput(
+  messages: readonly ChatMessage[],
+  model?: string,
+): OpenAI.Responses.ResponseInputItem[] {
+  const out: OpenAI.Responses.ResponseInputItem[] = [];
+  for (const m of messages) {
+    switch (m.role) {
+      case "user":
+        out.push({ role: "user", content: m.text || "(empty)" });
+        break;
+      case "assistant": {
+        const replay = m.replay;
+        if (
+          replay?.provider === "openai" && replay.api === "responses" && replay.model === model &&
+          replay.items.length > 0
+        ) {
+          out.push(...replay.items as OpenAI.Responses.ResponseInputItem[]);
+          break;
+        }
+        if (m.text || m.toolCalls.length === 0) {
+          out.push({ role: "assistant", content: m.text || "(no reply)" });
+        }
+        for (const c of m.toolCalls) {
+          out.push({
+            type: "function_call",
+            call_id: c.id,
+            name: c.name,
+            arguments: replayedArguments(c),
+          });
+        }
+        break;
+      }
+      case "tool":
+        for (const r of m.results) {
+          const content = r.content || "(empty)";
+          out.push({
+            type: "function_call_output",
+            call_id: r.toolCallId,
+            output: r.isError && !content.startsWith(TOOL_ERROR_PREFIX)
+              ? `${TOOL_ERROR_PREFIX}${content}`
+              : content,
+          });
+        }
+        break;
+    }
+  }
+  return out;
+}
+
+/** The usage of a Responses reply as billed. */
+export function responsesUsage(
+  usage: OpenAI.Responses.ResponseUsage | undefined | null,
+): TokenUsage {
+  // Zero parts are left out: an absent field reads as 0 (domain/events.ts).
+  const out: TokenUsage = {
+    inputTokens: usage?.input_tokens ?? 0,
+    outputTokens: usage?.output_tokens ?? 0,
+  };
+  const read = usage?.input_tokens_details?.cached_tokens;
+  if (read) out.cacheReadTokens = read;
+  const write = usage?.input_tokens_details?.cache_write_tokens;
+  if (write) out.cacheWriteTokens = write;
+  const reasoning = usage?.output_tokens_details?.reasoning_tokens;
+  if (reasoning) out.reasoningTokens = reasoning;
+  return out;
+}
+
+/** The neutral shape of a Responses reply; `model` tags its replay. */
+export function fromResponse(
+  response: OpenAI.Responses.Response,
+  model?: string,
+  tools: readonly ToolDefinition[] = [],
+): Completion {
+  const items = Array.isArray(response.output) ? response.output : [];
+  const texts: string[] = [];
+  let refusal = "";
+  const toolCalls: ToolCall[] = [];
+  items.forEach((item, i) => {
+    if (item.type === "message") {
+      for (const c of Array.isArray(item.content) ? item.content : []) {
+        if (c.type === "output_text") texts.push(c.text);
+        else if (c.type === "refusal") refusal = c.refusal;
+      }
+    } else if (item.type === "function_call") {
+      const id = typeof item.call_id === "string" && item.call_id ? item.call_id : `call_${i}`;
+      const parsed = parseArguments(item.arguments);
+      const schema = tools.find((t) => t.name === item.name)?.inputSchema;
+      toolCalls.push({
+        id,
+        name: item.name,
+        ...parsed,
+        input: parsed.inputError ? parsed.input : dropOptionalNulls(parsed.input, schema),
+      });
+    }
+  });
+  const text = texts.join("\n") || refusal;
+  const incomplete = response.status === "incomplete"
+    ? response.incomplete_details?.reason
+    : undefined;
+  let stopReason: StopReason;
+  if (incomplete === "max_output_tokens") stopReason = "max_tokens";
+  else if (incomplete === "content_filter") stopReason = "refusal";
+  else if (toolCalls.length) stopReason = "tool_use";
+  else if (refusal && !texts.length) stopReason = "refusal";
+  else if (response.status === "completed") stopReason = "end_turn";
+  else stopReason = "other";
+  return {
+    text,
+    toolCalls,
+    stopReason,
+    usage: responsesUsage(response.usage),
+    ...(model && items.length
+      ? { replay: { provider: "openai", model, api: "responses", items } }
+      : {}),
+  };
+}
+
+/** The Chat Completions request body (`OPENAI_API=chat_completions`). */
+export function chatRequest(
+  model: string,
+  request: Omit<CompletionRequest, "signal">,
+  reasoning: OpenAiReasoning = { reasoningItems: false },
+): OpenAI.ChatCompletionCreateParamsNonStreaming {
+  return {
+    model,
+    max_completion_tokens: request.maxTokens,
+    messages: toOpenAiMessages(request.system, request.messages),
+    ...(request.tools.length ? { tools: request.tools.map(toOpenAiTool) } : {}),
+    ...(reasoning.effort ? { reasoning_effort: reasoning.effort } : {}),
+    ...(request.cacheKey
+      ? { prompt_cache_key: request.cacheKey.slice(0, MAX_CACHE_KEY_LENGTH) }
+      : {}),
+  };
 }
 
 /** The OpenAI shape of a tool definition. */
@@ -175,11 +426,20 @@ export function fromOpenAiCompletion(completion: OpenAI.ChatCompletion): Complet
     stopReason: refusal && toolCalls.length === 0
       ? "refusal"
       : stopReasonOf(choice?.finish_reason, toolCalls.length > 0),
-    usage: {
-      inputTokens: completion.usage?.prompt_tokens ?? 0,
-      outputTokens: completion.usage?.completion_tokens ?? 0,
-    },
+    usage: chatUsage(completion.usage),
   };
+}
+
+function chatUsage(usage: OpenAI.CompletionUsage | undefined | null): TokenUsage {
+  const out: TokenUsage = {
+    inputTokens: usage?.prompt_tokens ?? 0,
+    outputTokens: usage?.completion_tokens ?? 0,
+  };
+  const cached = usage?.prompt_tokens_details?.cached_tokens;
+  if (cached) out.cacheReadTokens = cached;
+  const reasoning = usage?.completion_tokens_details?.reasoning_tokens;
+  if (reasoning) out.reasoningTokens = reasoning;
+  return out;
 }
 
 /** Parses a JSON-string `arguments`; never throws. */

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ReasoningPlan } from "../../domain/agent/reasoning.ts";
 
 /** How an LLM adapter is built. */
 export interface LlmAdapterOptions {
@@ -20,6 +21,17 @@ export interface LlmAdapterOptions {
   timeoutMs?: number;
   /** A `fetch` to use instead of the global one. */
   fetch?: typeof fetch;
+  /**
+   * The reasoning fields of every request, decided at start by
+   * `planReasoning` (absent: the model's defaults). A plan for the other
+   * provider is ignored.
+   */
+  reasoning?: ReasoningPlan;
+  /**
+   * OpenAI only: `responses` (default) or `chat_completions` for gateways that
+   * serve only Chat Completions (`OPENAI_API`).
+   */
+  openaiApi?: "responses" | "chat_completions";
 }
 
 /** Default timeout of one attempt: the SDKs' own default, 10 minutes. */

@@ -1,10 +1,17 @@
 /**
  * A scripted LLM on loopback, protocol-faithful enough for the real SDKs:
- * Anthropic's `POST /v1/messages` and OpenAI's `POST /v1/chat/completions`,
- * with their response and error shapes, their auth headers, and their
- * request-validity rules for tool conversations (an unanswered tool call, or a
- * past OpenAI `arguments` string that is not a JSON object, is a 400 as it is
- * on the real services).
+ * Anthropic's `POST /v1/messages` and OpenAI's `POST /v1/responses` and
+ * `POST /v1/chat/completions`, with their response and error shapes, their
+ * auth headers, and their request-validity rules for tool conversations (an
+ * unanswered tool call, or a past OpenAI `arguments` string that is not a JSON
+ * object, is a 400 as it is on the real services).
+ *
+ * Like the real services it accounts prompt caching (`llm_cache.ts`: Anthropic
+ * `cache_creation_input_tokens`/`cache_read_input_tokens` from the breakpoints
+ * it receives, OpenAI `cached_tokens`/`cache_write_tokens`), returns thinking
+ * blocks and reasoning items and refuses a conversation that drops or alters
+ * them (`llm_reasoning.ts`), enforces strict function schemas, and refuses a
+ * request larger than its context window.
  *
  * The script is a list of turns consumed one per request: a reply, a fault
  * (429 with `retry-after`, 529/503 overloaded, 500, any status), or a function
@@ -14,6 +21,18 @@
  *
  * @module
  */
+
+import {
+  AnthropicPromptCache,
+  type CacheBlock,
+  OpenAiPromptCache,
+  tokensOf,
+  withoutCacheControl,
+} from "./llm_cache.ts";
+import { IssuedReasoning, validateAnthropicThinking } from "./llm_reasoning.ts";
+import { responsesShape } from "./llm_responses.ts";
+
+export { contextProblem };
 
 /** Which API the fake speaks. */
 export type FakeLlmProvider = "anthropic" | "openai";
@@ -35,8 +54,25 @@ export interface FakeReply {
   toolCalls?: FakeToolCall[];
   /** Default: `tool_use` when there are tool calls, else `end_turn`. */
   stopReason?: "end_turn" | "tool_use" | "max_tokens" | "refusal";
-  /** Default: about a token per four characters of request and reply. */
-  usage?: { inputTokens: number; outputTokens: number };
+  /**
+   * Default: about a token per four characters of request and reply, with the
+   * input split by the fake's own prompt-cache accounting. When given, these
+   * numbers are reported as they are (no cache unless stated).
+   */
+  usage?: {
+    inputTokens: number;
+    outputTokens: number;
+    cacheWriteTokens?: number;
+    cacheReadTokens?: number;
+    reasoningTokens?: number;
+  };
+  /**
+   * Reasoning to return: an Anthropic `thinking` block (when the request
+   * enables thinking) or an OpenAI `reasoning` item with a summary. OpenAI
+   * reasoning items are also returned without it whenever the request asks
+   * for `reasoning.encrypted_content` with an effort other than `none`.
+   */
+  reasoning?: string;
   /** Wait this long before answering (a slow model); cut short when the fake closes. */
   delayMs?: number;
 }
@@ -99,6 +135,10 @@ export interface FakeLlmOptions {
   apiKey?: string;
   /** Loopback port (default 0: any free port). */
   port?: number;
+  /** Largest request input in tokens; more is a 400 as on the real API (default: none). */
+  contextWindow?: number;
+  /** Anthropic: smallest cacheable prefix in tokens (default 1024). */
+  minCacheableTokens?: number;
 }
 
 /** A running fake. */
@@ -128,11 +168,23 @@ export function startFakeLlm(options: FakeLlmOptions): FakeLlm {
   let turn = 0;
   let serial = 0;
   const closing = new AbortController();
-  const shape = provider === "anthropic" ? anthropicShape : openaiShape;
+  const state: FakeState = {
+    anthropicCache: new AnthropicPromptCache(options.minCacheableTokens ?? 1024),
+    openaiCache: new OpenAiPromptCache(),
+    reasoning: new IssuedReasoning(),
+    contextWindow: options.contextWindow,
+  };
+  const shapeFor = (path: string): ProviderShape =>
+    provider === "anthropic"
+      ? anthropicShape
+      : path === responsesShape.path
+      ? responsesShape
+      : openaiShape;
 
   const handler = async (request: Request): Promise<Response> => {
     const rawBody = await request.text();
     const path = new URL(request.url).pathname;
+    const shape = shapeFor(path);
     const recorded: RecordedLlmRequest = {
       method: request.method,
       path,
@@ -156,7 +208,7 @@ export function startFakeLlm(options: FakeLlmOptions): FakeLlm {
     if (!recorded.body) {
       return respond(shape.error(id, 400, "invalid_request_error", "body is not a JSON object"));
     }
-    const invalid = shape.validate(recorded.body);
+    const invalid = shape.validate(recorded.body, state);
     if (invalid) return respond(shape.error(id, 400, "invalid_request_error", invalid));
     if (turn >= options.script.length) {
       return respond(shape.error(
@@ -183,7 +235,7 @@ export function startFakeLlm(options: FakeLlmOptions): FakeLlm {
     }
     if ("fault" in outcome) return respond(shape.fault(id, outcome));
     if (outcome.delayMs) await sleep(outcome.delayMs, closing.signal);
-    return respond(shape.reply(id, view, outcome, rawBody.length));
+    return respond(shape.reply(id, view, outcome, state));
   };
 
   const server = Deno.serve(
@@ -213,8 +265,8 @@ export function startFakeLlm(options: FakeLlmOptions): FakeLlm {
   };
 }
 
-/** What differs between the two APIs. */
-interface ProviderShape {
+/** What differs between the APIs. */
+export interface ProviderShape {
   path: string;
   authorized(headers: Headers, apiKey: string): boolean;
   unauthorized(id: string): Response;
@@ -227,9 +279,9 @@ interface ProviderShape {
     errorCode?: string,
   ): Response;
   fault(id: string, fault: FakeFault): Response;
-  validate(body: Record<string, unknown>): string | null;
+  validate(body: Record<string, unknown>, state: FakeState): string | null;
   view(body: Record<string, unknown>, turn: number): FakeLlmRequest;
-  reply(id: string, view: FakeLlmRequest, reply: FakeReply, requestChars: number): Response;
+  reply(id: string, view: FakeLlmRequest, reply: FakeReply, state: FakeState): Response;
 }
 
 const anthropicShape: ProviderShape = {
@@ -273,7 +325,7 @@ const anthropicShape: ProviderShape = {
         );
     }
   },
-  validate(body) {
+  validate(body, state) {
     if (typeof body.model !== "string" || !body.model) return "model: Field required";
     if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 1) {
       return "max_tokens: Field required (a positive integer)";
@@ -327,7 +379,8 @@ const anthropicShape: ProviderShape = {
         return `messages.${i + 1}: tool_result blocks must come first in the content`;
       }
     }
-    return null;
+    return validateAnthropicCaching(body) ?? validateAnthropicThinking(body, state.reasoning) ??
+      contextProblem("anthropic", anthropicBlocks(body), state.contextWindow);
   },
   view(body, turn) {
     const messages = body.messages as Record<string, unknown>[];
@@ -354,18 +407,25 @@ const anthropicShape: ProviderShape = {
       toolNames: toolNames(body.tools, (t) => t.name),
     };
   },
-  reply(id, view, reply, requestChars) {
+  reply(id, view, reply, state) {
     const calls = (reply.toolCalls ?? []).map((c, i) => ({
       type: "tool_use",
       id: c.id ?? `toolu_fake${id}_${i}`,
       name: c.name,
       input: c.input ?? {},
     }));
+    const thinkingType = (view.body.thinking as Record<string, unknown> | undefined)?.type;
+    const thinking = reply.reasoning && (thinkingType === "adaptive" || thinkingType === "enabled")
+      ? [state.reasoning.thinkingBlock(reply.reasoning, view.model)]
+      : [];
     const content = [
+      ...thinking,
       ...(reply.text ? [{ type: "text", text: reply.text, citations: null }] : []),
       ...calls,
     ];
-    const usage = usageOf(reply, requestChars, JSON.stringify(content).length);
+    state.reasoning.rememberThinking(calls.map((c) => c.id), thinking);
+    const reasoningTokens = thinking.length ? tokensOf(reply.reasoning) : 0;
+    const usage = reply.usage ?? anthropicUsageOf(view.body, state, content, reasoningTokens);
     return json(200, {
       id: `msg_fake${id}`,
       type: "message",
@@ -375,16 +435,23 @@ const anthropicShape: ProviderShape = {
       stop_reason: reply.stopReason ?? (calls.length ? "tool_use" : "end_turn"),
       stop_sequence: null,
       usage: {
-        input_tokens: usage.inputTokens,
+        input_tokens: usage.inputTokens - (usage.cacheWriteTokens ?? 0) -
+          (usage.cacheReadTokens ?? 0),
         output_tokens: usage.outputTokens,
-        cache_creation_input_tokens: 0,
-        cache_read_input_tokens: 0,
+        cache_creation_input_tokens: usage.cacheWriteTokens ?? 0,
+        cache_read_input_tokens: usage.cacheReadTokens ?? 0,
+        cache_creation: {
+          ephemeral_5m_input_tokens: usage.cacheWriteTokens ?? 0,
+          ephemeral_1h_input_tokens: 0,
+        },
+        output_tokens_details: { thinking_tokens: usage.reasoningTokens ?? 0 },
       },
     }, { "request-id": `req_fake${id}` });
   },
 };
 
-const openaiShape: ProviderShape = {
+/** OpenAI Chat Completions (`OPENAI_API=chat_completions`). */
+export const openaiShape: ProviderShape = {
   path: "/v1/chat/completions",
   authorized: (h, key) => h.get("authorization") === `Bearer ${key}`,
   unauthorized: (id) =>
@@ -530,7 +597,7 @@ const openaiShape: ProviderShape = {
       toolNames: toolNames(body.tools, (t) => (t.function as Record<string, unknown>)?.name),
     };
   },
-  reply(id, view, reply, requestChars) {
+  reply(id, view, reply) {
     const calls = (reply.toolCalls ?? []).map((c, i) => ({
       id: c.id ?? `call_fake${id}_${i}`,
       type: "function",
@@ -550,7 +617,10 @@ const openaiShape: ProviderShape = {
       max_tokens: "length",
       refusal: "stop",
     }[reply.stopReason ?? (calls.length ? "tool_use" : "end_turn")];
-    const usage = usageOf(reply, requestChars, JSON.stringify(message).length);
+    const usage = reply.usage ?? {
+      inputTokens: tokensOf(view.body),
+      outputTokens: tokensOf(message),
+    };
     return json(200, {
       id: `chatcmpl-fake${id}`,
       object: "chat.completion",
@@ -567,31 +637,123 @@ const openaiShape: ProviderShape = {
   },
 };
 
-function retryAfter(fault: { retryAfterSeconds?: number }): Record<string, string> {
+/** The `retry-after` header of a fault, when it names one. */
+export function retryAfter(fault: { retryAfterSeconds?: number }): Record<string, string> {
   return fault.retryAfterSeconds === undefined
     ? {}
     : { "retry-after": String(fault.retryAfterSeconds) };
 }
 
-function usageOf(reply: FakeReply, requestChars: number, replyChars: number) {
-  return reply.usage ?? {
-    inputTokens: Math.ceil(requestChars / 4),
-    outputTokens: Math.ceil(replyChars / 4),
+/** What the fake remembers between requests. */
+export interface FakeState {
+  anthropicCache: AnthropicPromptCache;
+  openaiCache: OpenAiPromptCache;
+  reasoning: IssuedReasoning;
+  contextWindow?: number;
+}
+
+/** The blocks of an Anthropic request, in cache order: tools, system, messages. */
+function anthropicBlocks(body: Record<string, unknown>): CacheBlock[] {
+  const blocks: CacheBlock[] = [];
+  const push = (block: unknown, prefix: string) => {
+    const key = prefix + withoutCacheControl(block);
+    blocks.push({
+      key,
+      tokens: Math.ceil(key.length / 4),
+      breakpoint: !!(block as Record<string, unknown> | null)?.cache_control,
+    });
+  };
+  for (const t of Array.isArray(body.tools) ? body.tools : []) push(t, "tool:");
+  const system = body.system;
+  if (typeof system === "string" && system) push({ type: "text", text: system }, "system:");
+  else if (Array.isArray(system)) { for (const b of system) push(b, "system:"); }
+  // Changing the thinking settings invalidates the messages' cache (API-NOTES §6).
+  const mode = `thinking:${JSON.stringify(body.thinking ?? null)}:${
+    JSON.stringify(body.output_config ?? null)
+  }:`;
+  for (const m of (body.messages ?? []) as Record<string, unknown>[]) {
+    const content = typeof m.content === "string"
+      ? [{ type: "text", text: m.content }]
+      : m.content as unknown[];
+    for (const b of content) push(b, `${mode}${m.role}:`);
+  }
+  if (body.cache_control && blocks.length) blocks[blocks.length - 1].breakpoint = true;
+  return blocks;
+}
+
+function anthropicUsageOf(
+  body: Record<string, unknown>,
+  state: FakeState,
+  content: unknown[],
+  reasoningTokens: number,
+): NonNullable<FakeReply["usage"]> {
+  const outcome = state.anthropicCache.account(anthropicBlocks(body), String(body.model));
+  return {
+    inputTokens: outcome.totalTokens,
+    cacheWriteTokens: outcome.cacheWriteTokens,
+    cacheReadTokens: outcome.cacheReadTokens,
+    outputTokens: tokensOf(content) + reasoningTokens,
+    reasoningTokens,
   };
 }
 
-function toolNames(tools: unknown, name: (t: Record<string, unknown>) => unknown): string[] {
+/** Anthropic's rules for `cache_control`: at most 4, ephemeral, a known TTL. */
+function validateAnthropicCaching(body: Record<string, unknown>): string | null {
+  const marks: Record<string, unknown>[] = [];
+  const visit = (block: unknown) => {
+    const mark = (block as Record<string, unknown> | null)?.cache_control;
+    if (mark !== undefined && mark !== null) marks.push(mark as Record<string, unknown>);
+  };
+  for (const t of Array.isArray(body.tools) ? body.tools : []) visit(t);
+  if (Array.isArray(body.system)) body.system.forEach(visit);
+  for (const m of (body.messages ?? []) as Record<string, unknown>[]) {
+    if (Array.isArray(m.content)) m.content.forEach(visit);
+  }
+  if (body.cache_control) marks.push(body.cache_control as Record<string, unknown>);
+  for (const mark of marks) {
+    if (mark.type !== "ephemeral") return "cache_control.type: Input should be 'ephemeral'";
+    if (mark.ttl !== undefined && mark.ttl !== "5m" && mark.ttl !== "1h") {
+      return "cache_control.ttl: Input should be '5m' or '1h'";
+    }
+  }
+  if (marks.length > 4) {
+    return `A maximum of 4 blocks with cache_control may be provided. Found ${marks.length}.`;
+  }
+  return null;
+}
+
+/** A 400 when the input is larger than the context window, worded as each API words it. */
+function contextProblem(
+  provider: FakeLlmProvider,
+  blocks: readonly CacheBlock[],
+  window: number | undefined,
+): string | null {
+  if (window === undefined) return null;
+  const total = blocks.reduce((n, b) => n + b.tokens, 0);
+  if (total <= window) return null;
+  return provider === "anthropic"
+    ? `prompt is too long: ${total} tokens > ${window} maximum`
+    : `Your input exceeds the context window of this model (${total} > ${window} tokens).`;
+}
+
+/** The names of the offered tools. */
+export function toolNames(
+  tools: unknown,
+  name: (t: Record<string, unknown>) => unknown,
+): string[] {
   return Array.isArray(tools) ? tools.map((t) => String(name(t))) : [];
 }
 
-function json(status: number, body: unknown, headers: Record<string, string>): Response {
+/** A JSON response. */
+export function json(status: number, body: unknown, headers: Record<string, string>): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: { "content-type": "application/json", ...headers },
   });
 }
 
-function parseObject(text: string): Record<string, unknown> | null {
+/** Parses a JSON object, or null. */
+export function parseObject(text: string): Record<string, unknown> | null {
   try {
     const value = JSON.parse(text);
     return value && typeof value === "object" && !Array.isArray(value) ? value : null;

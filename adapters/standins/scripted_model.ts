@@ -30,19 +30,45 @@ function escapeRegExp(s: string): string {
 
 type Message = { role: string; content: unknown };
 
-/** The conversation so far as [role, text] pairs, provider-neutral. */
+/**
+ * The conversation so far as [role, text] pairs, provider-neutral: Anthropic
+ * and Chat Completions `messages`, or Responses `input` items (where one
+ * assistant turn is a run of reasoning, message and function_call items).
+ */
 function conversation(body: Record<string, unknown>): { role: string; text: string }[] {
+  if (Array.isArray(body.input)) return responsesConversation(body.input);
   const messages = (body.messages ?? []) as Message[];
-  return messages.map((m) => {
-    if (typeof m.content === "string") return { role: m.role, text: m.content };
-    if (Array.isArray(m.content)) {
-      const text = m.content.map((b: { type?: string; text?: string; content?: unknown }) =>
-        b.type === "text" ? b.text ?? "" : typeof b.content === "string" ? b.content : ""
-      ).join("\n");
-      return { role: m.role, text };
+  return messages.map((m) => ({ role: m.role, text: textOf(m.content) }));
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content.map((b: { type?: string; text?: string; content?: unknown }) =>
+    b.type === "text" || b.type === "input_text" || b.type === "output_text"
+      ? b.text ?? ""
+      : typeof b.content === "string"
+      ? b.content
+      : ""
+  ).join("\n");
+}
+
+function responsesConversation(items: Record<string, unknown>[]): { role: string; text: string }[] {
+  const out: { role: string; text: string }[] = [];
+  for (const item of items) {
+    const type = item.type ?? "message";
+    if (type === "message" && item.role !== "assistant") {
+      out.push({ role: String(item.role), text: textOf(item.content) });
+    } else if (type === "function_call_output") {
+      out.push({ role: "tool", text: String(item.output ?? "") });
+    } else {
+      const text = type === "message" ? textOf(item.content) : "";
+      const last = out[out.length - 1];
+      if (last?.role === "assistant") last.text += text;
+      else out.push({ role: "assistant", text });
     }
-    return { role: m.role, text: "" };
-  });
+  }
+  return out;
 }
 
 /** The first path in a search result (`path:line: text`), or null. */
@@ -61,7 +87,7 @@ export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
   const assistantTurns = turns.filter((t) => t.role === "assistant").length;
   // Feedback comes after the ticket: act on the newest instructions first.
   const wanted = replacementsIn(task).reverse();
-  const usage = { inputTokens: 1200 + 40 * turns.length, outputTokens: 150 };
+  // No usage given: the fake's own accounting applies (prompt caching included).
   const results = req.toolResults.map((r) => r.content);
 
   if (wanted.length === 0) {
@@ -74,7 +100,6 @@ export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
             'Describe the change, for example: replace "old text" with "new text".',
         },
       }],
-      usage,
     };
   }
   if (assistantTurns === 0) {
@@ -84,7 +109,6 @@ export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
         name: "search",
         input: { pattern: escapeRegExp(r.from) },
       })),
-      usage,
     };
   }
   if (assistantTurns === 1) {
@@ -94,12 +118,12 @@ export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
         ? [{ id: id(), name: "edit_file", input: { path, old_string: r.from, new_string: r.to } }]
         : [];
     });
-    if (edits.length > 0) return { toolCalls: edits, usage };
+    if (edits.length > 0) return { toolCalls: edits };
   }
   const edited = turns.some((t) => t.role === "assistant") &&
     JSON.stringify(req.body).includes("edit_file");
   if (req.toolNames.includes("run_validation") && assistantTurns === 2 && edited) {
-    return { toolCalls: [{ id: id(), name: "run_validation", input: {} }], usage };
+    return { toolCalls: [{ id: id(), name: "run_validation", input: {} }] };
   }
   const done = wanted.map((r) => `"${r.from}" → "${r.to}"`).join(", ");
   return {
@@ -114,7 +138,6 @@ export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
           } in the repository.`,
       },
     }],
-    usage,
   };
 }
 

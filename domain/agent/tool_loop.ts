@@ -6,7 +6,14 @@
  * The loop never throws for what a tool does (refusals and failures go back to
  * the model as tool errors). It rejects only when the model cannot be reached
  * ({@link ToolLoopError}, carrying the {@link LlmError} and the transcript so
- * far) or when `onTurn` throws.
+ * far) or when `onTurn`/`onProgress` throws.
+ *
+ * Usage is kept as billed (uncached input, cache writes, cache reads, output,
+ * reasoning) and priced per call; the token budget counts billed-equivalent
+ * tokens and `maxCostUsd` money, both checked before every call. When the
+ * conversation nears the context window, older tool results are elided
+ * (`context_window.ts`); the result says how often. A loop can continue an
+ * earlier one's conversation (`history`: the earlier result's `messages`).
  *
  * @module
  */
@@ -20,7 +27,16 @@ import {
   type TokenUsage,
   type ToolResult,
 } from "../ports/llm.ts";
+import {
+  addUsage,
+  billedEquivalentTokens,
+  costOf,
+  type ModelPrice,
+  NO_USAGE,
+  priceOf,
+} from "../pricing.ts";
 import { budgetReason, type BudgetSpend, exceededBudget } from "./budgets.ts";
+import { elideOldToolResults, estimateInputTokens } from "./context_window.ts";
 import type { ToolExecutor, ToolOutcome } from "./tool_executor.ts";
 import type {
   BudgetName,
@@ -40,11 +56,39 @@ export interface ToolLoopProgress {
   toolCalls: string[];
 }
 
+/** Per-run totals after each turn (for lease heartbeats and the live dashboard). */
+export interface ToolLoopTotals {
+  turns: number;
+  /** Tool calls made so far (all turns). */
+  toolCalls: number;
+  /** Usage as billed, by kind. */
+  usage: TokenUsage;
+  /** Money spent so far at list prices (0 when the model is not priced). */
+  costUsd: number;
+}
+
 /** What {@link runToolLoop} needs. */
 export interface ToolLoopOptions {
   llm: LlmClient;
   system: string;
+  /** The new user message (the task, or the next instruction of a continued conversation). */
   userPrompt: string;
+  /**
+   * An earlier conversation to continue (a previous result's `messages`): sent
+   * as it is, before `userPrompt`, so its cached prefix is reused. The system
+   * text and tools must be the same as then.
+   */
+  history?: readonly ChatMessage[];
+  /** A stable prompt-cache key, the same for every run of one issue (`ai-runner:<KEY>`). */
+  cacheKey?: string;
+  /**
+   * The model's prices and context window (from the price table, with the
+   * override file). Absent: looked up in the built-in table; null: unpriced
+   * (cost reads 0, the cost budget cannot end the run).
+   */
+  pricing?: ModelPrice | null;
+  /** Tokens of the context window (default: the price entry's, else 200 000). */
+  contextWindowTokens?: number;
   tools: ToolExecutor;
   budgets: ToolLoopBudgets;
   /** The clock, in epoch milliseconds (`Date.now`). */
@@ -53,6 +97,8 @@ export interface ToolLoopOptions {
   signal?: AbortSignal;
   /** Called after every turn; awaited; a rejection rejects the loop. */
   onTurn?: (progress: ToolLoopProgress) => void | Promise<void>;
+  /** Called after every turn with the run's totals; awaited; a rejection rejects the loop. */
+  onProgress?: (totals: ToolLoopTotals) => void | Promise<void>;
   /** Most tokens of one reply (default 8192; never more than the budget left). */
   maxOutputTokens?: number;
   /** Applied to all text sent to the model: system, task and tool results. */
@@ -71,7 +117,23 @@ export interface ToolLoopResult {
   /** Why the loop ended, for people, whenever it did not finish. */
   reason?: string;
   turns: number;
+  /** Usage as billed, by kind, over all calls of this loop. */
   usage: TokenUsage;
+  /** Tool calls made. */
+  toolCalls: number;
+  /** Money spent at list prices (0 when the model is not priced; see `priced`). */
+  costUsd: number;
+  /** Whether `costUsd` comes from a price entry. */
+  priced: boolean;
+  /** Billed-equivalent tokens (what the token budget counted). */
+  billedTokens: number;
+  /** Times older tool results were elided to fit the context window (0: never). */
+  contextElisions: number;
+  /**
+   * The whole conversation at the end (history included), to continue it with
+   * another loop (`history`), e.g. for a repair after failed validation.
+   */
+  messages: ChatMessage[];
   transcript: TranscriptEntry[];
 }
 
@@ -98,6 +160,13 @@ export const FINISH_NUDGE = "You ended your turn without calling the `finish` to
 
 const DEFAULT_MAX_OUTPUT_TOKENS = 8192;
 const DEFAULT_MAX_TOOL_RESULT_CHARS = 60_000;
+const DEFAULT_CONTEXT_WINDOW = 200_000;
+/** Elide when the next request would pass this share of the window… */
+const ELIDE_ABOVE = 0.8;
+/** …down to this share, so the cache is broken rarely. */
+const ELIDE_DOWN_TO = 0.5;
+/** Tool messages at the end that are never elided. */
+const KEEP_RECENT_TOOL_MESSAGES = 3;
 
 /** Runs the loop to its end; see the module documentation. */
 export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopResult> {
@@ -109,21 +178,32 @@ class Loop {
   readonly #o: ToolLoopOptions;
   readonly #startedAt: number;
   readonly #transcript: TranscriptEntry[] = [];
-  readonly #messages: ChatMessage[] = [];
+  #messages: ChatMessage[] = [];
   readonly #redact: (text: string) => string;
+  readonly #price: ModelPrice | null;
+  readonly #window: number;
   #turns = 0;
-  #usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+  #toolCalls = 0;
+  #usage: TokenUsage = { ...NO_USAGE };
+  #costUsd = 0;
+  #elisions = 0;
   #nudged = false;
   #diffBytes: number | undefined;
+  /** The last call's reported input and output, and how many messages it covered. */
+  #last: { input: number; output: number; messages: number } | null = null;
 
   constructor(options: ToolLoopOptions) {
     this.#o = options;
     this.#startedAt = options.now();
     this.#redact = options.redact ?? ((t) => t);
+    this.#price = options.pricing === undefined ? priceOf(options.llm.model) : options.pricing;
+    this.#window = options.contextWindowTokens ?? this.#price?.contextWindow ??
+      DEFAULT_CONTEXT_WINDOW;
   }
 
   async run(): Promise<ToolLoopResult> {
     const o = this.#o;
+    const history = o.history ?? [];
     this.#transcript.push({
       kind: "start",
       t: 0,
@@ -133,7 +213,10 @@ class Loop {
       system: this.#redact(o.system),
       tools: [...o.tools.definitions],
       budgets: { ...o.budgets },
+      ...(o.cacheKey ? { cacheKey: o.cacheKey } : {}),
+      ...(history.length ? { continuedMessages: history.length } : {}),
     });
+    for (const m of history) this.#say(m);
     this.#say({ role: "user", text: this.#redact(o.userPrompt) });
 
     while (true) {
@@ -161,15 +244,54 @@ class Loop {
     }
   }
 
+  /** Billed-equivalent tokens so far. */
+  #billed(): number {
+    return billedEquivalentTokens(this.#usage, this.#price);
+  }
+
+  /** Elides older tool results when the next request would near the context window. */
+  #fitContextWindow(maxTokens: number): void {
+    const o = this.#o;
+    const estimate = estimateInputTokens({
+      lastInputTokens: this.#last?.input ?? null,
+      lastOutputTokens: this.#last?.output ?? 0,
+      fixedChars: o.system.length + JSON.stringify(o.tools.definitions).length,
+      messages: this.#messages,
+      reportedMessages: this.#last?.messages ?? 0,
+    }) + maxTokens;
+    if (estimate <= this.#window * ELIDE_ABOVE) return;
+    const { messages, elisions, freedTokens } = elideOldToolResults(
+      this.#messages,
+      estimate - this.#window * ELIDE_DOWN_TO,
+      KEEP_RECENT_TOOL_MESSAGES,
+    );
+    if (elisions.length === 0) return;
+    this.#messages = messages;
+    this.#elisions++;
+    // The reported size no longer describes the conversation: re-base the estimate.
+    if (this.#last) {
+      this.#last = { ...this.#last, input: Math.max(0, this.#last.input - freedTokens) };
+    }
+    this.#transcript.push({
+      kind: "elided",
+      t: this.#elapsed(),
+      turn: this.#turns + 1,
+      estimatedTokens: estimate,
+      contextWindow: this.#window,
+      elisions,
+    });
+  }
+
   /** One model call; the completion, or how the loop ended. */
   async #call(): Promise<Completion | { ended: ToolLoopResult }> {
     const o = this.#o;
-    this.#turns++;
-    const remaining = o.budgets.maxTokens - this.#usage.inputTokens - this.#usage.outputTokens;
+    const remaining = o.budgets.maxTokens - this.#billed();
     const maxTokens = Math.max(
       1,
       Math.min(o.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS, remaining),
     );
+    this.#fitContextWindow(maxTokens);
+    this.#turns++;
     this.#transcript.push({
       kind: "request",
       t: this.#elapsed(),
@@ -193,6 +315,7 @@ class Loop {
         messages: [...this.#messages],
         tools: o.tools.definitions,
         maxTokens,
+        ...(o.cacheKey ? { cacheKey: o.cacheKey } : {}),
         signal,
       });
     } catch (error) {
@@ -216,10 +339,11 @@ class Loop {
       clearTimeout(timer);
     }
 
-    this.#usage = {
-      inputTokens: this.#usage.inputTokens + completion.usage.inputTokens,
-      outputTokens: this.#usage.outputTokens + completion.usage.outputTokens,
-    };
+    this.#usage = addUsage(this.#usage, completion.usage);
+    // Priced call by call: a long-context tariff depends on each request's size.
+    const cost = this.#price ? costOf(completion.usage, this.#price) : undefined;
+    this.#costUsd += cost ?? 0;
+    this.#toolCalls += completion.toolCalls.length;
     this.#transcript.push({
       kind: "response",
       t: this.#elapsed(),
@@ -227,13 +351,20 @@ class Loop {
       stopReason: completion.stopReason,
       usage: completion.usage,
       durationMs: o.now() - started,
+      ...(cost !== undefined ? { costUsd: cost } : {}),
     });
     const assistant: AssistantMessage = {
       role: "assistant",
       text: completion.text,
       toolCalls: completion.toolCalls,
+      ...(completion.replay ? { replay: completion.replay } : {}),
     };
     this.#say(assistant);
+    this.#last = {
+      input: completion.usage.inputTokens,
+      output: completion.usage.outputTokens,
+      messages: this.#messages.length,
+    };
     return completion;
   }
 
@@ -243,6 +374,12 @@ class Loop {
       usage: { ...this.#usage },
       elapsedMs: this.#elapsed(),
       toolCalls: completion.toolCalls.map((c) => c.name),
+    });
+    await this.#o.onProgress?.({
+      turns: this.#turns,
+      toolCalls: this.#toolCalls,
+      usage: { ...this.#usage },
+      costUsd: this.#costUsd,
     });
   }
 
@@ -328,6 +465,8 @@ class Loop {
       usage: { ...this.#usage },
       elapsedMs: this.#elapsed(),
       diffBytes: this.#diffBytes,
+      billedTokens: this.#billed(),
+      ...(this.#price ? { costUsd: this.#costUsd } : {}),
     };
   }
 
@@ -370,6 +509,7 @@ class Loop {
       ...extra,
       turns: this.#turns,
       usage: { ...this.#usage },
+      ...(this.#price ? { costUsd: this.#costUsd } : {}),
     });
   }
 
@@ -380,6 +520,12 @@ class Loop {
       ...extra,
       turns: this.#turns,
       usage: { ...this.#usage },
+      toolCalls: this.#toolCalls,
+      costUsd: this.#costUsd,
+      priced: this.#price !== null,
+      billedTokens: this.#billed(),
+      contextElisions: this.#elisions,
+      messages: [...this.#messages],
       transcript: this.#transcript,
     };
   }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { applyElisions, type Elision } from "./context_window.ts";
 import type {
   ChatMessage,
   LlmErrorInit,
@@ -21,8 +22,14 @@ import type {
 export interface ToolLoopBudgets {
   /** Most model calls. */
   maxTurns: number;
-  /** Most tokens, input and output together, over all calls. */
+  /**
+   * Most billed-equivalent tokens over all calls: output, plus input weighed
+   * by its price (cache reads at their discount, cache writes at their
+   * premium), so a cached prefix re-sent every turn is not counted in full.
+   */
   maxTokens: number;
+  /** Most money, in US dollars, at the model's list prices (`BUDGET_MAX_USD`). */
+  maxCostUsd?: number;
   /** Most wall time from the start of the loop, in milliseconds. */
   wallTimeMs: number;
   /** Largest change the tools may make, in bytes (checked after each turn). */
@@ -30,7 +37,7 @@ export interface ToolLoopBudgets {
 }
 
 /** Which budget ran out. */
-export type BudgetName = "turns" | "tokens" | "wall_time" | "diff";
+export type BudgetName = "turns" | "tokens" | "cost" | "wall_time" | "diff";
 
 /** How a tool loop ended. */
 export type ToolLoopOutcome = "finished" | "budget_exceeded" | "stopped" | "no_finish";
@@ -47,6 +54,10 @@ export type TranscriptEntry =
     system: string;
     tools: ToolDefinition[];
     budgets: ToolLoopBudgets;
+    /** The prompt-cache key sent with every request. */
+    cacheKey?: string;
+    /** Messages of an earlier loop this one continues (they follow as `message` entries). */
+    continuedMessages?: number;
   }
   | { kind: "message"; t: number; message: ChatMessage }
   | { kind: "request"; t: number; turn: number; messageCount: number; maxTokens: number }
@@ -57,6 +68,18 @@ export type TranscriptEntry =
     stopReason: StopReason;
     usage: TokenUsage;
     durationMs: number;
+    /** What the call cost at list prices, when the model is priced. */
+    costUsd?: number;
+  }
+  | {
+    /** Older tool results replaced by placeholders to fit the context window. */
+    kind: "elided";
+    t: number;
+    turn: number;
+    /** The estimated input before eliding, and the window. */
+    estimatedTokens: number;
+    contextWindow: number;
+    elisions: Elision[];
   }
   | {
     kind: "tool";
@@ -78,6 +101,7 @@ export type TranscriptEntry =
     summary?: string;
     turns: number;
     usage: TokenUsage;
+    costUsd?: number;
   };
 
 /** A request as it was sent, rebuilt from a transcript. */
@@ -89,20 +113,24 @@ export interface TranscriptRequest {
   maxTokens: number;
 }
 
-/** Rebuilds every request of a transcript, in order. */
+/** Rebuilds every request of a transcript, in order (elisions applied where they happened). */
 export function requestsOf(transcript: readonly TranscriptEntry[]): TranscriptRequest[] {
   const start = transcript.find((e) => e.kind === "start");
   if (!start) return [];
-  const messages = transcript.flatMap((e) => e.kind === "message" ? [e.message] : []);
-  return transcript.flatMap((e) =>
-    e.kind === "request"
-      ? [{
+  let messages: ChatMessage[] = [];
+  const out: TranscriptRequest[] = [];
+  for (const e of transcript) {
+    if (e.kind === "message") messages.push(e.message);
+    else if (e.kind === "elided") messages = applyElisions(messages, e.elisions);
+    else if (e.kind === "request") {
+      out.push({
         turn: e.turn,
         system: start.system,
         tools: start.tools,
         messages: messages.slice(0, e.messageCount),
         maxTokens: e.maxTokens,
-      }]
-      : []
-  );
+      });
+    }
+  }
+  return out;
 }

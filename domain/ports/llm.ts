@@ -1,7 +1,8 @@
 /**
  * The LLM port: one provider-neutral chat turn with tools. Adapters
  * (`adapters/llm/anthropic.ts`, `adapters/llm/openai.ts`) translate it to the
- * Anthropic Messages API and the OpenAI Chat Completions API; the tool loop
+ * Anthropic Messages API and the OpenAI Responses API (or Chat Completions,
+ * for gateways that need it); the tool loop
  * (`domain/agent/tool_loop.ts`) drives it without knowing which one it talks to.
  *
  * Everything here is plain JSON-serialisable data, so a conversation can be
@@ -60,11 +61,29 @@ export interface UserMessage {
   text: string;
 }
 
+/**
+ * A reply exactly as the provider sent it (Anthropic content blocks with their
+ * `thinking`/`redacted_thinking` blocks and signatures; OpenAI Responses output
+ * items with their `reasoning` items and `encrypted_content`). The adapter of
+ * the same provider and model sends it back unchanged, as both APIs require
+ * during tool use; any other adapter or model ignores it and rebuilds the turn
+ * from the neutral fields.
+ */
+export interface ProviderReplay {
+  provider: LlmProvider;
+  model: string;
+  /** Which API shape `items` are in. */
+  api: "messages" | "responses" | "chat_completions";
+  items: unknown[];
+}
+
 /** A model turn: its text and the tools it called, in order. */
 export interface AssistantMessage {
   role: "assistant";
   text: string;
   toolCalls: ToolCall[];
+  /** The provider's own form of this turn, to be replayed unchanged. */
+  replay?: ProviderReplay;
 }
 
 /** The answers to every tool call of the preceding assistant turn. */
@@ -86,6 +105,12 @@ export interface CompletionRequest {
   tools: readonly ToolDefinition[];
   /** Upper bound on the tokens of this one reply. */
   maxTokens: number;
+  /**
+   * A stable key for the provider's prompt cache (OpenAI `prompt_cache_key`),
+   * the same for every call about one issue, so its requests land where their
+   * prefix is cached. Not a secret; at most 64 characters.
+   */
+  cacheKey?: string;
   signal?: AbortSignal;
 }
 
@@ -94,8 +119,14 @@ export interface Completion {
   text: string;
   toolCalls: ToolCall[];
   stopReason: StopReason;
-  /** Tokens of this request and reply (input includes cached input). */
+  /**
+   * Tokens of this request and reply as billed: `inputTokens` includes cache
+   * writes and reads, which are also given apart; `outputTokens` includes
+   * reasoning.
+   */
   usage: TokenUsage;
+  /** The reply in the provider's own form, to send back unchanged next turn. */
+  replay?: ProviderReplay;
 }
 
 /** A chat model behind one provider. */

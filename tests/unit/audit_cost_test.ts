@@ -1,44 +1,43 @@
 import assert from "node:assert/strict";
-import { estimateCost, formatUsd, priceOf } from "../../adapters/cli/audit_cost.ts";
+import { estimateCost, formatUsd, priceOf, runCost } from "../../adapters/cli/audit_cost.ts";
 
-Deno.test("priceOf: model ids find their family, most specific first", () => {
+Deno.test("priceOf: model ids, dated snapshots and provider prefixes find their entry", () => {
   const cases: [string, string | null][] = [
-    ["claude-sonnet-4-5-20250929", "claude-sonnet"],
-    ["claude-3-5-sonnet-latest", "claude-sonnet"],
-    ["claude-3-7-sonnet-20250219", "claude-sonnet"],
-    ["claude-opus-4-5", "claude-opus-4.5"],
-    ["claude-opus-4-1-20250805", "claude-opus"],
-    ["claude-3-opus-20240229", "claude-opus"],
-    ["claude-haiku-4-5", "claude-haiku-4.5"],
-    ["claude-3-5-haiku-20241022", "claude-3.5-haiku"],
-    ["claude-3-haiku-20240307", "claude-3-haiku"],
-    ["gpt-4o-mini-2024-07-18", "gpt-4o-mini"],
-    ["gpt-4o", "gpt-4o"],
-    ["GPT-4o-2024-08-06", "gpt-4o"],
+    ["claude-sonnet-4-5-20250929", "claude-sonnet-4-5"],
+    ["claude-sonnet-5-5", "claude-sonnet-5-5"],
+    ["anthropic/claude-opus-5-5", "claude-opus-5-5"],
+    ["claude-haiku-4-5-20251001", "claude-haiku-4-5"],
+    ["gpt-6.2-sol", "gpt-6.2-sol"],
+    ["GPT-5.5-2026-04-23", "gpt-5.5"],
     ["openai/gpt-4.1-mini", "gpt-4.1-mini"],
-    ["gpt-4.1", "gpt-4.1"],
-    ["gpt-5-mini", "gpt-5-mini"],
-    ["gpt-5", "gpt-5"],
-    ["o3-mini", "o3-mini"],
+    ["gpt-4o-mini-2024-07-18", "gpt-4o-mini"],
     ["o3", "o3"],
-    ["o4-mini", "o4-mini"],
     ["claude-fake", null],
     ["gpt-fake", null],
     ["llama-3.1-70b", null],
     ["o30-experimental", null],
     ["", null],
   ];
-  for (const [model, family] of cases) {
-    assert.equal(priceOf(model)?.family ?? null, family, model);
+  for (const [model, entry] of cases) {
+    assert.equal(priceOf(model)?.model ?? null, entry, model);
   }
 });
 
-Deno.test("estimateCost: tokens times the family's list price; unknown models get none", () => {
+Deno.test("estimateCost: each kind of token at its price; unknown models get none", () => {
   const sonnet = estimateCost("claude-sonnet-4-5", {
     inputTokens: 1_000_000,
     outputTokens: 1_000_000,
   });
-  assert.deepEqual(sonnet, { usd: 18, family: "claude-sonnet" });
+  assert.deepEqual(sonnet, { usd: 18, family: "claude-sonnet-4-5" });
+  // 1M input of which 600k cache reads and 100k cache writes, on Sonnet 5.5:
+  // 300k × $2 + 100k × $2.50 + 600k × $0.20 + 10k × $10 = 0.6 + 0.25 + 0.12 + 0.1
+  const cached = estimateCost("claude-sonnet-5-5", {
+    inputTokens: 1_000_000,
+    cacheWriteTokens: 100_000,
+    cacheReadTokens: 600_000,
+    outputTokens: 10_000,
+  });
+  assert.ok(cached && Math.abs(cached.usd - 1.07) < 1e-9, String(cached?.usd));
   const mini = estimateCost("gpt-4o-mini", { inputTokens: 10_000, outputTokens: 2_000 });
   assert.ok(mini);
   assert.ok(Math.abs(mini.usd - (10_000 * 0.15 + 2_000 * 0.6) / 1e6) < 1e-12);
@@ -47,6 +46,14 @@ Deno.test("estimateCost: tokens times the family's list price; unknown models ge
     usd: 0,
     family: "gpt-4o",
   });
+});
+
+Deno.test("runCost: the recorded cost wins over an estimate", () => {
+  assert.deepEqual(runCost("claude-fake", { inputTokens: 5, outputTokens: 5 }, 0.25), {
+    usd: 0.25,
+    family: "claude-fake",
+  });
+  assert.equal(runCost("claude-fake", { inputTokens: 5, outputTokens: 5 }, undefined), null);
 });
 
 Deno.test("formatUsd: readable at every size", () => {

@@ -170,7 +170,7 @@ Deno.test("buildTimeline: the run's account, with tokens and an estimated cost",
   assert.equal(run.outcome, "pr_opened");
   assert.equal(run.durationMs, 53_000);
   assert.deepEqual(run.tokens, { input: 100_000, output: 10_000 });
-  assert.equal(run.cost?.family, "claude-sonnet");
+  assert.equal(run.cost?.family, "claude-sonnet-4-5");
   assert.ok(Math.abs(run.cost!.usd - (100_000 * 3 + 10_000 * 15) / 1e6) < 1e-12);
   assert.deepEqual(run.pr, {
     number: 12,

@@ -193,7 +193,7 @@ Deno.test("fromAnthropicMessage: stop reasons, cached input counted, non-object 
     text: "a\nb",
     toolCalls: [],
     stopReason: "end_turn",
-    usage: { inputTokens: 15, outputTokens: 5 },
+    usage: { inputTokens: 15, outputTokens: 5, cacheWriteTokens: 3, cacheReadTokens: 2 },
   });
   const weird = fromAnthropicMessage(
     msg([{ type: "tool_use", id: "x", name: "n", input: "str" }], "tool_use"),

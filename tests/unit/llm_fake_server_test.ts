@@ -84,7 +84,7 @@ Deno.test("fake anthropic: an unanswered tool_use is a 400, as on the real API",
   assert.equal(fake.turnsUsed, 0);
 });
 
-Deno.test("fake openai: completion and error shapes, bearer auth, 404 for other paths", async () => {
+Deno.test("fake openai: completion and error shapes, bearer auth, 404 for unknown paths", async () => {
   await using fake = startFakeLlm({
     provider: "openai",
     script: [{
@@ -98,7 +98,7 @@ Deno.test("fake openai: completion and error shapes, bearer auth, 404 for other 
   const denied = await post(url, body, { authorization: "Bearer nope" });
   assert.equal(denied.status, 401);
   assert.deepEqual((await denied.json()).error.code, "invalid_api_key");
-  const missing = await post(`${fake.baseURL}/responses`, body, {
+  const missing = await post(`${fake.baseURL}/completions`, body, {
     authorization: `Bearer ${fake.apiKey}`,
   });
   assert.equal(missing.status, 404);
@@ -170,4 +170,163 @@ Deno.test("fake: a scripted function that throws is a 500 and is recorded", asyn
   assert.equal(res.headers.get("x-should-retry"), "false");
   await res.body?.cancel();
   assert.deepEqual(fake.scriptErrors, ["scripted model confused"]);
+});
+
+Deno.test("fake anthropic: more than 4 breakpoints and altered thinking are 400s; cache is accounted", async () => {
+  await using fake = startFakeLlm({
+    provider: "anthropic",
+    script: [
+      { reasoning: "step one", toolCalls: [{ id: "toolu_1", name: "list_files", input: {} }] },
+      { text: "ok" },
+      { text: "ok" },
+    ],
+  });
+  const url = `${fake.baseURL}/v1/messages`;
+  const auth = { "x-api-key": fake.apiKey, "anthropic-version": "2023-06-01" };
+  const mark = { type: "ephemeral" };
+  const big = "x".repeat(8_000);
+  const five = await post(url, {
+    model: "m",
+    max_tokens: 10,
+    system: [1, 2, 3, 4, 5].map((i) => ({ type: "text", text: `${i}`, cache_control: mark })),
+    messages: [{ role: "user", content: "x" }],
+  }, auth);
+  assert.equal(five.status, 400);
+  assert.match(
+    (await five.json()).error.message,
+    /maximum of 4 blocks with cache_control.*Found 5/,
+  );
+
+  const first = { role: "user", content: [{ type: "text", text: big, cache_control: mark }] };
+  const turn1 = await post(url, {
+    model: "m",
+    max_tokens: 2000,
+    thinking: { type: "adaptive" },
+    messages: [first],
+  }, auth);
+  const reply = await turn1.json();
+  assert.equal(reply.content[0].type, "thinking");
+  assert.ok(reply.usage.cache_creation_input_tokens > 1000);
+  assert.equal(reply.usage.cache_read_input_tokens, 0);
+
+  const result = {
+    role: "user",
+    content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "a" }],
+  };
+  const altered = structuredClone(reply.content);
+  altered[0].thinking = "something else";
+  const tampered = await post(url, {
+    model: "m",
+    max_tokens: 2000,
+    thinking: { type: "adaptive" },
+    messages: [first, { role: "assistant", content: altered }, result],
+  }, auth);
+  assert.equal(tampered.status, 400);
+  assert.match((await tampered.json()).error.message, /signature|cannot be modified/);
+  const dropped = await post(url, {
+    model: "m",
+    max_tokens: 2000,
+    thinking: { type: "adaptive" },
+    messages: [first, { role: "assistant", content: reply.content.slice(1) }, result],
+  }, auth);
+  assert.equal(dropped.status, 400);
+  assert.match((await dropped.json()).error.message, /cannot be modified/);
+
+  const good = await post(url, {
+    model: "m",
+    max_tokens: 2000,
+    thinking: { type: "adaptive" },
+    messages: [first, { role: "assistant", content: reply.content }, result],
+  }, auth);
+  assert.equal(good.status, 200);
+  const usage = (await good.json()).usage;
+  assert.equal(usage.cache_read_input_tokens, reply.usage.cache_creation_input_tokens);
+});
+
+Deno.test("fake openai responses: strict schemas, reasoning items, tool outputs and moved parameters", async () => {
+  await using fake = startFakeLlm({
+    provider: "openai",
+    script: [{ toolCalls: [{ id: "call_a", name: "list_files", input: {} }] }, { text: "ok" }],
+  });
+  const url = `${fake.baseURL}/responses`;
+  const auth = { authorization: `Bearer ${fake.apiKey}` };
+  const tool = (parameters: unknown) => ({ type: "function", name: "t", parameters, strict: true });
+  const reject = async (body: unknown, pattern: RegExp) => {
+    const res = await post(url, body, auth);
+    assert.equal(res.status, 400, JSON.stringify(body).slice(0, 100));
+    assert.match((await res.json()).error.message, pattern);
+  };
+  await reject({ model: "m", input: "x", max_tokens: 5 }, /moved to 'max_output_tokens'/);
+  await reject({ model: "m", messages: [] }, /moved to 'input'/);
+  await reject(
+    {
+      model: "m",
+      input: "x",
+      tools: [tool({ type: "object", properties: { a: { type: "string" } }, required: ["a"] })],
+    },
+    /'additionalProperties' is required to be supplied and to be false/,
+  );
+  await reject(
+    {
+      model: "m",
+      input: "x",
+      tools: [tool({
+        type: "object",
+        properties: { a: { type: "string" }, b: { type: "integer" } },
+        required: ["a"],
+        additionalProperties: false,
+      })],
+    },
+    /Missing 'b'/,
+  );
+  await reject(
+    { model: "gpt-6.2-sol", input: "x", reasoning: { effort: "none" } },
+    /does not support 'none'/,
+  );
+
+  const first = await post(url, {
+    model: "m",
+    input: "x",
+    store: false,
+    include: ["reasoning.encrypted_content"],
+  }, auth);
+  assert.equal(first.status, 200);
+  const out = (await first.json()).output;
+  assert.deepEqual(out.map((o: { type: string }) => o.type), ["reasoning", "function_call"]);
+  const [reasoning, call] = out;
+  const answer = { type: "function_call_output", call_id: "call_a", output: "files" };
+  const base = { model: "m", store: false };
+  await reject({
+    ...base,
+    input: ["x", call, answer].map((i) => i === "x" ? { role: "user", content: "x" } : i),
+  }, /without its required 'reasoning' item: 'rs_/);
+  await reject(
+    {
+      ...base,
+      input: [
+        { role: "user", content: "x" },
+        { ...reasoning, encrypted_content: "forged" },
+        call,
+        answer,
+      ],
+    },
+    /could not be verified/,
+  );
+  const { encrypted_content: _, ...bare } = reasoning;
+  await reject(
+    { ...base, input: [{ role: "user", content: "x" }, bare, call, answer] },
+    /Items are not persisted when `store` is set to false/,
+  );
+  await reject(
+    { ...base, input: [{ role: "user", content: "x" }, reasoning, call] },
+    /No tool output found for function call call_a/,
+  );
+  const ok = await post(url, {
+    ...base,
+    input: [{ role: "user", content: "x" }, reasoning, call, answer],
+  }, auth);
+  assert.equal(ok.status, 200);
+  const body = await ok.json();
+  assert.equal(typeof body.usage.input_tokens_details.cached_tokens, "number");
+  assert.equal(typeof body.usage.output_tokens_details.reasoning_tokens, "number");
 });
