@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { loadPriceTable } from "./adapters/config/price_file.ts";
 import { ConfigError, loadConfig, type Role } from "./adapters/config/env.ts";
 import {
   exportCommand,
@@ -114,7 +115,8 @@ async function serve(roles: ("server" | "worker")[]): Promise<number> {
     tasks.push(server.finished);
   }
   if (routing) {
-    tasks.push(createWorker(config, store, projector, routing, logger).run(signal));
+    const prices = await loadPriceTable(config.llm.priceFile);
+    tasks.push(createWorker(config, store, projector, routing, logger, prices).run(signal));
   }
   await Promise.all(tasks);
   await store.close();

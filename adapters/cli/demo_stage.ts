@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { loadPriceTable } from "../config/price_file.ts";
 import { loadConfig, type RunnerConfig } from "../config/env.ts";
 import { loadRouting } from "../config/routing_file.ts";
 import { openStore, type Store } from "../eventstore/open.ts";
@@ -75,7 +76,9 @@ export async function startStage(
     const openedStore = store = await openStore(config.databaseUrl);
     const projector = startProjectionLoop(openedStore, logger, stop.signal);
     const server = await startHttp(config, openedStore, logger, stop.signal);
-    const worker = createWorker(config, openedStore, projector, routing, logger).run(stop.signal);
+    const prices = await loadPriceTable(config.llm.priceFile);
+    const worker = createWorker(config, openedStore, projector, routing, logger, prices)
+      .run(stop.signal);
     let stopped: Promise<void> | null = null;
     return {
       world,

@@ -19,6 +19,7 @@ import { buildJiraClient } from "./jira_client.ts";
 import { createLlmClient } from "../llm/mod.ts";
 import { Redactor } from "../log/redact.ts";
 import { LocalWorkspace } from "../workspace/workspace.ts";
+import { type ModelPrice, PRICE_TABLE, priceOf } from "../../domain/pricing.ts";
 
 /** The clone URL of a routed repo: its `cloneUrl`, else derived from GITHUB_API_URL. */
 export function cloneUrlFor(apiUrl: string, repo: RepoRoute): string {
@@ -37,6 +38,7 @@ export function buildWorkflowDeps(
   routing: RoutingConfig,
   logger: Logger,
   workerId: string,
+  priceTable: readonly ModelPrice[] = PRICE_TABLE,
 ): WorkflowDeps {
   const redactor = new Redactor(config.secrets);
   const dataDir = config.dataDir.replace(/\/$/, "");
@@ -83,6 +85,8 @@ export function buildWorkflowDeps(
       cloneUrl: (repo) => cloneUrlFor(config.github.apiUrl, repo),
       budgets: config.ops.budgets,
       maxDiffBytes: config.ops.budgets.maxDiffBytes,
+      pricing: priceOf(config.llm.model, priceTable),
+      maxOutputTokens: config.llm.maxOutputTokens,
       commitAuthor: config.ops.commitAuthor,
     }),
     clock: () => new Date(),
@@ -133,9 +137,23 @@ export function createWorker(
   projector: Projector,
   routing: RoutingConfig,
   logger: Logger,
+  priceTable: readonly ModelPrice[] = PRICE_TABLE,
 ): Worker {
   const workerId = `${Deno.hostname()}-${Deno.pid}`;
-  const deps = buildWorkflowDeps(config, store, routing, logger.child({ workerId }), workerId);
+  const deps = buildWorkflowDeps(
+    config,
+    store,
+    routing,
+    logger.child({ workerId }),
+    workerId,
+    priceTable,
+  );
+  if (!deps.settings.pricing) {
+    logger.warn(
+      `LLM_MODEL ${config.llm.model} is not in the price table: costs read $0 and ` +
+        "BUDGET_MAX_USD cannot stop a run; add it with LLM_PRICE_FILE",
+    );
+  }
   return new Worker(deps, projectedQueue(store, projector), {
     concurrency: config.ops.workerConcurrency,
     leaseMs: config.ops.leaseMs,

@@ -23,7 +23,8 @@ export interface RunReport {
    * opened ready for review, marked "[validation failed]" (`OpenedPullRequest.draftRefused`).
    */
   pr: { number: number; url: string; draft: boolean; opened: boolean; draftRefused?: boolean };
-  tokens: { input: number; output: number };
+  /** The model's use in one line (`describeSpend`): tokens by kind and the cost. */
+  spend: string;
   jiraFeedback: readonly JiraComment[];
   prFeedback: readonly PullRequestFeedback[];
 }
@@ -72,7 +73,7 @@ export function resultComment(r: RunReport): string {
     `- **Validation:** ${validationLine(r.validation, r.pr.draftRefused)}`,
     `- **Branch:** \`${r.branch}\``,
     `- **Pull request:** ${r.pr.url}`,
-    `- **Tokens:** ${r.tokens.input} in / ${r.tokens.output} out`,
+    `- **Model use:** ${r.spend}`,
     "",
     `Please review the pull request. To ask for changes, comment here and assign the issue back ` +
       `to the AI Runner user.`,

@@ -139,7 +139,8 @@ export function repairPrompt(validationOutput: string, attempt: number, max: num
     "```",
     validationOutput.slice(-8_000),
     "```",
-    "Fix the problems, run run_validation again, then call finish with the updated summary.",
+    "Fix the problems, run run_validation again, then call finish with one line saying what " +
+    "you fixed (your earlier summary is kept).",
   ].join("\n");
 }
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { ToolLoopTotals } from "../agent/tool_loop.ts";
 import { handleCommand } from "../command_handler.ts";
 import { type ArtifactRef, type EventData, issueStream, type RecordedEvent } from "../events.ts";
 import type { ArtifactStore, EventStore } from "../ports/event_store.ts";
@@ -58,6 +59,8 @@ export interface RunHandle {
   signal: AbortSignal;
   /** The step being worked on, for failure reports. */
   step: string;
+  /** The model's work so far in this attempt (turns, tool calls, usage, cost), for heartbeats. */
+  progress?: ToolLoopTotals;
 }
 
 /** What the ticket looked like to this run: stored as an artifact. */

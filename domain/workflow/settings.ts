@@ -4,6 +4,7 @@
  * @module
  */
 import type { ToolLoopBudgets } from "../agent/transcript.ts";
+import type { ModelPrice } from "../pricing.ts";
 import type { RepoRoute } from "../routing.ts";
 
 /** Settings of the run workflow. */
@@ -32,6 +33,10 @@ export interface WorkflowSettings {
   /** Transient failures retried (with backoff) before the run fails. */
   maxRetries: number;
   commitAuthor: { name: string; email: string };
+  /** The configured model's prices and context window; null: not in the price table. */
+  pricing?: ModelPrice | null;
+  /** Most tokens of one model reply. */
+  maxOutputTokens?: number;
 }
 
 /** Default budgets: generous for a docs pilot, bounded for cost. */

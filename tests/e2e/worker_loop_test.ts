@@ -141,6 +141,18 @@ Deno.test("worker: failing validation is repaired a bounded number of times, the
   const comment = loop.world.jira.state.postedComments("MWC-3")[0].text;
   assert.match(comment, /Validation:\*\* \*\*failed\*\*/);
   assert.match(comment, /draft/);
+  // One conversation per run: each repair request still carries the ticket and the earlier turns.
+  const bodies = loop.world.llm.requests.filter((r) => r.status === 200).map((r) => r.rawBody);
+  const repairs = bodies.filter((b) => b.includes("Validation failed"));
+  assert.ok(repairs.length >= loop.deps.settings.maxRepairs, `${repairs.length} repair requests`);
+  for (const body of repairs) {
+    assert.ok(body.includes("# Usage TODO"), "the ticket is still in the conversation");
+    assert.ok(body.includes("edit_file"), "the model's earlier tool calls are too");
+  }
+  // The summary describes the whole change: the first finish, then what the repairs added.
+  const generated = events.find((e) => e.type === "ChangesGenerated");
+  assert.ok(generated?.type === "ChangesGenerated");
+  assert.match(generated.data.summary, /^Replace "# Usage" → "# Usage TODO"/);
 });
 
 Deno.test("worker: a run resumed after ChangesGenerated reports the repairs generation made", async () => {

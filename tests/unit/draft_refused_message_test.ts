@@ -9,7 +9,7 @@ const REPORT: RunReport = {
   validation: { configured: true, passed: false, repairs: 1 },
   branch: "ai/MWC-7",
   pr: { number: 3, url: "https://github.com/o/r/pull/3", draft: true, opened: true },
-  tokens: { input: 1, output: 2 },
+  spend: "1 tokens in, 2 out",
   jiraFeedback: [],
   prFeedback: [],
 };

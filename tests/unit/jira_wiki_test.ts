@@ -35,7 +35,7 @@ const REPORT = {
   validation: { configured: true, passed: true, repairs: 1 },
   branch: "ai/MWC-42",
   pr: { number: 7, url: "https://github.com/acme/online-docs/pull/7", draft: false, opened: true },
-  tokens: { input: 1200, output: 340 },
+  spend: "1.2k tokens in, 340 out, ~$0.01 at list prices",
   jiraFeedback: [{
     id: "10001",
     author: { accountId: "leigh", displayName: "Leigh Reviewer" },

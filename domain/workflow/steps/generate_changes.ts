@@ -1,18 +1,30 @@
 /**
- * Step `generate_changes`: the model works on the ticket through its tools,
- * and after validation fails it gets a bounded number of repairs. The step
- * starts from a clean worktree (the recorded start commit), so an attempt cut
- * short by a crash is never built upon twice.
+ * Step `generate_changes`: the model works on the ticket through its tools in
+ * one conversation: after validation fails, the repair continues it (the model
+ * still sees the ticket, the feedback and its own work), a bounded number of
+ * times. The budgets (turns, billed tokens, money, wall time) cover the whole
+ * conversation. The step starts from a clean worktree (the recorded start
+ * commit), so an attempt cut short by a crash is never built upon twice.
  *
  * @module
  */
-import { runToolLoop, ToolLoopError } from "../../agent/tool_loop.ts";
+import { remainingBudgets } from "../../agent/budgets.ts";
+import { runToolLoop, ToolLoopError, type ToolLoopResult } from "../../agent/tool_loop.ts";
 import type { EventData, EventOf, TokenUsage } from "../../events.ts";
+import type { ChatMessage } from "../../ports/llm.ts";
 import type { ValidationRun } from "../../ports/workspace.ts";
+import { addUsage, NO_USAGE } from "../../pricing.ts";
 import { LeaseLost, RunStopped } from "../failure.ts";
 import { type PromptInput, repairPrompt, systemPrompt, taskPrompt } from "../prompt.ts";
 import type { RunContext } from "../run_context.ts";
 import { previousIterations } from "./history.ts";
+
+/** The summary of a run whose repairs each said what they fixed: the first, then the repairs. */
+export function combinedSummary(first: string, repairs: readonly string[]): string {
+  const added = repairs.map((r) => r.trim()).filter((r) => r && r !== first.trim());
+  if (!added.length) return first;
+  return `${first}\n\nAfter validation:\n${added.map((r) => `- ${r.split("\n")[0]}`).join("\n")}`;
+}
 
 /** Runs the model (and its repairs) and records `ChangesGenerated`. */
 export async function generateChanges(ctx: RunContext): Promise<EventOf<"ChangesGenerated">> {
@@ -43,62 +55,80 @@ export async function generateChanges(ctx: RunContext): Promise<EventOf<"Changes
     jiraFeedback: snapshot.jiraFeedback,
     prFeedback: snapshot.prFeedback,
   };
+  const system = systemPrompt(prompt);
   const now = () => clock().getTime();
   const startedAt = now();
-  let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
-  let turns = 0;
-  let summary = "";
+  const spent = { turns: 0, toolCalls: 0, billedTokens: 0, costUsd: 0, elisions: 0 };
+  let usage: TokenUsage = NO_USAGE;
+  let priced = false;
+  let history: ChatMessage[] = [];
   let userPrompt = taskPrompt(prompt);
   const transcripts: unknown[] = [];
+  const summaries: string[] = [];
   let validation: ValidationRun | undefined;
   let repairs = 0;
   for (;;) {
-    const budgets = {
-      ...settings.budgets,
-      maxTurns: settings.budgets.maxTurns - turns,
-      maxTokens: settings.budgets.maxTokens - usage.inputTokens - usage.outputTokens,
-      wallTimeMs: settings.budgets.wallTimeMs - (now() - startedAt),
-    };
-    let result;
+    let result: ToolLoopResult;
     try {
       result = await runToolLoop({
         llm,
-        system: systemPrompt(prompt),
+        system,
         userPrompt,
+        history,
         tools,
-        budgets,
+        cacheKey: `ai-runner:${ctx.issueKey}`,
+        ...(settings.pricing !== undefined ? { pricing: settings.pricing } : {}),
+        ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
+        budgets: remainingBudgets(settings.budgets, { ...spent, elapsedMs: now() - startedAt }),
         now,
         signal: ctx.run.signal,
         redact: (t) => secrets.redact(t),
+        onProgress: (totals) => {
+          ctx.run.progress = {
+            turns: spent.turns + totals.turns,
+            toolCalls: spent.toolCalls + totals.toolCalls,
+            usage: addUsage(usage, totals.usage),
+            costUsd: spent.costUsd + totals.costUsd,
+          };
+        },
       });
     } catch (error) {
       if (error instanceof ToolLoopError) transcripts.push(error.partial.transcript);
       throw error;
     }
     transcripts.push(result.transcript);
-    turns += result.turns;
-    usage = {
-      inputTokens: usage.inputTokens + result.usage.inputTokens,
-      outputTokens: usage.outputTokens + result.usage.outputTokens,
-    };
+    spent.turns += result.turns;
+    spent.toolCalls += result.toolCalls;
+    spent.billedTokens += result.billedTokens;
+    spent.costUsd += result.costUsd;
+    spent.elisions += result.contextElisions;
+    usage = addUsage(usage, result.usage);
+    priced ||= result.priced;
     if (result.outcome === "stopped") throw new LeaseLost(ctx.runId, "stopped");
     if (result.outcome === "budget_exceeded") {
       throw new RunStopped("generate_changes", "budget", result.reason ?? "a budget ran out");
     }
-    summary = result.summary ?? (summary || "The model ended without a summary.");
+    summaries.push(result.summary ?? "");
     if (!validate) break;
     validation = await validate(ctx.run.signal);
     if (validation.passed || repairs >= settings.maxRepairs) break;
     repairs++;
+    // The repair continues the same conversation: same system text and tools, its history.
+    history = result.messages;
     userPrompt = repairPrompt(validation.output, repairs, settings.maxRepairs);
   }
+  const [first = "", ...later] = summaries;
+  const summary = combinedSummary(
+    first || later.find(Boolean) || "The model ended without a summary.",
+    first ? later : [],
+  );
   const filesChanged = await tools.filesChanged();
   const patchText = await git.diff(worktree, { from: prepared.startSha });
   const data: EventData<"ChangesGenerated"> = {
     runId: ctx.runId,
     summary: secrets.redact(summary).slice(0, 10_000),
     filesChanged,
-    turns,
+    turns: spent.turns,
     usage,
     provider: llm.provider,
     model: llm.model,
@@ -112,6 +142,8 @@ export async function generateChanges(ctx: RunContext): Promise<EventOf<"Changes
         ? await ctx.putText(secrets.redact(validation.output), "text/plain")
         : undefined,
     },
+    ...(priced ? { costUsd: Math.round(spent.costUsd * 1e6) / 1e6 } : {}),
+    ...(spent.elisions ? { contextElisions: spent.elisions } : {}),
   };
   return { type: "ChangesGenerated", data };
 }

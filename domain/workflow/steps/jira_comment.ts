@@ -11,6 +11,7 @@ import { runMarker } from "../feedback.ts";
 import { RunStopped } from "../failure.ts";
 import { closedComment, mergedComment, noChangeComment, resultComment } from "../messages.ts";
 import type { RunContext } from "../run_context.ts";
+import { describeSpend } from "../../pricing.ts";
 
 type Purpose = EventData<"JiraCommented">["purpose"];
 
@@ -103,7 +104,7 @@ export async function jiraComment(ctx: RunContext): Promise<EventOf<"JiraComment
       },
       branch: `ai/${ctx.issueKey}`,
       pr,
-      tokens: { input: generated.usage.inputTokens, output: generated.usage.outputTokens },
+      spend: describeSpend(generated.usage, generated.costUsd ?? null),
       jiraFeedback: snapshot.jiraFeedback,
       prFeedback: snapshot.prFeedback,
     }));
