@@ -193,7 +193,7 @@ function recordStep(c: RecordStep, s: IssueState): Decision {
   const failureReport = c.failureReport === true &&
     (c.step.type === "JiraAssigned" ||
       (c.step.type === "JiraCommented" && c.step.data.purpose === "failure"));
-  if (!mayRecord(run, step, failureReport)) {
+  if (!mayRecord(run, c.step, failureReport)) {
     const next = nextStep(run);
     return domainError(
       "step_out_of_order",

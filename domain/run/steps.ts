@@ -7,13 +7,13 @@
  * the changes, scan the diff, then either hand over a pull request (commit,
  * push, pull request, comment, transition, assign) or, when nothing changed,
  * say so (comment, assign). A completion run reports a merged pull request
- * (move the issue to Done, then comment; nothing more when it already was Done)
- * or a closed one (comment).
+ * (comment, then move the issue to Done; when a person already closed the
+ * issue, only that fact is recorded) or a closed one (comment).
  *
  * @module
  */
-import type { EventType } from "../events.ts";
-import type { RunState, StepName } from "./state.ts";
+import type { DomainEvent, EventType } from "../events.ts";
+import { type RunState, STEP_OF_EVENT, type StepName } from "./state.ts";
 
 /** How a run ended well. */
 export type RunOutcome = "pr_opened" | "pr_updated" | "no_changes" | "completed";
@@ -50,7 +50,7 @@ export const NO_CHANGE_STEPS: readonly StepName[] = [
 ];
 
 /** The steps of a completion run for a merged pull request. */
-export const MERGED_STEPS: readonly StepName[] = ["jira_transition", "jira_comment"];
+export const MERGED_STEPS: readonly StepName[] = ["jira_comment", "jira_transition"];
 
 /** The steps of a completion run for a pull request closed unmerged. */
 export const CLOSED_STEPS: readonly StepName[] = ["jira_comment"];
@@ -70,13 +70,10 @@ export function stepsOf(run: RunState): readonly StepName[] {
 export function nextStep(run: RunState): Next {
   const table = stepsOf(run);
   for (const step of table) {
-    if (run.steps[step]) {
-      // A merged PR whose issue was already Done: the transition found it there; no comment.
-      if (
-        run.kind === "completion" && step === "jira_transition" &&
-        stepData(run, step, "JiraTransitioned")?.alreadyThere
-      ) return { done: true, outcome: "completed" };
-      continue;
+    if (run.steps[step]) continue;
+    // A merged PR whose issue a person had already closed: recorded as found, no comment.
+    if (run.kind === "completion" && stepData(run, "jira_transition", "JiraTransitioned")) {
+      return { done: true, outcome: "completed" };
     }
     return { done: false, step };
   }
@@ -90,12 +87,19 @@ function outcomeOf(run: RunState): RunOutcome {
 }
 
 /**
- * True when `step` may be recorded now: it is the run's next step, or it belongs
- * to the hand-over after a failure (the failure comment, then the reviewer
- * assigned), which may interrupt the table at any point.
+ * True when `event` may be recorded now: it is the run's next step, or it
+ * belongs to the hand-over after a failure (the failure comment, then the
+ * reviewer assigned), which may interrupt the table at any point, or it says a
+ * merged PR's issue was already Done (a person closed it), which ends a
+ * completion run before its comment.
  */
-export function mayRecord(run: RunState, step: StepName, failureReport: boolean): boolean {
+export function mayRecord(run: RunState, event: DomainEvent, failureReport: boolean): boolean {
+  const step = STEP_OF_EVENT[event.type];
+  if (!step) return false;
   if (failureReport) return step === "jira_comment" || step === "jira_assign";
   const next = nextStep(run);
-  return !next.done && next.step === step;
+  if (next.done) return false;
+  if (next.step === step) return true;
+  return run.kind === "completion" && next.step === "jira_comment" &&
+    event.type === "JiraTransitioned" && event.data.alreadyThere;
 }

@@ -184,7 +184,7 @@ export function mergedComment(input: {
     `${input.mergedBy ?? "someone"}` +
     (input.mergeSha ? ` as commit \`${input.mergeSha.slice(0, 12)}\`` : "") + ".",
     "",
-    `The issue moved to ${input.toStatus}.`,
+    `Moving the issue to ${input.toStatus}.`,
     "",
     `\`${runMarker(input.runId)}\``,
   ].join("\n");

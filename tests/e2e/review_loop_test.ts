@@ -196,8 +196,8 @@ Deno.test("completion: a merge moves the ticket to Done with a comment naming wh
     "PrMerged",
     "RunRequested",
     "RunClaimed",
-    "JiraTransitioned",
     "JiraCommented",
+    "JiraTransitioned",
     "RunSucceeded",
   ]);
 });

@@ -68,7 +68,11 @@ export class MemoryWorld {
     assigns: 0,
     pushes: 0,
   };
-  /** Effect names (`addComment`, `createPullRequest`, `push`, …) to crash right after, once. */
+  /**
+   * Effect names to crash right after, once: `addComment`, `createPullRequest`,
+   * `transition`, `assign`, `push`, or `model_after_edit` (the model's next call
+   * after its edit).
+   */
   crashAfter = new Set<string>();
   readonly commits = new Map<string, { tree: Files; parent: string | null }>();
   /** The remote's branches: name → commit. */
@@ -130,8 +134,9 @@ export class MemoryWorld {
       return Promise.resolve();
     },
     assign: (_key, accountId) => {
+      // Assigning the person who already has the issue changes nothing (as in Jira).
+      if (this.issue.assignee?.accountId !== accountId) this.effects.assigns++;
       this.issue.assignee = accountId ? { accountId, displayName: accountId } : null;
-      this.effects.assigns++;
       this.#effect("assign");
       return Promise.resolve();
     },
@@ -253,8 +258,9 @@ export class MemoryWorld {
     },
     push: (worktree, request) => {
       const head = this.#wt(worktree).head;
+      // A push of what the remote already has changes nothing (as in git).
+      if (this.remote.get(request.branch) !== head) this.effects.pushes++;
       this.remote.set(request.branch, head);
-      this.effects.pushes++;
       this.#effect("push");
       return Promise.resolve({ sha: head });
     },
@@ -285,7 +291,6 @@ export class MemoryWorld {
             const path = String(input.path);
             files()[path] = (files()[path] ?? "") + String(input.content);
             touched.add(path);
-            this.#effect("write_file");
             return { content: "written", isError: false };
           }
           if (name === "run_validation" && validate) {
@@ -309,6 +314,8 @@ export class MemoryWorld {
     model: "scripted",
     complete: (request: CompletionRequest): Promise<Completion> => {
       const edited = request.messages.some((m) => m.role === "tool");
+      // The worker dies while the model works, after its edit reached the worktree.
+      if (edited) this.#effect("model_after_edit");
       return Promise.resolve({
         text: "",
         toolCalls: edited

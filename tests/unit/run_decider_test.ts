@@ -562,28 +562,26 @@ Deno.test("the failure hand-over may interrupt the table: the failure comment, t
     .thenError("step_out_of_order");
 });
 
-Deno.test("a completion run moves the issue first, then comments; closed PRs get the comment only", () => {
+Deno.test("a completion run comments, then moves the issue; closed PRs get the comment only", () => {
   const completion = (d: string) =>
     requested("c1", `completion:${d}`, 600, { kind: "completion", source: "github" });
-  const moved = ev("JiraTransitioned", {
-    runId: "c1",
-    transitionId: "31",
-    transitionName: "Done",
-    toStatus: "Done",
-    alreadyThere: false,
-  });
+  const transitioned = (alreadyThere: boolean) =>
+    ev("JiraTransitioned", {
+      runId: "c1",
+      transitionId: alreadyThere ? "-" : "31",
+      transitionName: alreadyThere ? "" : "Done",
+      toStatus: "Done",
+      alreadyThere,
+    });
+  const said = ev("JiraCommented", { runId: "c1", commentId: "c", purpose: "merged" });
   const mergedRun = [prOpened("r1"), merged("gh-1"), completion("gh-1"), claimed("c1", "L9", 700)];
-  given(...mergedRun)
-    .when(
-      step(
-        "c1",
-        "L9",
-        ev("JiraCommented", { runId: "c1", commentId: "c", purpose: "merged" }),
-        701,
-      ),
-    )
+  given(...mergedRun).when(step("c1", "L9", transitioned(false), 701))
     .thenError("step_out_of_order");
-  given(...mergedRun).when(step("c1", "L9", moved, 701)).then(moved);
+  given(...mergedRun).when(step("c1", "L9", said, 701)).then(said);
+  given(...mergedRun, said).when(step("c1", "L9", transitioned(false), 702))
+    .then(transitioned(false));
+  // A person closed the issue already: that is recorded instead of the comment, and ends the run.
+  given(...mergedRun).when(step("c1", "L9", transitioned(true), 701)).then(transitioned(true));
   const closed: EventOf<"PrClosed"> = {
     type: "PrClosed",
     data: {
@@ -595,6 +593,6 @@ Deno.test("a completion run moves the issue first, then comments; closed PRs get
     },
   };
   given(prOpened("r1"), closed, completion("gh-2"), claimed("c1", "L9", 700))
-    .when(step("c1", "L9", moved, 701))
+    .when(step("c1", "L9", transitioned(false), 701))
     .thenError("step_out_of_order");
 });

@@ -9,6 +9,7 @@
 import type { EventData, EventOf } from "../../events.ts";
 import { runMarker } from "../feedback.ts";
 import { RunStopped } from "../failure.ts";
+import { statusMatches } from "../../transitions.ts";
 import { closedComment, mergedComment, noChangeComment, resultComment } from "../messages.ts";
 import type { RunContext } from "../run_context.ts";
 import { describeSpend } from "../../pricing.ts";
@@ -40,8 +41,13 @@ export function completedFact(ctx: RunContext) {
   throw new RunStopped("jira_comment", "permanent", "no merged or closed pull request to report");
 }
 
-/** Posts the run's comment and records `JiraCommented`. */
-export async function jiraComment(ctx: RunContext): Promise<EventOf<"JiraCommented">> {
+/**
+ * Posts the run's comment and records `JiraCommented`; for a merged PR whose
+ * issue a person already closed, records that instead and posts nothing.
+ */
+export async function jiraComment(
+  ctx: RunContext,
+): Promise<EventOf<"JiraCommented"> | EventOf<"JiraTransitioned">> {
   const run = ctx.runState;
   if (run.kind === "completion") {
     const fact = completedFact(ctx);
@@ -56,7 +62,20 @@ export async function jiraComment(ctx: RunContext): Promise<EventOf<"JiraComment
           closedBy: d.closedBy,
         }));
     }
-    const moved = ctx.required("jira_transition", "JiraTransitioned");
+    const done = ctx.deps.settings.transitionDone;
+    const issue = await ctx.deps.jira.getIssue(ctx.issueKey);
+    if (statusMatches(issue.status, done, "done")) {
+      return {
+        type: "JiraTransitioned",
+        data: {
+          runId: ctx.runId,
+          transitionId: "-",
+          transitionName: "",
+          toStatus: issue.status.name,
+          alreadyThere: true,
+        },
+      };
+    }
     const d = fact.data;
     return await postComment(ctx, "merged", () =>
       mergedComment({
@@ -65,7 +84,7 @@ export async function jiraComment(ctx: RunContext): Promise<EventOf<"JiraComment
         url: d.url,
         mergedBy: d.mergedBy,
         mergeSha: d.mergeSha,
-        toStatus: moved.toStatus,
+        toStatus: done,
       }));
   }
   const generated = ctx.required("generate_changes", "ChangesGenerated");

@@ -7,6 +7,7 @@
  */
 import type { EventOf } from "../../events.ts";
 import { pullRequestBody, pullRequestTitle } from "../messages.ts";
+import { runMarker } from "../feedback.ts";
 import type { RunContext } from "../run_context.ts";
 import { previousIterations } from "./history.ts";
 
@@ -38,6 +39,20 @@ export async function pullRequest(
     ],
   }));
   const existing = await github.findOpenPullRequest(repo.github, branch);
+  if (existing?.body.includes(runMarker(ctx.runId))) {
+    // This run opened it, and died before recording so.
+    return {
+      type: "PullRequestOpened",
+      data: {
+        runId: ctx.runId,
+        number: existing.number,
+        url: existing.url,
+        draft: existing.draft,
+        head: branch,
+        base: repo.baseBranch,
+      },
+    };
+  }
   if (existing) {
     const pr = await github.updatePullRequest({
       repo: repo.github,
