@@ -30,6 +30,9 @@ export type StepName =
   | "jira_transition"
   | "jira_assign";
 
+/** Where a run is: a step, or claiming it, or reporting its failure. Failures name one of these. */
+export type RunPhase = StepName | "claim" | "report_failure";
+
 /** The step each step event records. */
 export const STEP_OF_EVENT: Partial<Record<EventType, StepName>> = {
   IssueFetched: "fetch_issue",

@@ -18,6 +18,7 @@
  * @module
  */
 import type { ErrorKind } from "../ports/errors.ts";
+import type { RunPhase } from "../run/state.ts";
 
 /** Why a run stopped without failing: its lease is gone or the worker is stopping. */
 export type StopReason = "lease_lost" | "cancelled" | "worker_stopping";
@@ -37,7 +38,8 @@ export class LeaseLost extends Error {
 /** A failure the workflow decided on itself (no repo, secret in diff, budget). */
 export class RunStopped extends Error {
   constructor(
-    readonly step: string,
+    /** Where it happened: a step of the step tables, never a free string. */
+    readonly step: RunPhase,
     readonly kind: "permanent" | "budget" | "config",
     message: string,
   ) {
@@ -78,8 +80,8 @@ export type FailureKind = "permanent" | "transient_exhausted" | "budget" | "conf
 
 /** What to do about a failed attempt. */
 export type FailureDecision =
-  | { action: "retry"; step: string; reason: string; notBefore: Date }
-  | { action: "fail"; step: string; reason: string; kind: FailureKind };
+  | { action: "retry"; step: RunPhase; reason: string; notBefore: Date }
+  | { action: "fail"; step: RunPhase; reason: string; kind: FailureKind };
 
 /** The limits of the policy. */
 export interface FailureLimits {
@@ -92,7 +94,7 @@ export interface FailureLimits {
 /** Decides between retry and failure for an error thrown at `step` on `attempt` (1-based). */
 export function decideFailure(
   error: unknown,
-  at: { step: string; attempt: number; now: Date; random: () => number },
+  at: { step: RunPhase; attempt: number; now: Date; random: () => number },
   limits: FailureLimits,
 ): FailureDecision {
   if (error instanceof RunStopped) {

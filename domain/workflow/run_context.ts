@@ -23,6 +23,7 @@ import {
   evolve,
   initialState,
   type IssueState,
+  type RunPhase,
   type RunState,
   type StepName,
 } from "../run/state.ts";
@@ -58,7 +59,7 @@ export interface RunHandle {
   /** Aborted when the lease is lost or the worker stops. */
   signal: AbortSignal;
   /** The step being worked on, for failure reports. */
-  step: string;
+  step: RunPhase;
   /** The model's work so far in this attempt (turns, tool calls, usage, cost), for heartbeats. */
   progress?: ToolLoopTotals;
 }
@@ -106,7 +107,9 @@ export class RunContext {
   /** The run as the decider sees it. */
   get runState(): RunState {
     const run = this.state.runs[this.run.runId];
-    if (!run) throw new RunStopped("resume", "permanent", `run ${this.run.runId} is not recorded`);
+    if (!run) {
+      throw new RunStopped(this.run.step, "permanent", `run ${this.run.runId} is not recorded`);
+    }
     return run;
   }
 
@@ -130,7 +133,7 @@ export class RunContext {
   }
 
   /** Starts a step: stops here if the lease is gone. */
-  enter(step: string): void {
+  enter(step: RunPhase): void {
     if (this.run.signal.aborted) throw new LeaseLost(this.run.runId, "the lease was lost");
     this.run.step = step;
   }
@@ -178,7 +181,9 @@ export class RunContext {
   /** An artifact's text; a missing one stops the run. */
   async getText(ref: ArtifactRef): Promise<string> {
     const found = await this.deps.artifacts.getArtifact(ref.sha256);
-    if (!found) throw new RunStopped("resume", "permanent", `artifact ${ref.sha256} is missing`);
+    if (!found) {
+      throw new RunStopped(this.run.step, "permanent", `artifact ${ref.sha256} is missing`);
+    }
     return decoder.decode(found.content);
   }
 
@@ -189,7 +194,7 @@ export class RunContext {
     if (this.#snapshot) return this.#snapshot;
     const fetched = this.required("fetch_issue", "IssueFetched");
     if (!fetched.snapshot) {
-      throw new RunStopped("resume", "permanent", "the issue snapshot was not recorded");
+      throw new RunStopped(this.run.step, "permanent", "the issue snapshot was not recorded");
     }
     this.#snapshot = JSON.parse(await this.getText(fetched.snapshot)) as IssueSnapshot;
     return this.#snapshot;

@@ -12,6 +12,7 @@
 import { type CommandContext, handleCommand, loadIssue } from "../command_handler.ts";
 import type { RunCommand } from "../run/commands.ts";
 import { isDomainError } from "../run/errors.ts";
+import type { RunPhase } from "../run/state.ts";
 import { decideFailure, LeaseLost, type StopReason } from "./failure.ts";
 import { failureAdvice, failureComment } from "./messages.ts";
 import { type RunHandle, RunWorkflow, type WorkflowDeps } from "./run_workflow.ts";
@@ -187,7 +188,7 @@ export class Worker {
     run: DueRun,
     leaseId: string,
     attempt: number,
-    step: string,
+    step: RunPhase,
     error: unknown,
     workflow: RunWorkflow,
     log: WorkflowDeps["logger"],
