@@ -18,6 +18,7 @@ import { createGitHubClient } from "../github/mod.ts";
 import { HttpJiraClient } from "../jira/client.ts";
 import { createLlmClient } from "../llm/mod.ts";
 import { Redactor } from "../log/redact.ts";
+import { openSandbox } from "../sandbox/mod.ts";
 import { LocalWorkspace } from "../workspace/workspace.ts";
 
 /** The clone URL of a routed repo: its `cloneUrl`, else derived from GITHUB_API_URL. */
@@ -69,7 +70,10 @@ export function buildWorkflowDeps(
       openaiApiKey: config.llm.openaiApiKey ?? undefined,
       baseURL: config.llm.baseUrl ?? undefined,
     }),
-    workspace: new LocalWorkspace((t) => redactor.redact(t)),
+    workspace: new LocalWorkspace(
+      (t) => redactor.redact(t),
+      openSandbox(config.ops.sandbox, logger.child({ component: "sandbox" })),
+    ),
     routing,
     secrets: redactor,
     settings: workflowSettings({

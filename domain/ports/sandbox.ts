@@ -86,6 +86,8 @@ export interface Sandbox {
 
 /** The sandbox cannot start (no bwrap, user namespaces off): fail closed, with the fix. */
 export class SandboxUnavailable extends Error {
+  /** Never worth retrying as it is: the run fails with this reason. */
+  readonly kind = "permanent" as const;
   constructor(message: string, readonly fix: string) {
     super(`${message}. Fix: ${fix}`);
     this.name = "SandboxUnavailable";
