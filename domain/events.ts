@@ -123,6 +123,8 @@ export const eventDataSchemas = {
     baseBranch: z.string().min(1).max(255),
     startSha: Sha,
     continued: z.boolean(),
+    /** What confines this run's commands; `off` = unconfined (`SANDBOX=off`). Absent before it was recorded. */
+    sandbox: z.enum(["bwrap", "off"]).optional(),
   }),
   ChangesGenerated: z.object({
     runId: RunId,
@@ -147,6 +149,8 @@ export const eventDataSchemas = {
     })),
     repairs: z.number().int().nonnegative(),
     log: ArtifactRef.optional(),
+    /** Which sandbox ran the commands; `off` = unconfined. Absent before it was recorded. */
+    sandbox: z.enum(["bwrap", "off"]).optional(),
   }),
   ChangesCommitted: z.object({
     runId: RunId,

@@ -185,7 +185,11 @@ export interface GitWorkspaces {
    * and moves the branch to it; null when the tree is HEAD's own (no empty
    * commit). Files changed since the snapshot stay uncommitted.
    */
-  commitTree(worktree: Worktree, tree: string, request: CommitRequest): Promise<CommitResult | null>;
+  commitTree(
+    worktree: Worktree,
+    tree: string,
+    request: CommitRequest,
+  ): Promise<CommitResult | null>;
   /** The worktree's HEAD commit. */
   head(worktree: Worktree): Promise<string>;
   /** Commits every change; null when nothing changed (never an empty commit). */
