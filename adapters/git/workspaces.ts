@@ -348,6 +348,10 @@ export class GitCliWorkspaces implements GitWorkspaces {
         "push needs the routed clone URL (this worktree was prepared without one)",
       );
     }
+    // insteadOf/pushInsteadOf in the cache's config would still rewrite the URL: the
+    // config is reset to the runner's own first.
+    const repoId = checkId("repoId", worktree.repoId);
+    await this.#withRepoLock(repoId, () => this.#resetCacheConfig(this.cachePath(repoId), url));
     // Pushing to a URL (not a remote name) updates no remote-tracking ref in the cache.
     await this.#git.run({
       action: "push",
