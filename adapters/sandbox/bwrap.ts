@@ -54,6 +54,7 @@ export class BwrapSandbox implements Sandbox {
   readonly #logger?: Logger;
   #checked: Promise<void> | null = null;
   #system: SystemEntry[] | null = null;
+  #assets: Promise<string> | null = null;
 
   constructor(options: BwrapSandboxOptions = {}) {
     this.#bwrap = options.bwrapPath ?? "bwrap";
@@ -96,33 +97,40 @@ export class BwrapSandbox implements Sandbox {
     }
   }
 
+  /** Files every sandbox of this instance shares (made once): the gitfile, the bridge. */
+  async #assetDir(): Promise<string> {
+    this.#assets ??= (async () => {
+      const dir = await Deno.makeTempDir({ prefix: "ai-runner-sandbox-" });
+      await Deno.writeTextFile(join(dir, "gitfile"), `gitdir: ${INSIDE.gitDir}\n`);
+      await Deno.writeTextFile(join(dir, "bridge.js"), BRIDGE_SCRIPT);
+      // git inside refuses a gitfile owned by another user ("dubious ownership").
+      if (this.#dropTo) await Deno.chown(join(dir, "gitfile"), this.#dropTo.uid, this.#dropTo.gid);
+      globalThis.addEventListener("unload", () => {
+        try {
+          Deno.removeSync(dir, { recursive: true });
+        } catch { /* gone */ }
+      });
+      return dir;
+    })();
+    return await this.#assets;
+  }
+
   async #run(command: SandboxCommand): Promise<SandboxResult> {
     const started = performance.now();
     const worktree = await Deno.realPath(command.cwd);
     const limits = resolveLimits(command.limits);
-    const scratch = await Deno.makeTempDir({ prefix: "ai-runner-sandbox-" });
+    const assets = await this.#assetDir();
+    const network = command.network ?? { mode: "none" };
     let proxy: AllowListProxy | null = null;
     try {
-      const dotGit = await kindOf(join(worktree, ".git"));
-      const scratchGitDir = join(scratch, "git");
-      const scratchGitFile = join(scratch, "gitfile");
-      await makeThrowawayGitDir(scratchGitDir);
-      await Deno.writeTextFile(scratchGitFile, `gitdir: ${INSIDE.gitDir}\n`);
-      const network = command.network ?? { mode: "none" };
       let proxyPaths: Layout["proxy"];
       if (network.mode === "allowHosts") {
-        const socket = join(scratch, "proxy.sock");
+        const socket = join(assets, `proxy-${crypto.randomUUID()}.sock`);
         proxy = startAllowListProxy(socket, network.hosts);
         await Deno.chmod(socket, 0o666);
-        const bridgeScript = join(scratch, "bridge.js");
-        await Deno.writeTextFile(bridgeScript, BRIDGE_SCRIPT);
-        proxyPaths = { socket, bridgeScript, deno: Deno.execPath() };
+        proxyPaths = { socket, bridgeScript: join(assets, "bridge.js"), deno: Deno.execPath() };
       }
-      if (this.#dropTo) {
-        await handOver(worktree, this.#dropTo);
-        await handOver(scratchGitDir, this.#dropTo);
-        await Deno.chown(scratchGitFile, this.#dropTo.uid, this.#dropTo.gid);
-      }
+      if (this.#dropTo) await handOver(worktree, this.#dropTo);
       const env: Record<string, string> = { ...baseEnv(), ...command.env };
       if (proxyPaths) {
         const url = `http://127.0.0.1:${INSIDE.proxyPort}`;
@@ -132,9 +140,8 @@ export class BwrapSandbox implements Sandbox {
       }
       const args = bwrapArgs({
         worktree,
-        dotGit,
-        scratchGitDir,
-        scratchGitFile,
+        dotGit: await kindOf(join(worktree, ".git")),
+        gitFile: join(assets, "gitfile"),
         system: this.#system ??= await systemEntries(),
         dropTo: this.#dropTo,
         network: network.mode === "allowHosts" ? "proxy" : network.mode,
@@ -177,8 +184,10 @@ export class BwrapSandbox implements Sandbox {
         sandbox: "bwrap",
       };
     } finally {
-      await proxy?.close();
-      await Deno.remove(scratch, { recursive: true }).catch(() => {});
+      if (proxy) {
+        await proxy.close();
+        await Deno.remove(proxy.path).catch(() => {});
+      }
     }
   }
 }
@@ -209,18 +218,6 @@ async function kindOf(path: string): Promise<Layout["dotGit"]> {
   } catch {
     return null;
   }
-}
-
-/** An empty repository the sandbox's git may use; it knows nothing of the cache. */
-async function makeThrowawayGitDir(dir: string): Promise<void> {
-  for (const sub of ["objects/info", "objects/pack", "refs/heads", "refs/tags", "info"]) {
-    await Deno.mkdir(join(dir, sub), { recursive: true });
-  }
-  await Deno.writeTextFile(join(dir, "HEAD"), "ref: refs/heads/main\n");
-  await Deno.writeTextFile(
-    join(dir, "config"),
-    "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n",
-  );
 }
 
 /** The host's system directories as they are (real directory or merged-/usr symlink). */

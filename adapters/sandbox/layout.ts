@@ -13,8 +13,8 @@ import { prlimitArgs } from "./limits.ts";
 
 /** Where the sandbox's own helpers appear inside it. */
 export const INSIDE = {
-  /** A throwaway git directory the worktree's `.git` points at. */
-  gitDir: "/.sandbox/git",
+  /** A throwaway git directory (on the fresh /tmp) the worktree's `.git` points at. */
+  gitDir: "/tmp/.sandbox-git",
   /** The host allow-list proxy's unix socket. */
   proxySocket: "/.sandbox/proxy.sock",
   /** The TCP→unix bridge script and the runtime that runs it. */
@@ -66,9 +66,8 @@ export interface Layout {
   worktree: string;
   /** What the worktree's `.git` is on the host, if anything. */
   dotGit: "file" | "directory" | null;
-  /** Host scratch paths: the throwaway git dir and a gitfile pointing at it. */
-  scratchGitDir: string;
-  scratchGitFile: string;
+  /** A host file holding `gitdir: <INSIDE.gitDir>`, mounted over a `.git` file. */
+  gitFile: string;
   system: readonly SystemEntry[];
   /** Privileged (runner is root): no user namespace; `setpriv` drops to this uid/gid. */
   dropTo: { uid: number; gid: number } | null;
@@ -98,8 +97,17 @@ export function baseEnv(): Record<string, string> {
  * The prelude run inside before the command: make HOME, and with a proxy start
  * the TCP→unix bridge and wait until it listens.
  */
-function prelude(network: Layout["network"]): string {
-  const steps = ['mkdir -p "$HOME"'];
+function prelude(network: Layout["network"], dotGit: Layout["dotGit"]): string {
+  const steps: string[] = [];
+  if (dotGit !== null) {
+    // An empty repository the command's git may use; it knows nothing of the cache.
+    const dir = dotGit === "file" ? INSIDE.gitDir : ".git";
+    steps.push(
+      `mkdir -p ${dir}/objects/info ${dir}/objects/pack ${dir}/refs/heads ${dir}/refs/tags && ` +
+        `echo 'ref: refs/heads/main' > ${dir}/HEAD && ` +
+        `printf '[core]\\n\\trepositoryformatversion = 0\\n\\tbare = false\\n[user]\\n\\tname = sandbox\\n\\temail = sandbox@localhost\\n' > ${dir}/config`,
+    );
+  }
   if (network === "proxy") {
     steps.push(
       `DENO_DIR=/tmp/.sandbox-deno DENO_NO_UPDATE_CHECK=1 ${INSIDE.deno} run -A --quiet ` +
@@ -111,7 +119,7 @@ function prelude(network: Layout["network"]): string {
   }
   // The cd happens here, as the sandbox user: a privileged bwrap without capabilities
   // may not enter a worktree handed to that user.
-  return `cd "$1" || exit 125\nshift\n${steps.join("\n")}\nexec "$@"`;
+  return ['cd "$1" || exit 125', "shift", ...steps, 'exec "$@"'].join("\n");
 }
 
 /** `/a/b/c` → `/a`, `/a/b` (not the root, not the path itself). */
@@ -166,6 +174,10 @@ export function bwrapArgs(layout: Layout): string[] {
     "--tmpfs",
     "/tmp",
     "--perms",
+    "0777",
+    "--dir",
+    INSIDE.home,
+    "--perms",
     "1777",
     "--tmpfs",
     "/var/tmp",
@@ -176,15 +188,18 @@ export function bwrapArgs(layout: Layout): string[] {
   }
   args.push("--bind", layout.worktree, layout.worktree);
   // The shared cache's config, hooks and objects stay out of reach: the
-  // worktree's .git is replaced by a throwaway repository.
+  // worktree's .git is replaced by a throwaway repository the prelude makes.
   if (layout.dotGit === "file") {
-    args.push("--ro-bind", layout.scratchGitFile, `${layout.worktree}/.git`);
+    args.push("--ro-bind", layout.gitFile, `${layout.worktree}/.git`);
   } else if (layout.dotGit === "directory") {
-    args.push("--bind", layout.scratchGitDir, `${layout.worktree}/.git`);
+    args.push("--perms", "0777", "--tmpfs", `${layout.worktree}/.git`);
   }
-  args.push("--perms", "0755", "--dir", "/.sandbox", "--bind", layout.scratchGitDir, INSIDE.gitDir);
   if (layout.network === "proxy" && layout.proxy) {
     args.push(
+      "--perms",
+      "0755",
+      "--dir",
+      "/.sandbox",
       "--bind",
       layout.proxy.socket,
       INSIDE.proxySocket,
@@ -212,6 +227,13 @@ export function bwrapArgs(layout: Layout): string[] {
     );
   }
   args.push("prlimit", ...prlimitArgs(layout.limits));
-  args.push("sh", "-c", prelude(layout.network), "sandbox", layout.worktree, ...layout.argv);
+  args.push(
+    "sh",
+    "-c",
+    prelude(layout.network, layout.dotGit),
+    "sandbox",
+    layout.worktree,
+    ...layout.argv,
+  );
   return args;
 }
