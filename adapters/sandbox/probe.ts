@@ -102,7 +102,7 @@ function loopbackAttempt(port: number): string {
   return [
     "t=",
     `if command -v curl >/dev/null; then t=$t,curl; curl -s -m 3 ${url} >/dev/null 2>&1; fi`,
-    `if command -v wget >/dev/null; then t=$t,wget; wget -q -T 3 -O /dev/null ${url} 2>/dev/null; fi`,
+    `if command -v wget >/dev/null; then t=$t,wget; wget -q -t 1 -T 3 -O /dev/null ${url} 2>/dev/null; fi`,
     `if command -v bash >/dev/null; then t=$t,bash; timeout 3 bash -c 'echo > /dev/tcp/127.0.0.1/${port}' 2>/dev/null; fi`,
     `if command -v python3 >/dev/null; then t=$t,python3; timeout 3 python3 -c 'import socket; socket.create_connection(("127.0.0.1", ${port}), 3)' 2>/dev/null; fi`,
     'echo "tried:${t#,}"',
