@@ -137,8 +137,6 @@ export function bwrapArgs(layout: Layout): string[] {
     "--unshare-ipc",
     "--unshare-uts",
     "--unshare-cgroup-try",
-    "--hostname",
-    "sandbox",
   ];
   if (layout.network !== "open") args.push("--unshare-net");
   if (layout.dropTo) {
