@@ -49,6 +49,7 @@ async function answer(res: Response): Promise<{ status: number; json: Record<str
 export async function startStage(
   issues: FakeIssueInit[],
   provider: "anthropic" | "openai" = "anthropic",
+  sandbox: "bwrap" | "off" = "bwrap",
 ): Promise<Stage> {
   const world = await startWorld({ issues, provider });
   const logPath = `${world.dir}/runner.log`;
@@ -58,7 +59,12 @@ export async function startStage(
   let store: Store | null = null;
   try {
     // Production's wiring, on a free port, from the world's environment.
-    const config = loadConfig(["server", "worker"], { ...world.env, HOST: "127.0.0.1", PORT: "0" });
+    const config = loadConfig(["server", "worker"], {
+      ...world.env,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      SANDBOX: sandbox,
+    });
     const logger = new JsonLogger({
       level: "info",
       redactor: new Redactor(config.secrets),
