@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Sandbox } from "../../domain/ports/sandbox.ts";
+import type { Sandbox, SandboxKind } from "../../domain/ports/sandbox.ts";
 import type {
   RunTools,
   SetupOptions,
@@ -24,6 +24,10 @@ export class LocalWorkspace implements Workspace {
     private readonly redact: (text: string) => string,
     private readonly sandbox: Sandbox,
   ) {}
+
+  get sandboxKind(): SandboxKind {
+    return this.sandbox.kind;
+  }
 
   async openTools(
     root: string,

@@ -65,6 +65,8 @@ export interface RepoContext {
 
 /** Work inside a worktree. */
 export interface Workspace {
+  /** What confines its commands (`off`: unconfined); recorded on the run's events. */
+  readonly sandboxKind: SandboxKind;
   /**
    * The model's tools; `validate` backs the `run_validation` tool. `run_command`
    * and `search` run in the sandbox without network.

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BwrapSandbox } from "../../adapters/sandbox/bwrap.ts";
+import { OffSandbox } from "../../adapters/sandbox/off.ts";
 import { processIds } from "../../adapters/sandbox/probe.ts";
 import { hostileRig, openTools, personGit } from "../support/hostile_repo.ts";
 
@@ -306,7 +307,11 @@ Deno.test("positive: setup reaches an allowed host and not another", async () =>
     await using _ = rig;
     const setup = await rig.workspace.setup(
       rig.worktree.path,
-      [`curl -fsS http://127.0.0.1:${allowed.addr.port}/pkg.tgz -o pkg.txt`],
+      [
+        `curl -fsS http://127.0.0.1:${allowed.addr.port}/pkg.tgz -o pkg.txt`,
+        // -p tunnels through CONNECT, as HTTPS does.
+        `curl -fsS -p http://127.0.0.1:${allowed.addr.port}/pkg2.tgz -o pkg2.txt`,
+      ],
       {
         allowHosts: [`127.0.0.1:${allowed.addr.port}`],
         env: { NODE_ENV: "test" },
@@ -315,6 +320,7 @@ Deno.test("positive: setup reaches an allowed host and not another", async () =>
     );
     assert.equal(setup.passed, true, setup.output);
     assert.equal(await Deno.readTextFile(join(rig.worktree.path, "pkg.txt")), "package-tarball\n");
+    assert.equal(await Deno.readTextFile(join(rig.worktree.path, "pkg2.txt")), "package-tarball\n");
     const refused = await rig.workspace.setup(
       rig.worktree.path,
       [`curl -fsS http://127.0.0.1:${other.addr.port}/x`],
@@ -323,7 +329,7 @@ Deno.test("positive: setup reaches an allowed host and not another", async () =>
     assert.equal(refused.passed, false);
     assert.match(refused.output, /not in allowHosts/);
     assert.equal(hits.other, 0);
-    assert.equal(hits.allowed, 1);
+    assert.equal(hits.allowed, 2);
   } finally {
     await allowed.shutdown();
     await other.shutdown();
@@ -342,4 +348,25 @@ Deno.test("fail closed: without bwrap, validation refuses with the fix", async (
   const out = await tools.execute("run_command", { command: "true" });
   assert.equal(out.isError, true);
   assert.match(out.content, /cannot run: .*bubblewrap/);
+});
+
+Deno.test("SANDBOX=off: warns loudly and every result says it ran unconfined", async () => {
+  const warnings: string[] = [];
+  const logger = {
+    warn: (m: string) => warnings.push(m),
+    info() {},
+    debug() {},
+    error() {},
+    child() {
+      return logger;
+    },
+  };
+  const off = new OffSandbox(logger);
+  assert.match(warnings.join("\n"), /UNCONFINED/);
+  const rig = await hostileRig(off);
+  await using _ = rig;
+  assert.equal(rig.workspace.sandboxKind, "off");
+  const run = await rig.workspace.validate(rig.worktree.path, ["sh scripts/check.sh"], 60);
+  assert.equal(run.passed, true, run.output);
+  assert.equal(run.sandbox, "off");
 });
