@@ -131,7 +131,10 @@ export async function readFile(
   return ok(text);
 }
 
-/** `search {pattern, path?}`: ripgrep in the sandbox, a linear-time regex engine off the event loop. */
+/**
+ * `search {pattern, path?}`: ripgrep in the sandbox, a linear-time regex
+ * engine in its own process, never a model-supplied regex on the event loop.
+ */
 export async function search(
   ctx: ToolContext,
   input: Record<string, unknown>,
@@ -219,6 +222,8 @@ function ripgrep(
   literal: boolean,
   signal?: AbortSignal,
 ) {
+  // Tools opened without a sandbox (unit tests, tools) still keep the pattern off the
+  // event loop: ripgrep as a plain process, the worktree paths already checked.
   const sandbox = ctx.sandbox ?? new OffSandbox();
   const argv = [
     "rg",
