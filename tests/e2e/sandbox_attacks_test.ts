@@ -244,7 +244,12 @@ Deno.test("confined as root: an unprivileged uid, no capabilities, no /etc/shado
   const rig = await hostileRig(sandbox);
   await using _ = rig;
   const result = await sandbox.run({
-    argv: ["sh", "-c", "id -u; grep CapEff /proc/self/status; cat /etc/shadow 2>&1; ls /root 2>&1"],
+    argv: [
+      "sh",
+      "-c",
+      `id -u; grep CapEff /proc/self/status; cat /etc/shadow 2>&1; ls /root 2>&1; ` +
+      `ls ${Deno.env.get("HOME") ?? "/root"} 2>&1`,
+    ],
     cwd: rig.worktree.path,
     timeoutMs: 60_000,
   });
@@ -252,6 +257,8 @@ Deno.test("confined as root: an unprivileged uid, no capabilities, no /etc/shado
   if (Deno.uid() === 0) assert.notEqual(uid.trim(), "0");
   assert.match(result.output, /CapEff:\s+0000000000000000/);
   assert.doesNotMatch(result.output, /^root:/m);
+  // The runner's HOME (~/.git-credentials, caches) is not there at all.
+  assert.match(result.output, /ls: cannot access '\/root': No such file or directory/);
 });
 
 Deno.test("search: a catastrophic pattern runs in ripgrep, not on the event loop", async () => {
