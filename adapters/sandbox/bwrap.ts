@@ -197,7 +197,10 @@ export function unavailable(said: string): SandboxUnavailable {
   const text = said.trim().slice(0, 500);
   let fix = "install bubblewrap (apt-get install bubblewrap) and allow unprivileged user " +
     "namespaces, or set SANDBOX=off for trusted local development only";
-  if (/No such file|not found|ENOENT/i.test(text)) {
+  if (/Unknown option|unrecognized option/i.test(text)) {
+    fix = "bubblewrap 0.8 or later is needed (Debian 12, Ubuntu 24.04): upgrade the " +
+      "bubblewrap package";
+  } else if (/No such file|not found|ENOENT/i.test(text)) {
     fix = "install bubblewrap: apt-get install bubblewrap";
   } else if (/uid map|setting up uid|apparmor/i.test(text)) {
     fix = "Ubuntu 24.04 restricts user namespaces with AppArmor: install an AppArmor profile " +
