@@ -24,7 +24,7 @@ import { openStore, type Store } from "./adapters/eventstore/open.ts";
 import { loadRouting } from "./adapters/config/routing_file.ts";
 import { startProjectionLoop } from "./adapters/cli/projection_loop.ts";
 import { startHttp } from "./adapters/cli/server.ts";
-import { createWorker } from "./adapters/cli/worker.ts";
+import { checkSandboxAtStart, createWorker } from "./adapters/cli/worker.ts";
 import { JsonLogger } from "./adapters/log/json_logger.ts";
 import { Redactor } from "./adapters/log/redact.ts";
 
@@ -116,6 +116,7 @@ async function serve(roles: ("server" | "worker")[]): Promise<number> {
   }
   if (routing) {
     const prices = await loadPriceTable(config.llm.priceFile);
+    await checkSandboxAtStart(config, logger);
     tasks.push(createWorker(config, store, projector, routing, logger, prices).run(signal));
   }
   await Promise.all(tasks);

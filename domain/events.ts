@@ -154,6 +154,14 @@ export const eventDataSchemas = {
     baseBranch: z.string().min(1).max(255),
     startSha: Sha,
     continued: z.boolean(),
+    /** What confines this run's commands; `off` = unconfined (`SANDBOX=off`). Absent before it was recorded. */
+    sandbox: z.enum(["bwrap", "off"]).optional(),
+    /** The routing entry's setup commands, run in the sandbox before the model started. */
+    setup: z.object({
+      passed: z.boolean(),
+      commands: z.array(ValidationCommand),
+      log: ArtifactRef.optional(),
+    }).optional(),
   }),
   ChangesGenerated: z.object({
     runId: RunId,
@@ -185,6 +193,8 @@ export const eventDataSchemas = {
     commands: z.array(ValidationCommand),
     repairs: z.number().int().nonnegative(),
     log: ArtifactRef.optional(),
+    /** Which sandbox ran the commands; `off` = unconfined. Absent before it was recorded. */
+    sandbox: z.enum(["bwrap", "off"]).optional(),
   }),
   DiffScanned: z.object({
     runId: RunId,
@@ -194,6 +204,8 @@ export const eventDataSchemas = {
     filesChanged: z.array(z.string().max(1000)),
     /** Exactly the diff that was scanned (and is committed next). */
     patch: ArtifactRef.optional(),
+    /** The git tree that was scanned: what the commit step commits, and nothing else. */
+    tree: z.string().regex(/^[0-9a-f]{40,64}$/).optional(),
   }),
   ChangesCommitted: z.object({
     runId: RunId,

@@ -5,6 +5,22 @@
  * @module
  */
 import { z } from "zod";
+import { RESERVED_ENV } from "./ports/sandbox.ts";
+
+/** An `allowHosts` entry: `host`, `host:port`, `*.domain`, `[v6]:port`. */
+const AllowHost = z.string().regex(
+  /^(?:(?:\*\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/,
+  'a host name or address, optionally with ":port" or a leading "*." (e.g. registry.npmjs.org)',
+);
+
+/** Non-secret variables for setup, validation and the model's commands. */
+const DeclaredEnv = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "a variable name (letters, digits, _)")
+    .refine((name) => !RESERVED_ENV.test(name), {
+      message: "set by the sandbox itself (PATH, HOME, locale, proxies, LD_*, GIT_*)",
+    }),
+  z.string().max(4096).refine((v) => !v.includes("\0"), { message: "must not contain NUL" }),
+);
 
 /** One repository the runner may work on. */
 export const RepoRoute = z.object({
@@ -17,6 +33,14 @@ export const RepoRoute = z.object({
   validateTimeoutSeconds: z.number().int().positive().max(3600).default(600),
   /** Most US dollars of LLM use per UTC day for this repository; new runs wait after it. */
   dailyBudgetUsd: z.number().positive().max(1_000_000).optional(),
+  /** Commands run in the sandbox before the model starts (e.g. `npm ci`). */
+  setup: z.array(z.string().min(1)).default([]),
+  /** Seconds each setup command may run. */
+  setupTimeoutSeconds: z.number().int().positive().max(3600).default(900),
+  /** The only hosts setup may reach (absent: the network; validation and the model never). */
+  allowHosts: z.array(AllowHost).optional(),
+  /** Declared, non-secret variables for setup, validation and `run_command`. */
+  env: DeclaredEnv.default({}),
   match: z.object({
     labels: z.array(z.string().min(1)).optional(),
     components: z.array(z.string().min(1)).optional(),

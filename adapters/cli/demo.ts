@@ -20,6 +20,8 @@ import { parseArgs } from "./args.ts";
 import { timelineCommand } from "./audit.ts";
 import { followStream } from "./demo_follow.ts";
 import { describeEvent, endsRun, Narrator } from "./demo_narrate.ts";
+import { SandboxUnavailable } from "../../domain/ports/sandbox.ts";
+import { BwrapSandbox } from "../sandbox/bwrap.ts";
 import { type Stage, startStage } from "./demo_stage.ts";
 
 /** The demo's ticket. */
@@ -351,7 +353,22 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   if (options.jira === "datacenter") {
     n.line(n.style.dim("Jira: the Jira Data Center stand-in (REST v2, wiki markup, PAT)"));
   }
-  const stage = await startStage([], options.provider, options.jira);
+  // Validation runs in the bubblewrap sandbox, as in production. On a machine without
+  // it (the Quick start needs only Node.js and git) the demo says so and runs it
+  // unconfined: its model is the scripted stand-in and its repository a local one.
+  let sandbox: "bwrap" | "off" = "bwrap";
+  try {
+    await new BwrapSandbox().check();
+    n.line(n.style.dim("Sandbox: bubblewrap (validation runs confined, as in production)."));
+  } catch (error) {
+    if (!(error instanceof SandboxUnavailable)) throw error;
+    sandbox = "off";
+    n.warn(
+      `bubblewrap cannot start here (${error.fix}); the demo runs validation with ` +
+        "SANDBOX=off (UNCONFINED), which production refuses to do",
+    );
+  }
+  const stage = await startStage([], options.provider, options.jira, sandbox);
   n.line(n.style.dim(`Server listening on ${stage.server.url}; data in ${stage.config.dataDir}`));
   const story = new Story(n, stage, options.runTimeoutMs ?? 120_000);
   // Ctrl-C at any point stops everything cleanly (and removes the temp dir).

@@ -57,6 +57,7 @@ export async function startStage(
   issues: FakeIssueInit[],
   provider: "anthropic" | "openai" = "anthropic",
   jira: WorldJira = "cloud",
+  sandbox: "bwrap" | "off" = "bwrap",
 ): Promise<Stage> {
   const world = await startWorld({ issues, provider, jira });
   const logPath = `${world.dir}/runner.log`;
@@ -66,7 +67,12 @@ export async function startStage(
   let store: Store | null = null;
   try {
     // Production's wiring, on a free port, from the world's environment.
-    const config = loadConfig(["server", "worker"], { ...world.env, HOST: "127.0.0.1", PORT: "0" });
+    const config = loadConfig(["server", "worker"], {
+      ...world.env,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      SANDBOX: sandbox,
+    });
     const logger = new JsonLogger({
       level: "info",
       redactor: new Redactor(config.secrets),

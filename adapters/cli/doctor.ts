@@ -7,6 +7,7 @@
  * @module
  */
 import { ISSUE_KEY_PATTERN } from "../../domain/events.ts";
+import type { Sandbox } from "../../domain/ports/sandbox.ts";
 import type { RoutingConfig } from "../../domain/routing.ts";
 import { ConfigError, loadConfig, type RunnerConfig, SECRET_VARIABLES } from "../config/env.ts";
 import { loadRouting } from "../config/routing_file.ts";
@@ -16,6 +17,7 @@ import { checkGit, checkGitHub, doctorGitHubClient } from "./doctor_github.ts";
 import { checkJiraDeployment } from "./doctor_deployment.ts";
 import { checkJiraLogin, checkTransitions } from "./doctor_jira.ts";
 import { type CheckLine, formatLine, Report } from "./doctor_report.ts";
+import { checkSandbox } from "./doctor_sandbox.ts";
 import { checkDatabase, checkLlm, checkPrices, checkWebhooks } from "./doctor_services.ts";
 
 /** Options of {@link runDoctor}. */
@@ -30,6 +32,8 @@ export interface DoctorOptions {
   fetch?: typeof fetch;
   /** Called with each line as soon as it is known. */
   onLine?: (line: CheckLine) => void;
+  /** The sandbox to probe (default bubblewrap). */
+  sandbox?: Sandbox;
 }
 
 /** The doctor's findings. */
@@ -171,6 +175,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorResu
   await checkPrices(config, report);
   await checkLlm(config, report);
   await checkDatabase(config, report);
+  await checkSandbox(config, report, options.sandbox);
   await checkWebhooks(config, env.PUBLIC_URL || undefined, report, options.fetch);
   return { lines: report.lines, exitCode: report.exitCode };
 }

@@ -22,6 +22,14 @@ const REPO_DESCRIPTIONS: Record<string, string> = {
   validate: "Shell command lines run in the worktree after the LLM's changes (e.g. npm test); " +
     "every one must exit 0. They run with a timeout and without the runner's secrets.",
   validateTimeoutSeconds: "Seconds each validation command may run.",
+  setup: "Shell command lines run in the sandbox before the model starts (e.g. npm ci), " +
+    "with the network (or only allowHosts); every one must exit 0.",
+  setupTimeoutSeconds: "Seconds each setup command may run.",
+  allowHosts: "The only hosts setup may reach, through the sandbox's proxy: host (ports 80 and " +
+    "443), host:port, or *.domain. Absent: setup has the network. Validation and the model's " +
+    "commands never have a network.",
+  env: "Non-secret variables for setup, validation and the model's commands " +
+    '({"NODE_ENV": "test"}). Never a secret: the model can read them.',
   match: "Which issues route here; every criterion given must hold. A repo without match is " +
     "the default. The first repo that matches wins.",
 };

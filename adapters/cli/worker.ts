@@ -18,6 +18,8 @@ import { createGitHubClient } from "../github/mod.ts";
 import { buildJiraClient } from "./jira_client.ts";
 import { createLlmClient } from "../llm/mod.ts";
 import { Redactor } from "../log/redact.ts";
+import { openSandbox } from "../sandbox/mod.ts";
+import { SandboxUnavailable } from "../../domain/ports/sandbox.ts";
 import { LocalWorkspace } from "../workspace/workspace.ts";
 import { type ModelPrice, PRICE_TABLE, priceOf } from "../../domain/pricing.ts";
 
@@ -70,7 +72,10 @@ export function buildWorkflowDeps(
       reasoning: config.llm.reasoning,
       openaiApi: config.llm.openaiApi,
     }),
-    workspace: new LocalWorkspace((t) => redactor.redact(t)),
+    workspace: new LocalWorkspace(
+      (t) => redactor.redact(t),
+      openSandbox(config.ops.sandbox, logger.child({ component: "sandbox" })),
+    ),
     routing,
     secrets: redactor,
     settings: workflowSettings({
@@ -158,4 +163,23 @@ export function createWorker(
     concurrency: config.ops.workerConcurrency,
     leaseMs: config.ops.leaseMs,
   });
+}
+
+/**
+ * Says at start whether the sandbox can confine here. The worker still starts
+ * when it cannot (fail closed: every setup, validation and command then
+ * refuses, and each run fails naming the fix), so the failures reach Jira.
+ */
+export async function checkSandboxAtStart(config: RunnerConfig, logger: Logger): Promise<void> {
+  if (config.ops.sandbox === "off") return; // OffSandbox warns on its own
+  try {
+    await openSandbox(config.ops.sandbox).check();
+    logger.info("sandbox: bubblewrap confines setup, validation and the model's commands");
+  } catch (error) {
+    if (!(error instanceof SandboxUnavailable)) throw error;
+    logger.error(
+      "the sandbox cannot start: runs will fail until this is fixed (deno task doctor)",
+      { fix: error.fix, error: error.message },
+    );
+  }
 }

@@ -98,6 +98,8 @@ export interface RunnerConfig {
       maxCostUsd: number;
     };
     commitAuthor: { name: string; email: string };
+    /** What confines setup, validation and the model's commands (`off`: nothing). */
+    sandbox: "bwrap" | "off";
   };
   /** Every secret value, for redaction. */
   secrets: string[];
@@ -295,6 +297,11 @@ export function loadConfig(
     problems.push(`LOG_LEVEL must be debug, info, warn or error (got "${logLevel}")`);
   }
 
+  const sandbox = get("SANDBOX") ?? "bwrap";
+  if (sandbox !== "bwrap" && sandbox !== "off") {
+    problems.push(`SANDBOX must be bwrap or off (got "${sandbox}")`);
+  }
+
   const config: RunnerConfig = {
     dataDir,
     databaseUrl,
@@ -401,6 +408,7 @@ export function loadConfig(
         name: get("GIT_AUTHOR_NAME") ?? "AI Runner",
         email: get("GIT_AUTHOR_EMAIL") ?? "ai-runner@users.noreply.github.com",
       },
+      sandbox: sandbox === "off" ? "off" : "bwrap",
     },
     secrets: [],
   };

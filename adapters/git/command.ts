@@ -31,10 +31,31 @@ const PASSTHROUGH = [
   "SSL_CERT_DIR",
 ];
 
-/** Config every git command runs with, through the environment. */
+/**
+ * Config every git command runs with, through the environment. Command-line
+ * config wins over the repository's own and is inherited by every git git
+ * starts (nested repositories included), so a worktree that sandboxed code
+ * touched, or a config planted in a cache, cannot make the runner's git run
+ * anything: no hooks, no fsmonitor, no external diff or pager, no submodule
+ * recursion, no `ext::` transport.
+ */
 const BASE_CONFIG: ReadonlyArray<readonly [string, string]> = [
   ["credential.helper", ""], // no stored credentials, no keychain
   ["core.hooksPath", "/dev/null"], // no hooks, whatever the cache holds
+  ["core.fsmonitor", "false"], // a planted fsmonitor command never runs
+  ["core.untrackedCache", "false"],
+  ["core.pager", "cat"],
+  ["core.editor", "false"],
+  ["diff.external", ""],
+  ["diff.ignoreSubmodules", "all"],
+  ["status.submoduleSummary", "false"],
+  ["submodule.recurse", "false"],
+  ["fetch.recurseSubmodules", "false"],
+  ["push.recurseSubmodules", "no"],
+  ["protocol.ext.allow", "never"],
+  // The runner owns its caches and worktrees; a worktree handed to the sandbox
+  // user (runner as root) must not make git refuse it. Protected config only.
+  ["safe.directory", "*"],
   ["gc.autoDetach", "false"], // no background gc outliving the repo lock
   ["advice.detachedHead", "false"],
   ["core.quotePath", "false"],
@@ -112,6 +133,8 @@ export function gitEnvironment(
     LANGUAGE: "C",
     GIT_TERMINAL_PROMPT: "0",
     GIT_CONFIG_NOSYSTEM: "1",
+    GIT_ATTR_NOSYSTEM: "1",
+    GIT_NO_REPLACE_OBJECTS: "1",
     GIT_CONFIG_GLOBAL: "/dev/null",
     GIT_CONFIG_COUNT: String(config.length),
     GIT_COMMITTER_NAME: "AI Runner",

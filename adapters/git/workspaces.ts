@@ -23,6 +23,7 @@ import {
   type PrepareWorkspace,
   type PushRequest,
   type RepoSource,
+  type Snapshot,
   type Worktree,
 } from "../../domain/ports/git.ts";
 import type { Logger } from "../../domain/ports/logger.ts";
@@ -53,6 +54,8 @@ interface WorktreeMeta {
   baseBranch: string;
   startSha: string;
   continued: boolean;
+  /** The routed clone URL the worktree was prepared from: where pushes go. */
+  url?: string;
 }
 
 const META_FILE = "ai-runner.json";
@@ -129,7 +132,11 @@ export class GitCliWorkspaces implements GitWorkspaces {
       });
       const entries = await this.#worktrees(cache);
       const reused = await this.#reuse(entries, path, branch, runId);
-      if (reused) return { path, repoId, ...reused, reused: true };
+      if (reused) {
+        const { url: _, ...kept } = reused;
+        if (reused.url !== url) await this.#writeMeta(path, { runId, ...kept, url });
+        return { path, repoId, ...kept, reused: true };
+      }
 
       for (const entry of entries) {
         const holdsBranch = entry.branch === `refs/heads/${branch}`;
@@ -159,8 +166,7 @@ export class GitCliWorkspaces implements GitWorkspaces {
         });
       }
       const startSha = await this.#revParse(path, "HEAD");
-      const meta: WorktreeMeta = { runId, branch, baseBranch, startSha, continued };
-      await Deno.writeTextFile(join(await this.#gitDir(path), META_FILE), JSON.stringify(meta));
+      await this.#writeMeta(path, { runId, branch, baseBranch, startSha, continued, url });
       return { path, repoId, branch, baseBranch, startSha, continued, reused: false };
     });
   }
@@ -175,6 +181,10 @@ export class GitCliWorkspaces implements GitWorkspaces {
   }
 
   async diff(worktree: Worktree, options: DiffOptions = {}): Promise<string> {
+    return (await this.snapshot(worktree, options)).diff;
+  }
+
+  async snapshot(worktree: Worktree, options: DiffOptions = {}): Promise<Snapshot> {
     const from = options.from ?? worktree.startSha;
     if (!/^[0-9a-f]{4,64}$/i.test(from)) {
       throw new GitError("permanent", "invalid_input", `diff base ${from} is not a commit id`);
@@ -199,25 +209,74 @@ export class GitCliWorkspaces implements GitWorkspaces {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       }
       const env = { GIT_INDEX_FILE: index };
-      await this.#git.run({ action: "add", args: ["add", "-A"], cwd: worktree.path, env });
-      const { stdout } = await this.#git.run({
-        action: "diff",
-        args: [
-          "diff",
-          "--cached",
-          "--binary",
-          "--no-color",
-          "--no-ext-diff",
-          "--no-textconv",
-          from,
-        ],
-        cwd: worktree.path,
+      const cwd = worktree.path;
+      await this.#git.run({ action: "add", args: ["add", "-A"], cwd, env });
+      const { stdout: tree } = await this.#git.run({
+        action: "write-tree",
+        args: ["write-tree"],
+        cwd,
         env,
       });
-      return stdout;
+      const treeId = tree.trim();
+      const diffArgs = ["--no-color", "--no-ext-diff", "--no-textconv", "--ignore-submodules=none"];
+      const { stdout: diff } = await this.#git.run({
+        action: "diff",
+        args: ["diff", "--binary", ...diffArgs, from, treeId],
+        cwd,
+      });
+      const { stdout: names } = await this.#git.run({
+        action: "diff",
+        args: ["diff", "--name-only", "-z", "--no-renames", ...diffArgs, "HEAD", treeId],
+        cwd,
+      });
+      return { tree: treeId, diff, filesChanged: names.split("\0").filter(Boolean).sort() };
     } finally {
       await removeTree(scratch);
     }
+  }
+
+  async commitTree(
+    worktree: Worktree,
+    tree: string,
+    request: CommitRequest,
+  ): Promise<CommitResult | null> {
+    if (!/^[0-9a-f]{40,64}$/i.test(tree)) {
+      throw new GitError("permanent", "invalid_input", `${tree} is not a tree id`);
+    }
+    const author = checkIdentity("author", request.author);
+    const committer = checkIdentity("committer", request.committer ?? request.author);
+    const message = commitMessage(request.message, request.trailers);
+    const cwd = worktree.path;
+    const head = await this.#revParse(cwd, "HEAD");
+    const headTree = await this.#revParse(cwd, "HEAD^{tree}");
+    if (headTree === tree) return null;
+    const { stdout: names } = await this.#git.run({
+      action: "diff-tree",
+      args: ["diff-tree", "-r", "--name-only", "-z", "--no-renames", headTree, tree],
+      cwd,
+    });
+    const { stdout: sha } = await this.#git.run({
+      action: "commit-tree",
+      args: ["commit-tree", tree, "-p", head, "-F", "-"],
+      cwd,
+      stdin: message,
+      env: {
+        GIT_AUTHOR_NAME: author.name,
+        GIT_AUTHOR_EMAIL: author.email,
+        GIT_COMMITTER_NAME: committer.name,
+        GIT_COMMITTER_EMAIL: committer.email,
+      },
+    });
+    const commit = sha.trim();
+    // Compare-and-swap on the old head: nothing else moved the branch meanwhile.
+    await this.#git.run({
+      action: "update-ref",
+      args: ["update-ref", "-m", "ai-runner: commit", "HEAD", commit, head],
+      cwd,
+    });
+    // The index follows the commit; the files on disk are left as they are.
+    await this.#git.run({ action: "read-tree", args: ["read-tree", commit], cwd });
+    return { sha: commit, filesChanged: names.split("\0").filter(Boolean).sort() };
   }
 
   async applyPatch(worktree: Worktree, patch: string): Promise<void> {
@@ -291,18 +350,29 @@ export class GitCliWorkspaces implements GitWorkspaces {
       );
     }
     const cwd = worktree.path;
-    const { stdout: url } = await this.#git.run({
-      action: "config",
-      args: ["config", "--get", "remote.origin.url"],
-      cwd,
-    });
-    // No fetch refspec is configured, so the push writes nothing into the shared cache's refs.
+    // The routed URL, never one read back from the repository's config: sandboxed
+    // code (or an older runner) may have pointed origin somewhere else.
+    const url = request.cloneUrl
+      ? normalizeCloneUrl(request.cloneUrl)
+      : (await this.#readMeta(cwd))?.url;
+    if (!url) {
+      throw new GitError(
+        "permanent",
+        "invalid_input",
+        "push needs the routed clone URL (this worktree was prepared without one)",
+      );
+    }
+    // insteadOf/pushInsteadOf in the cache's config would still rewrite the URL: the
+    // config is reset to the runner's own first.
+    const repoId = checkId("repoId", worktree.repoId);
+    await this.#withRepoLock(repoId, () => this.#resetCacheConfig(this.cachePath(repoId), url));
+    // Pushing to a URL (not a remote name) updates no remote-tracking ref in the cache.
     await this.#git.run({
       action: "push",
-      args: ["push", "--porcelain", "--no-verify", "origin", `HEAD:refs/heads/${branch}`],
+      args: ["push", "--porcelain", "--no-verify", url, `HEAD:refs/heads/${branch}`],
       cwd,
       token: request.token,
-      remoteUrl: url.trim(),
+      remoteUrl: url,
     });
     return { sha: await this.#revParse(cwd, "HEAD") };
   }
@@ -409,19 +479,7 @@ export class GitCliWorkspaces implements GitWorkspaces {
   async #ensureCache(repoId: string, url: string, token?: string): Promise<string> {
     const cache = this.cachePath(repoId);
     if (await this.#isBareRepo(cache)) {
-      const { stdout } = await this.#git.run({
-        action: "config",
-        args: ["config", "--get", "remote.origin.url"],
-        cwd: cache,
-        okCodes: [1],
-      });
-      if (stdout.trim() !== url) {
-        await this.#git.run({
-          action: "remote set-url",
-          args: ["remote", "set-url", "origin", url],
-          cwd: cache,
-        });
-      }
+      await this.#resetCacheConfig(cache, url);
       return cache;
     }
     await removeTree(cache);
@@ -440,7 +498,42 @@ export class GitCliWorkspaces implements GitWorkspaces {
       remoteUrl: url,
     });
     await Deno.rename(tmp, cache);
+    await this.#resetCacheConfig(cache, url);
     return cache;
+  }
+
+  /**
+   * Rewrites the cache's config to what the runner needs and nothing else
+   * (format, bare, origin's URL): whatever an older runner let sandboxed code
+   * plant there (fsmonitor, hooksPath, filters, includes, insteadOf,
+   * worktreeConfig, a redirected remote) is gone before the cache is used.
+   */
+  async #resetCacheConfig(cache: string, url: string): Promise<void> {
+    const get = async (key: string) =>
+      (await this.#git.run({
+        action: "config",
+        args: ["config", "--file", join(cache, "config"), "--get", key],
+        cwd: cache,
+        okCodes: [1],
+      })).stdout.trim();
+    const objectFormat = await get("extensions.objectformat");
+    const fresh = join(cache, `config.ai-runner-${crypto.randomUUID()}`);
+    const set = (key: string, value: string) =>
+      this.#git.run({
+        action: "config",
+        args: ["config", "--file", fresh, key, value],
+        cwd: cache,
+      });
+    try {
+      await set("core.repositoryformatversion", objectFormat ? "1" : "0");
+      await set("core.filemode", "true");
+      await set("core.bare", "true");
+      if (objectFormat) await set("extensions.objectformat", objectFormat);
+      await set("remote.origin.url", url);
+      await Deno.rename(fresh, join(cache, "config"));
+    } finally {
+      await removeTree(fresh);
+    }
   }
 
   async #isBareRepo(cache: string): Promise<boolean> {
@@ -521,6 +614,18 @@ export class GitCliWorkspaces implements GitWorkspaces {
       cwd,
     });
     return stdout.trim();
+  }
+
+  async #writeMeta(path: string, meta: WorktreeMeta): Promise<void> {
+    await Deno.writeTextFile(join(await this.#gitDir(path), META_FILE), JSON.stringify(meta));
+  }
+
+  async #readMeta(path: string): Promise<WorktreeMeta | null> {
+    try {
+      return JSON.parse(await Deno.readTextFile(join(await this.#gitDir(path), META_FILE)));
+    } catch {
+      return null;
+    }
   }
 
   async #gitDir(worktreePath: string): Promise<string> {

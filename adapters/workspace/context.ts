@@ -5,6 +5,7 @@
  * @module
  */
 import type { ToolOutcome } from "../../domain/agent/tool_executor.ts";
+import type { Sandbox } from "../../domain/ports/sandbox.ts";
 import type { ChangeTracker } from "./changes.ts";
 import type { WorktreeRoot } from "./paths.ts";
 
@@ -30,6 +31,12 @@ export interface WorkspaceToolLimits {
   maxWriteBytes: number;
   /** Most `run_validation` calls in one session. */
   maxValidationRuns: number;
+  /** Seconds a `run_command` runs when the model names no timeout. */
+  defaultCommandSeconds: number;
+  /** Most seconds a `run_command` may run. */
+  maxCommandSeconds: number;
+  /** Seconds a `search` may run. */
+  searchSeconds: number;
 }
 
 /** The default limits. */
@@ -44,6 +51,9 @@ export const DEFAULT_LIMITS: WorkspaceToolLimits = {
   maxFileBytes: 2 * 1024 * 1024,
   maxWriteBytes: 1024 * 1024,
   maxValidationRuns: 10,
+  defaultCommandSeconds: 120,
+  maxCommandSeconds: 600,
+  searchSeconds: 30,
 };
 
 /** Shared by the tool handlers. */
@@ -51,6 +61,12 @@ export interface ToolContext {
   root: WorktreeRoot;
   limits: WorkspaceToolLimits;
   changes: ChangeTracker;
+  /** Where `run_command` and `search` run; without it `run_command` is unavailable. */
+  sandbox?: Sandbox;
+  /** Declared, non-secret variables `run_command` sees. */
+  commandEnv: Readonly<Record<string, string>>;
+  /** Scrubs command output of secrets. */
+  redact: (text: string) => string;
 }
 
 /** A successful answer. */

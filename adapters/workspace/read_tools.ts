@@ -5,6 +5,7 @@
  * @module
  */
 import type { ToolOutcome } from "../../domain/agent/tool_executor.ts";
+import { OffSandbox } from "../sandbox/off.ts";
 import { fail, ok, type ToolContext } from "./context.ts";
 import { positiveIntField, stringField } from "./input.ts";
 import { clipLine, decodeText, looksBinary, splitLines } from "./text.ts";
@@ -130,62 +131,58 @@ export async function readFile(
   return ok(text);
 }
 
-/** `search {pattern, path?}` */
+/**
+ * `search {pattern, path?}`: ripgrep in the sandbox, a linear-time regex
+ * engine in its own process, never a model-supplied regex on the event loop.
+ */
 export async function search(
   ctx: ToolContext,
   input: Record<string, unknown>,
+  signal?: AbortSignal,
 ): Promise<ToolOutcome> {
   const patternField = stringField(input, "pattern", true);
   if (!patternField.ok) return fail(patternField.error);
   const pattern = patternField.value!;
   if (pattern === "") return fail("`pattern` must not be empty");
   if (pattern.length > 1000) return fail("`pattern` is too long (1000 characters at most)");
+  if (pattern.includes("\0")) return fail("`pattern` contains a NUL character");
   const path = await ctx.root.resolve(input.path, true);
   if (!path.ok) return fail(path.error);
   if (path.kind === "missing") return fail(`"${path.rel}" does not exist`);
 
-  let regex: RegExp | null = null;
   let note = "";
-  try {
-    regex = new RegExp(pattern);
-  } catch {
+  let run = await ripgrep(ctx, pattern, path.rel, false, signal);
+  if (run.exitCode === 2 && /regex parse error|error parsing regex/i.test(run.output)) {
     note = " (not a valid regular expression; searched as literal text)";
-  }
-  const matches = regex
-    ? (line: string) => regex.test(line)
-    : (line: string) => line.includes(pattern);
-
-  const files: WalkEntry[] = path.kind === "file"
-    ? [{ rel: path.rel, symlink: false }]
-    : await collect(walkFiles(ctx, path.rel, { count: 0, stopped: false }));
-  const results: string[] = [];
-  const filesWithHits = new Set<string>();
-  let truncated = false;
-  scan: for (const file of files) {
-    if (file.symlink) continue;
-    const abs = ctx.root.absolute(file.rel);
-    let bytes: Uint8Array;
-    try {
-      const info = await Deno.lstat(abs);
-      if (!info.isFile || (info.nlink ?? 1) > 1 || info.size > ctx.limits.maxFileBytes) continue;
-      bytes = await Deno.readFile(abs);
-    } catch {
-      continue;
-    }
-    if (looksBinary(bytes)) continue;
-    const lines = splitLines(decodeText(bytes));
-    for (let i = 0; i < lines.length; i++) {
-      // Long lines are matched on their start only, which also bounds regex time.
-      if (!matches(lines[i].slice(0, ctx.limits.maxLineChars))) continue;
-      if (results.length >= ctx.limits.maxSearchResults) {
-        truncated = true;
-        break scan;
-      }
-      filesWithHits.add(file.rel);
-      results.push(`${file.rel}:${i + 1}: ${clipLine(lines[i].trim(), 300)}`);
-    }
+    run = await ripgrep(ctx, pattern, path.rel, true, signal);
   }
   const where = path.rel || "the repository";
+  if (run.timedOut) {
+    return fail(`search took longer than ${ctx.limits.searchSeconds} s; narrow the path`);
+  }
+  if (run.exitCode === 1) {
+    return ok(`No matches for ${JSON.stringify(pattern)} in ${where}${note}.`);
+  }
+  if (run.exitCode !== 0 && run.exitCode !== 2) {
+    return fail(`search failed: ${clipLine(run.output.trim(), 500)}`);
+  }
+  const results: string[] = [];
+  const filesWithHits = new Set<string>();
+  const linkChecks = new Map<string, boolean>();
+  let truncated = false;
+  for (const line of run.output.split("\n")) {
+    const nul = line.indexOf("\0");
+    if (nul < 0) continue; // rg's own warnings (unreadable files)
+    const file = line.slice(0, nul);
+    const m = /^(\d+):(.*)$/s.exec(line.slice(nul + 1));
+    if (!m || !(await singlyLinked(ctx, file, linkChecks))) continue;
+    if (results.length >= ctx.limits.maxSearchResults) {
+      truncated = true;
+      break;
+    }
+    filesWithHits.add(file);
+    results.push(`${file}:${m[1]}: ${clipLine(m[2].trim(), 300)}`);
+  }
   if (results.length === 0) {
     return ok(`No matches for ${JSON.stringify(pattern)} in ${where}${note}.`);
   }
@@ -195,10 +192,69 @@ export async function search(
   return ok(clip(text, ctx.limits.maxOutputChars));
 }
 
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
+/**
+ * True for a regular file with one link: a hard link may share its content
+ * with a file outside the worktree, and the tools never show that.
+ */
+async function singlyLinked(
+  ctx: ToolContext,
+  rel: string,
+  seen: Map<string, boolean>,
+): Promise<boolean> {
+  let answer = seen.get(rel);
+  if (answer === undefined) {
+    try {
+      const info = await Deno.lstat(ctx.root.absolute(rel));
+      answer = info.isFile && (info.nlink ?? 1) <= 1;
+    } catch {
+      answer = false;
+    }
+    seen.set(rel, answer);
+  }
+  return answer;
+}
+
+/** Runs ripgrep over `rel` (the whole worktree when empty), in the sandbox. */
+function ripgrep(
+  ctx: ToolContext,
+  pattern: string,
+  rel: string,
+  literal: boolean,
+  signal?: AbortSignal,
+) {
+  // Tools opened without a sandbox (unit tests, tools) still keep the pattern off the
+  // event loop: ripgrep as a plain process, the worktree paths already checked.
+  const sandbox = ctx.sandbox ?? new OffSandbox();
+  const argv = [
+    "rg",
+    "--no-config",
+    "--line-number",
+    "--with-filename",
+    "--no-heading",
+    "--null",
+    "--color=never",
+    "--hidden",
+    "--glob=!.git",
+    "--sort=path",
+    `--max-filesize=${ctx.limits.maxFileBytes}`,
+    `--max-columns=${ctx.limits.maxLineChars}`,
+    "--max-columns-preview",
+    `--max-count=${ctx.limits.maxSearchResults + 1}`,
+    ...(literal ? ["--fixed-strings"] : []),
+    "--regexp",
+    pattern,
+    "--",
+    ...(rel ? [rel] : []),
+  ];
+  return sandbox.run({
+    argv,
+    cwd: ctx.root.real,
+    timeoutMs: ctx.limits.searchSeconds * 1000,
+    signal,
+    network: { mode: "none" },
+    // Room for every result the tool may show; the sink keeps the head.
+    maxOutputChars: 4 * (ctx.limits.maxSearchResults + 1) * (ctx.limits.maxLineChars + 200),
+  });
 }
 
 function clip(text: string, max: number): string {

@@ -14,6 +14,7 @@ export type WorkspaceToolName =
   | "write_file"
   | "edit_file"
   | "delete_file"
+  | "run_command"
   | "run_validation"
   | "finish";
 
@@ -45,7 +46,8 @@ export const WORKSPACE_TOOL_SCHEMAS: Readonly<Record<WorkspaceToolName, Record<s
       properties: {
         pattern: {
           type: "string",
-          description: "JavaScript regular expression (a literal string if it is not valid).",
+          description: "Regular expression in ripgrep's (Rust) syntax; a literal string if it " +
+            "is not valid.",
         },
         path: path("Directory or file to search (default: the whole repository)"),
       },
@@ -80,6 +82,22 @@ export const WORKSPACE_TOOL_SCHEMAS: Readonly<Record<WorkspaceToolName, Record<s
       required: ["path"],
       additionalProperties: false,
     },
+    run_command: {
+      type: "object",
+      properties: {
+        command: {
+          type: "string",
+          description: "A shell command line (sh -c), run in the repository root.",
+        },
+        timeoutSeconds: {
+          type: "integer",
+          minimum: 1,
+          description: "Seconds it may run (default 120, at most 600).",
+        },
+      },
+      required: ["command"],
+      additionalProperties: false,
+    },
     run_validation: { type: "object", properties: {}, additionalProperties: false },
     finish: {
       type: "object",
@@ -100,13 +118,17 @@ const DESCRIPTIONS: Record<WorkspaceToolName, string> = {
   read_file: "Read a text file. Lines are shown as `<number>\\t<text>`; the numbers are not " +
     "part of the file. Use offset and limit to page through long files.",
   search: "Search file contents for a pattern; answers `path:line: text` for each match " +
-    "(bounded; skips .git and binary files).",
+    "(bounded; skips .git, git-ignored and binary files).",
   write_file: "Create a file or replace its whole content. Prefer edit_file for changes to " +
     "an existing file.",
   edit_file: "Replace one exact occurrence of old_string with new_string in a file. " +
     "old_string must match the file exactly (whitespace included) and occur once; " +
     "include enough surrounding lines to make it unique.",
   delete_file: "Delete a file.",
+  run_command: "Run one shell command in the repository (a single test, a type check, a " +
+    "formatter, git diff) and get its exit code and output (head and tail when long). It " +
+    "runs in a sandbox: no network, nothing outside the repository, a fresh HOME and /tmp; " +
+    "the whole process tree is killed at the timeout.",
   run_validation: "Run the repository's validation commands (build, lint, tests) and get " +
     "their result and output.",
   finish: "Call once the task is done, with a summary of the changes. Ends the session.",

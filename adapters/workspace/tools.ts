@@ -1,8 +1,9 @@
 /**
  * The tools the LLM works through, confined to one worktree (DESIGN §5):
  * `list_files`, `read_file`, `search`, `write_file`, `edit_file`,
- * `delete_file`, `run_validation` and `finish`. No shell, no path outside the
- * worktree (`..`, absolute paths, symlinks, `.git`).
+ * `delete_file`, `run_command`, `run_validation` and `finish`. No path outside
+ * the worktree (`..`, absolute paths, symlinks, `.git`); commands and search
+ * patterns run only in the sandbox, never on the runner's event loop.
  *
  * Every refusal or failure is an answer with `isError` that tells the model
  * what to do instead; nothing a tool meets is thrown out of the loop.
@@ -11,7 +12,9 @@
  */
 import type { ToolExecutor, ToolOutcome } from "../../domain/agent/tool_executor.ts";
 import type { ToolDefinition } from "../../domain/ports/llm.ts";
+import { type Sandbox, SandboxUnavailable } from "../../domain/ports/sandbox.ts";
 import { ChangeTracker } from "./changes.ts";
+import { runCommand } from "./command_tool.ts";
 import { DEFAULT_LIMITS, fail, ok, type ToolContext, type WorkspaceToolLimits } from "./context.ts";
 import { stringField } from "./input.ts";
 import { WorktreeRoot } from "./paths.ts";
@@ -41,6 +44,12 @@ export interface WorkspaceToolsOptions {
   /** The repository's validation; without it `run_validation` says none is configured. */
   runValidation?: RunValidation;
   limits?: Partial<WorkspaceToolLimits>;
+  /** Where `run_command` and `search` run; without it `run_command` is unavailable. */
+  sandbox?: Sandbox;
+  /** Declared, non-secret variables `run_command` sees (the routing entry's `env`). */
+  commandEnv?: Readonly<Record<string, string>>;
+  /** Scrubs command output of secrets; default: as it is. */
+  redact?: (text: string) => string;
 }
 
 /** Most characters of a `finish` summary (the event keeps 10 000). */
@@ -73,13 +82,15 @@ export class WorkspaceTools implements ToolExecutor {
         case "read_file":
           return await readFile(this.#ctx, args);
         case "search":
-          return await search(this.#ctx, args);
+          return await search(this.#ctx, args, signal);
         case "write_file":
           return await writeFile(this.#ctx, args);
         case "edit_file":
           return await editFile(this.#ctx, args);
         case "delete_file":
           return await deleteFile(this.#ctx, args);
+        case "run_command":
+          return await runCommand(this.#ctx, args, signal);
         case "run_validation":
           return await this.#validate(signal);
         case "finish":
@@ -88,6 +99,9 @@ export class WorkspaceTools implements ToolExecutor {
           return fail(`Unknown tool "${name}".`);
       }
     } catch (error) {
+      if (error instanceof SandboxUnavailable) {
+        return fail(`${name} cannot run: ${error.message}. Tell the reviewer in your summary.`);
+      }
       return fail(`${name} failed: ${describe(error)}`);
     }
   }
@@ -128,7 +142,14 @@ export async function createWorkspaceTools(
   const root = await WorktreeRoot.open(options.root);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const changes = new ChangeTracker((rel) => root.absolute(rel));
-  return new WorkspaceTools({ root, limits, changes }, options.runValidation);
+  return new WorkspaceTools({
+    root,
+    limits,
+    changes,
+    sandbox: options.sandbox,
+    commandEnv: options.commandEnv ?? {},
+    redact: options.redact ?? ((text) => text),
+  }, options.runValidation);
 }
 
 function finish(input: Record<string, unknown>): ToolOutcome {

@@ -1,21 +1,38 @@
 /**
  * The {@link Workspace} adapter: the confined tools, the repo context and the
- * validation runner, over a run's worktree on local disk.
+ * setup and validation runner, over a run's worktree on local disk; every
+ * command runs in the injected {@link Sandbox}.
  *
  * @module
  */
-import type { RunTools, ValidationRun, Workspace } from "../../domain/ports/workspace.ts";
+import type { Sandbox, SandboxKind } from "../../domain/ports/sandbox.ts";
+import type {
+  RunTools,
+  SetupOptions,
+  SetupRun,
+  ToolOptions,
+  ValidationRun,
+  Workspace,
+} from "../../domain/ports/workspace.ts";
 import { readRepoContext } from "./repo_context.ts";
 import { createWorkspaceTools } from "./tools.ts";
-import { runValidation } from "./validation.ts";
+import { runCommands } from "./validation.ts";
 
-/** Work inside local worktrees; `redact` scrubs validation output. */
+/** Work inside local worktrees; `redact` scrubs command output. */
 export class LocalWorkspace implements Workspace {
-  constructor(private readonly redact: (text: string) => string) {}
+  constructor(
+    private readonly redact: (text: string) => string,
+    private readonly sandbox: Sandbox,
+  ) {}
+
+  get sandboxKind(): SandboxKind {
+    return this.sandbox.kind;
+  }
 
   async openTools(
     root: string,
     validate?: (signal?: AbortSignal) => Promise<ValidationRun>,
+    options: ToolOptions = {},
   ): Promise<RunTools> {
     return await createWorkspaceTools({
       root,
@@ -25,6 +42,10 @@ export class LocalWorkspace implements Workspace {
           return { passed: run.passed, output: run.output };
         }
         : undefined,
+      sandbox: this.sandbox,
+      commandEnv: options.env,
+      redact: this.redact,
+      limits: options.maxCommandSeconds ? { maxCommandSeconds: options.maxCommandSeconds } : {},
     });
   }
 
@@ -37,7 +58,37 @@ export class LocalWorkspace implements Workspace {
     commands: readonly string[],
     timeoutSeconds: number,
     signal?: AbortSignal,
-  ) {
-    return runValidation(root, commands, timeoutSeconds, this.redact, signal);
+    env?: Readonly<Record<string, string>>,
+  ): Promise<ValidationRun> {
+    return runCommands({
+      sandbox: this.sandbox,
+      cwd: root,
+      commands,
+      timeoutSeconds,
+      network: { mode: "none" },
+      env,
+      redact: this.redact,
+      signal,
+    });
+  }
+
+  setup(
+    root: string,
+    commands: readonly string[],
+    options: SetupOptions,
+    signal?: AbortSignal,
+  ): Promise<SetupRun> {
+    return runCommands({
+      sandbox: this.sandbox,
+      cwd: root,
+      commands,
+      timeoutSeconds: options.timeoutSeconds,
+      network: options.allowHosts
+        ? { mode: "allowHosts", hosts: options.allowHosts }
+        : { mode: "open" },
+      env: options.env,
+      redact: this.redact,
+      signal,
+    });
   }
 }

@@ -90,6 +90,21 @@ export interface PushRequest {
   /** The remote branch to update (`HEAD:refs/heads/<branch>`); never the base branch. */
   branch: string;
   token?: string;
+  /**
+   * Where to push: the routed clone URL. Default: the URL the worktree was
+   * prepared from (recorded by the runner, never read back from repo config).
+   */
+  cloneUrl?: string;
+}
+
+/** A worktree's files frozen as a git tree, and what they change. */
+export interface Snapshot {
+  /** The tree object's id: exactly these contents are what {@link GitWorkspaces.commitTree} commits. */
+  tree: string;
+  /** A unified diff (`--binary`) from `startSha` (or `options.from`) to `tree`. */
+  diff: string;
+  /** Paths the tree changes relative to the worktree's HEAD, sorted. */
+  filesChanged: string[];
 }
 
 /** Options of {@link GitWorkspaces.diff}. */
@@ -157,6 +172,24 @@ export interface GitWorkspaces {
    * `conflict`. An empty patch changes nothing.
    */
   applyPatch(worktree: Worktree, patch: string): Promise<void>;
+  /**
+   * Freezes the worktree's files (tracked and untracked, ignoring what
+   * .gitignore ignores) into a tree object, without touching the worktree's
+   * index, and gives the diff of exactly that tree: scan the diff, then commit
+   * the tree with {@link GitWorkspaces.commitTree}, so what was scanned is what
+   * is committed even if the files change in between.
+   */
+  snapshot(worktree: Worktree, options?: DiffOptions): Promise<Snapshot>;
+  /**
+   * Commits exactly `tree` (from {@link GitWorkspaces.snapshot}) on top of HEAD
+   * and moves the branch to it; null when the tree is HEAD's own (no empty
+   * commit). Files changed since the snapshot stay uncommitted.
+   */
+  commitTree(
+    worktree: Worktree,
+    tree: string,
+    request: CommitRequest,
+  ): Promise<CommitResult | null>;
   /** The worktree's HEAD commit. */
   head(worktree: Worktree): Promise<string>;
   /**
@@ -168,7 +201,8 @@ export interface GitWorkspaces {
   /** Commits every change; null when nothing changed (never an empty commit). */
   commit(worktree: Worktree, request: CommitRequest): Promise<CommitResult | null>;
   /**
-   * Pushes HEAD to `refs/heads/<branch>`, fast-forward only. A remote branch that
+   * Pushes HEAD to `refs/heads/<branch>` of the routed URL (never a URL read
+   * back from the repository's config), fast-forward only. A remote branch that
    * moved on is a {@link GitError} with code `non_fast_forward`; nothing is forced.
    */
   push(worktree: Worktree, request: PushRequest): Promise<{ sha: string }>;

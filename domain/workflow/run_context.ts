@@ -16,7 +16,7 @@ import type { JiraClient, JiraComment, JiraIssue } from "../ports/jira.ts";
 import type { LlmClient } from "../ports/llm.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { SecretFilter } from "../ports/secrets.ts";
-import type { Workspace } from "../ports/workspace.ts";
+import type { SetupRun, Workspace } from "../ports/workspace.ts";
 import type { StepEvent } from "../run/commands.ts";
 import { isDomainError } from "../run/errors.ts";
 import {
@@ -242,9 +242,36 @@ export class RunContext {
     });
     const prepared = this.recorded("prepare_workspace", "WorkspacePrepared");
     // The worktree's start is the recorded one, whatever the remote branch says now.
-    this.#worktree = prepared ? { ...worktree, startSha: prepared.startSha } : worktree;
-    if (prepared && !worktree.reused) await this.#restore(this.#worktree);
-    return this.#worktree;
+    const ready = prepared ? { ...worktree, startSha: prepared.startSha } : worktree;
+    // A new worktree gets the repository's setup (dependencies) before anything runs in it.
+    // (A reused one whose prepare was never recorded may have died in the middle of it.)
+    if (!worktree.reused || !prepared) this.setupRun = await this.#setup(repo, ready.path);
+    if (prepared && !worktree.reused) await this.#restore(ready);
+    this.#worktree = ready;
+    return ready;
+  }
+
+  /** The setup this attempt ran on a new worktree (recorded by `prepare_workspace`). */
+  setupRun: SetupRun | null = null;
+
+  async #setup(repo: RepoRoute, root: string): Promise<SetupRun | null> {
+    if (!repo.setup.length) return null;
+    const run = await this.deps.workspace.setup(root, repo.setup, {
+      allowHosts: repo.allowHosts,
+      env: repo.env,
+      timeoutSeconds: repo.setupTimeoutSeconds,
+    }, this.run.signal);
+    if (!run.passed) {
+      const failed = run.commands.find((c) => c.exitCode !== 0) ?? run.commands.at(-1);
+      throw new RunStopped(
+        "prepare_workspace",
+        "permanent",
+        `the repository's setup failed (${failed?.command ?? "?"}: ${
+          failed?.timedOut ? "timed out" : `exit ${failed?.exitCode}`
+        }):\n${this.deps.secrets.redact(run.output).slice(-1_500)}`,
+      );
+    }
+    return run;
   }
 
   /** Removes the worktree (a run that ended, or stopped for good). */

@@ -10,6 +10,7 @@ import { benchIntake } from "./intake_bench.ts";
 import { benchLlmCache } from "./llm_cache_bench.ts";
 import { benchPostgres } from "./postgres_bench.ts";
 import { benchProjections } from "./projection_bench.ts";
+import { benchSandbox } from "./sandbox_bench.ts";
 import { benchWorkspace } from "./workspace_bench.ts";
 
 const report = (line: string) => console.log(line);
@@ -25,3 +26,4 @@ await benchIntake(report);
 await benchPostgres(report);
 await benchWorkspace(report);
 await benchLlmCache(report);
+await benchSandbox(report);

@@ -65,7 +65,7 @@ Deno.test("doctor: every check passes against the stand-ins", async () => {
   assert.equal(result.exitCode, 0, text(result));
   assert.deepEqual(result.lines.filter((l) => l.status === "fail"), []);
   const passed = result.lines.filter((l) => l.status === "ok").map((l) => l.check);
-  for (const check of ["config", "routing", "jira", "llm", "database"]) {
+  for (const check of ["config", "routing", "jira", "llm", "database", "sandbox"]) {
     assert.ok(passed.includes(check), `${check} did not pass:\n${text(result)}`);
   }
   assert.deepEqual(only(result, "transitions").map((l) => l.status), ["ok", "ok"]);

@@ -78,6 +78,8 @@ export class MemoryWorld {
   /** The remote's branches: name → commit. */
   readonly remote = new Map<string, string>();
   readonly worktrees = new Map<string, { files: Files; head: string; base: Files }>();
+  /** Tree objects by id. */
+  readonly trees = new Map<string, Files>();
   issue: JiraIssue;
   comments: JiraComment[] = [];
   pulls: PullRequest[] = [];
@@ -240,6 +242,29 @@ export class MemoryWorld {
       }
       return Promise.resolve();
     },
+    snapshot: async (worktree, options) => {
+      const wt = this.#wt(worktree);
+      const files = structuredClone(wt.files);
+      const tree = await sha(JSON.stringify(Object.entries(files).sort()));
+      this.trees.set(tree, files);
+      const diff = this.#diff(this.#tree(options?.from ?? worktree.startSha), files);
+      const changed = this.#diff(this.#tree(wt.head), files);
+      return {
+        tree,
+        diff,
+        filesChanged: changed ? (JSON.parse(changed) as [string][]).map(([p]) => p) : [],
+      };
+    },
+    commitTree: async (worktree, tree, request) => {
+      const wt = this.#wt(worktree);
+      const files = this.trees.get(tree)!;
+      const diff = this.#diff(this.#tree(wt.head), files);
+      if (!diff) return null;
+      const id = await sha(JSON.stringify([tree, wt.head, request.message, request.date]));
+      this.commits.set(id, { tree: structuredClone(files), parent: wt.head });
+      wt.head = id;
+      return { sha: id, filesChanged: (JSON.parse(diff) as [string][]).map(([p]) => p) };
+    },
     head: (worktree) => Promise.resolve(this.#wt(worktree).head),
     reset: (worktree, to, mode) => {
       const wt = this.#wt(worktree);
@@ -278,6 +303,9 @@ export class MemoryWorld {
 
   /** The workspace port: `write_file` and `finish` over the in-memory worktree. */
   readonly workspace: Workspace = {
+    sandboxKind: "off",
+    setup: (): Promise<ValidationRun> =>
+      Promise.resolve({ passed: true, commands: [], output: "" }),
     openTools: (root, validate) => {
       const files = () => this.worktrees.get(root)!.files;
       const touched = new Set<string>();

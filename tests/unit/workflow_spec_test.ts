@@ -56,6 +56,9 @@ async function setUp() {
         baseBranch: "main",
         validate: [],
         validateTimeoutSeconds: 60,
+        setup: [],
+        setupTimeoutSeconds: 60,
+        env: {},
       }],
     },
     secrets: { redact: (t) => t, contains: () => false },
@@ -216,4 +219,24 @@ Deno.test("workflow spec: a completion run moves the issue to Done, then says so
   assert.equal(spec.world.issue.status.name, "Done");
   assert.equal(spec.world.effects.transitions, 2, "In Testing, then Done: once each");
   assert.match(spec.world.comments.at(-1)!.bodyText, /was merged\*\* by leigh/);
+});
+
+Deno.test("workflow spec: a file written after the scan (a process left running) is never committed", async () => {
+  await using spec = await setUp();
+  await spec.request("r1");
+  const original = spec.store.append.bind(spec.store);
+  spec.store.append = async (...args) => {
+    const result = await original(...args);
+    if (args[2].some((e) => e.type === "DiffScanned")) {
+      // Something still running in the worktree writes after the scan.
+      for (const wt of spec.world.worktrees.values()) wt.files["docs/install.md"] += " pwned";
+      throw new Crash("the scan");
+    }
+    return result;
+  };
+  await assert.rejects(spec.work("r1"), Crash);
+  spec.store.append = original;
+  await assert.rejects(spec.work("r1"), /changed after its diff was scanned/);
+  assert.equal(spec.world.effects.pushes, 0, "nothing was pushed");
+  assert.equal(spec.world.remote.get(`ai/${KEY}`), undefined);
 });

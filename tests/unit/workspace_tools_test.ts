@@ -419,6 +419,7 @@ Deno.test("schemas: the DESIGN §5 tool set, each an object schema naming its re
     "write_file",
     "edit_file",
     "delete_file",
+    "run_command",
     "run_validation",
     "finish",
   ]);

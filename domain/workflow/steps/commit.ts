@@ -37,32 +37,48 @@ export async function commitRequest(ctx: RunContext, date: string): Promise<Comm
   };
 }
 
-/** Commits the scanned changes and records `ChangesCommitted`. */
-export async function commit(ctx: RunContext): Promise<EventOf<"ChangesCommitted">> {
-  const { git, clock } = ctx.deps;
+/**
+ * Commits exactly the scanned tree on top of the start commit. The worktree
+ * must still hold that tree (on another host: rebuilt from the stored diff);
+ * anything written after the scan, by whatever still ran, stops the run.
+ */
+export async function commitScannedTree(
+  ctx: RunContext,
+  date: string,
+): Promise<{ sha: string; filesChanged: string[]; message: string } | null> {
+  const { git } = ctx.deps;
   const worktree = await ctx.worktree();
   const { startSha } = ctx.required("prepare_workspace", "WorkspacePrepared");
   const scanned = ctx.required("scan_diff", "DiffScanned");
   // An attempt cut short after committing left a commit nobody recorded: start over from it.
   if (await git.head(worktree) !== startSha) await git.reset(worktree, startSha, "soft");
-  const diff = await git.diff(worktree, { from: startSha });
-  if (!scanned.patch || await sha256(diff) !== scanned.patch.sha256) {
+  const now = await git.snapshot(worktree, { from: startSha });
+  const same = scanned.tree
+    ? now.tree === scanned.tree
+    : scanned.patch !== undefined && await sha256(now.diff) === scanned.patch.sha256;
+  if (!same) {
     throw new RunStopped(
       "commit",
       "permanent",
       "the worktree changed after its diff was scanned; nothing was committed",
     );
   }
-  const date = clock().toISOString();
   const request = await commitRequest(ctx, date);
-  const made = await git.commit(worktree, request);
+  const made = await git.commitTree(worktree, now.tree, request);
+  return made && { ...made, message: request.message.split("\n")[0] };
+}
+
+/** Commits the scanned changes and records `ChangesCommitted`. */
+export async function commit(ctx: RunContext): Promise<EventOf<"ChangesCommitted">> {
+  const date = ctx.deps.clock().toISOString();
+  const made = await commitScannedTree(ctx, date);
   if (!made) throw new RunStopped("commit", "permanent", "there was nothing to commit");
   return {
     type: "ChangesCommitted",
     data: {
       runId: ctx.runId,
       sha: made.sha,
-      message: request.message.split("\n")[0],
+      message: made.message,
       filesChanged: made.filesChanged,
       committedAt: date,
     },

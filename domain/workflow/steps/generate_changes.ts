@@ -36,9 +36,18 @@ export async function generateChanges(ctx: RunContext): Promise<EventOf<"Changes
   const snapshot = await ctx.snapshot();
   const validate = repo.validate.length
     ? (signal?: AbortSignal) =>
-      workspace.validate(worktree.path, repo.validate, repo.validateTimeoutSeconds, signal)
+      workspace.validate(
+        worktree.path,
+        repo.validate,
+        repo.validateTimeoutSeconds,
+        signal,
+        repo.env,
+      )
     : undefined;
-  const tools = await workspace.openTools(worktree.path, validate);
+  const tools = await workspace.openTools(worktree.path, validate, {
+    env: repo.env,
+    maxCommandSeconds: repo.validateTimeoutSeconds,
+  });
   const context = await workspace.context(worktree.path);
   const prompt: PromptInput = {
     issue: snapshot.issue,
@@ -122,8 +131,10 @@ export async function generateChanges(ctx: RunContext): Promise<EventOf<"Changes
     first || later.find(Boolean) || "The model ended without a summary.",
     first ? later : [],
   );
-  const filesChanged = await tools.filesChanged();
-  const patchText = await git.diff(worktree, { from: prepared.startSha });
+  // What changed, whoever changed it (the tools, a command, validation): git says.
+  const { diff: patchText, filesChanged } = await git.snapshot(worktree, {
+    from: prepared.startSha,
+  });
   const data: EventData<"ChangesGenerated"> = {
     runId: ctx.runId,
     summary: secrets.redact(summary).slice(0, 10_000),

@@ -11,6 +11,7 @@ import type { RunContext } from "../run_context.ts";
 export async function prepareWorkspace(ctx: RunContext): Promise<EventOf<"WorkspacePrepared">> {
   const repo = await ctx.route();
   const worktree = await ctx.worktree();
+  const setup = ctx.setupRun;
   return {
     type: "WorkspacePrepared",
     data: {
@@ -21,6 +22,18 @@ export async function prepareWorkspace(ctx: RunContext): Promise<EventOf<"Worksp
       baseBranch: repo.baseBranch,
       startSha: worktree.startSha,
       continued: worktree.continued,
+      sandbox: ctx.deps.workspace.sandboxKind,
+      ...(setup
+        ? {
+          setup: {
+            passed: setup.passed,
+            commands: setup.commands,
+            log: setup.output
+              ? await ctx.putText(ctx.deps.secrets.redact(setup.output), "text/plain")
+              : undefined,
+          },
+        }
+        : {}),
     },
   };
 }

@@ -8,20 +8,18 @@
 import type { EventOf } from "../../events.ts";
 import { RunStopped } from "../failure.ts";
 import type { RunContext } from "../run_context.ts";
-import { commitRequest } from "./commit.ts";
+import { commitScannedTree } from "./commit.ts";
 
 /** Pushes and records `BranchPushed`. */
 export async function push(ctx: RunContext): Promise<EventOf<"BranchPushed">> {
-  const { git } = ctx.deps;
+  const { git, settings } = ctx.deps;
   const worktree = await ctx.worktree();
-  const { startSha } = ctx.required("prepare_workspace", "WorkspacePrepared");
   const committed = ctx.required("commit", "ChangesCommitted");
   if (await git.head(worktree) !== committed.sha) {
     if (!committed.committedAt) {
       throw new RunStopped("push", "permanent", `commit ${committed.sha} is not in this worktree`);
     }
-    await git.reset(worktree, startSha, "soft");
-    const made = await git.commit(worktree, await commitRequest(ctx, committed.committedAt));
+    const made = await commitScannedTree(ctx, committed.committedAt);
     if (made?.sha !== committed.sha) {
       throw new RunStopped(
         "push",
@@ -31,9 +29,11 @@ export async function push(ctx: RunContext): Promise<EventOf<"BranchPushed">> {
     }
   }
   const repo = await ctx.route();
+  // To the URL routing names: never one read back from the (hostile) repository's config.
   const pushed = await git.push(worktree, {
     branch: worktree.branch,
     token: await ctx.gitToken(repo),
+    cloneUrl: settings.cloneUrl(repo),
   });
   return {
     type: "BranchPushed",

@@ -12,22 +12,12 @@ import type { RunContext } from "../run_context.ts";
 
 const encoder = new TextEncoder();
 
-/** The files a unified git diff touches. */
-export function filesOfDiff(diff: string): string[] {
-  const files = new Set<string>();
-  for (const part of diff.split(/^diff --git /m).slice(1)) {
-    const path = part.split("\n")[0].split(" b/")[1];
-    if (path) files.add(path);
-  }
-  return [...files];
-}
-
 /** Scans the diff and records `DiffScanned`. */
 export async function scanDiff(ctx: RunContext): Promise<EventOf<"DiffScanned">> {
   const { git, secrets, settings } = ctx.deps;
   const worktree = await ctx.worktree();
   const { startSha } = ctx.required("prepare_workspace", "WorkspacePrepared");
-  const diff = await git.diff(worktree, { from: startSha });
+  const { tree, diff, filesChanged } = await git.snapshot(worktree, { from: startSha });
   const bytes = encoder.encode(diff).length;
   if (diff.trim() === "") {
     return {
@@ -59,8 +49,9 @@ export async function scanDiff(ctx: RunContext): Promise<EventOf<"DiffScanned">>
       runId: ctx.runId,
       empty: false,
       bytes,
-      filesChanged: filesOfDiff(diff),
+      filesChanged,
       patch: await ctx.putText(diff, "text/x-diff"),
+      tree,
     },
   };
 }

@@ -31,6 +31,7 @@ export async function validate(ctx: RunContext): Promise<EventOf<"ValidationComp
     repo.validate,
     repo.validateTimeoutSeconds,
     ctx.run.signal,
+    repo.env,
   );
   return {
     type: "ValidationCompleted",
@@ -39,6 +40,7 @@ export async function validate(ctx: RunContext): Promise<EventOf<"ValidationComp
       passed: run.passed,
       commands: run.commands,
       repairs,
+      ...(run.sandbox ? { sandbox: run.sandbox } : {}),
       log: run.output
         ? await ctx.putText(ctx.deps.secrets.redact(run.output), "text/plain")
         : undefined,
