@@ -238,7 +238,16 @@ export const eventDataSchemas = {
   JiraCommented: z.object({
     runId: RunId.nullable(),
     commentId: z.string().min(1).max(100),
-    purpose: z.enum(["result", "no_changes", "failure", "merged", "closed", "cancelled"]),
+    purpose: z.enum([
+      "result",
+      "no_changes",
+      "failure",
+      "merged",
+      "closed",
+      "cancelled",
+      /** The run waits (its repository's daily LLM budget is used up). */
+      "waiting",
+    ]),
   }),
   JiraTransitioned: z.object({
     runId: RunId.nullable(),

@@ -19,6 +19,7 @@ import { buildJiraClient } from "./jira_client.ts";
 import { createLlmClient } from "../llm/mod.ts";
 import { Redactor } from "../log/redact.ts";
 import { openSandbox } from "../sandbox/mod.ts";
+import { repoSpendOnDay } from "../../projections/spend.ts";
 import { SandboxUnavailable } from "../../domain/ports/sandbox.ts";
 import { LocalWorkspace } from "../workspace/workspace.ts";
 import { type ModelPrice, PRICE_TABLE, priceOf } from "../../domain/pricing.ts";
@@ -96,6 +97,7 @@ export function buildWorkflowDeps(
     }),
     clock: () => new Date(),
     random: Math.random,
+    spentOnDay: (repoId, day) => repoSpendOnDay(store, repoId, day),
     logger,
     workerId,
   };

@@ -109,6 +109,8 @@ export interface WorldOptions {
   script?: FakeTurn[];
   /** Validation commands of the repo; default `sh scripts/check.sh`. */
   validate?: string[];
+  /** More fields of the pilot repo's routing entry (e.g. `dailyBudgetUsd`, `setup`). */
+  route?: Record<string, unknown>;
   /** Where to put everything; default a new temp dir. */
   dir?: string;
 }
@@ -249,6 +251,7 @@ export async function startWorld(
       cloneUrl: remote,
       baseBranch: "main",
       validate: options.validate ?? ["sh scripts/check.sh"],
+      ...options.route,
     }],
   };
   await Deno.writeTextFile(`${dir}/runner.config.json`, JSON.stringify(routing, null, 2));

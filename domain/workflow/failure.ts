@@ -48,6 +48,17 @@ export class RunStopped extends Error {
   }
 }
 
+/**
+ * The run may not start yet (its repository's daily LLM budget is used up): it
+ * waits until `until`, whatever its attempts, and is not a failure.
+ */
+export class RunDeferred extends Error {
+  constructor(readonly until: Date, reason: string) {
+    super(reason);
+    this.name = "RunDeferred";
+  }
+}
+
 /** What an error is, for the policy. */
 export interface Classified {
   kind: ErrorKind | "bug";
@@ -99,6 +110,9 @@ export function decideFailure(
 ): FailureDecision {
   if (error instanceof RunStopped) {
     return { action: "fail", step: error.step, reason: error.message, kind: error.kind };
+  }
+  if (error instanceof RunDeferred) {
+    return { action: "retry", step: at.step, reason: error.message, notBefore: error.until };
   }
   const c = classify(error);
   const limit = c.kind === "transient"

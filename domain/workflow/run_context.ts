@@ -49,6 +49,8 @@ export interface WorkflowDeps {
   random: () => number;
   logger: Logger;
   workerId: string;
+  /** What a repository's runs spent on the LLM on a UTC day (`YYYY-MM-DD`), in USD. */
+  spentOnDay?: (repoId: string, day: string) => Promise<number>;
 }
 
 /** The run being worked on. */

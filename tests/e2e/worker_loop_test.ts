@@ -222,3 +222,29 @@ Deno.test("worker: an unclassified error is retried a bounded number of times, t
     /TypeError: undefined is not a function \(still failing after 3/,
   );
 });
+
+Deno.test("worker: a repository over its daily LLM budget makes new runs wait, saying so once", async () => {
+  await using loop = await startLoop({
+    issues: [
+      { key: "MWC-6", summary: "Fix", description: 'Replace "recieve" with "receive".' },
+      { key: "MWC-8", summary: "Fix", description: 'Replace "dashbord" with "dashboard".' },
+    ],
+    route: { dailyBudgetUsd: 0.000001 },
+    env: { LLM_MODEL: "claude-sonnet-5-5" }, // a priced model: its runs cost money
+  });
+  await loop.assign("MWC-6");
+  assert.deepEqual(await loop.drain(), ["succeeded"], "under the cap: the first run works");
+  await loop.assign("MWC-8");
+  assert.deepEqual(await loop.drain(), ["retry_scheduled"], "over the cap: the next one waits");
+  const events = await loop.events("MWC-8");
+  const waited = events.find((e) => e.type === "RunRetryScheduled");
+  assert.ok(waited?.type === "RunRetryScheduled");
+  assert.match(waited.data.reason, /daily LLM budget of repository online-docs is used up/);
+  const tomorrow = new Date(loop.clock.now());
+  tomorrow.setUTCHours(24, 0, 0, 0);
+  assert.equal(waited.data.notBefore, tomorrow.toISOString());
+  const notices = loop.world.jira.state.postedComments("MWC-8");
+  assert.equal(notices.length, 1);
+  assert.match(notices[0].text, /will start on MWC-8 later/);
+  assert.ok(!events.some((e) => e.type === "WorkspacePrepared"), "nothing started");
+});
