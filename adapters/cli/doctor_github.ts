@@ -6,7 +6,11 @@
  * @module
  */
 import { GitError } from "../../domain/ports/git.ts";
-import { type GitHubClient, GitHubError } from "../../domain/ports/github.ts";
+import { type GitHubClient as GitHubPort, GitHubError } from "../../domain/ports/github.ts";
+import type { GitHubProbe } from "../../domain/ports/probes.ts";
+
+/** The workflow's GitHub port plus what the doctor probes. */
+type GitHubClient = GitHubPort & GitHubProbe;
 import type { RepoRoute, RoutingConfig } from "../../domain/routing.ts";
 import type { RunnerConfig } from "../config/env.ts";
 import { GitCliWorkspaces } from "../git/mod.ts";

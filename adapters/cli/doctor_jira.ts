@@ -7,13 +7,14 @@
  * @module
  */
 import { type JiraClient, JiraError } from "../../domain/ports/jira.ts";
+import type { JiraProbe } from "../../domain/ports/probes.ts";
 import { fillTransitionFields, findTransition, statusMatches } from "../../domain/transitions.ts";
 import type { RunnerConfig } from "../config/env.ts";
 import { buildJiraClient } from "./jira_client.ts";
 import type { Report } from "./doctor_report.ts";
 
 /** A Jira client that gives up quickly (the doctor is interactive). */
-export function doctorJiraClient(config: RunnerConfig): JiraClient {
+export function doctorJiraClient(config: RunnerConfig): JiraClient & JiraProbe {
   return buildJiraClient(config, {
     maxRetries: 1,
     initialDelayMs: 500,

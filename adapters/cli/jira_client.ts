@@ -6,6 +6,7 @@
  * @module
  */
 import type { JiraClient } from "../../domain/ports/jira.ts";
+import type { JiraProbe } from "../../domain/ports/probes.ts";
 import type { Logger } from "../../domain/ports/logger.ts";
 import type { RunnerConfig } from "../config/env.ts";
 import { HttpJiraClient } from "../jira/client.ts";
@@ -32,7 +33,10 @@ export function jiraConfigured(config: RunnerConfig): boolean {
 }
 
 /** The Jira client the configuration asks for. */
-export function buildJiraClient(config: RunnerConfig, tuning: JiraClientTuning = {}): JiraClient {
+export function buildJiraClient(
+  config: RunnerConfig,
+  tuning: JiraClientTuning = {},
+): JiraClient & JiraProbe {
   const j = config.jira;
   if (j.deployment === "datacenter") {
     return new DataCenterJiraClient({

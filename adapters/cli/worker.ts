@@ -97,6 +97,7 @@ export function buildWorkflowDeps(
     }),
     clock: () => new Date(),
     random: Math.random,
+    newId: () => crypto.randomUUID(),
     spentOnDay: (repoId, day) => repoSpendOnDay(store, repoId, day),
     logger,
     workerId,

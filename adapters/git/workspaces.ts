@@ -12,6 +12,7 @@
  *
  * @module
  */
+import type { GitHubProbe, GitProbe, JiraProbe } from "../../domain/ports/probes.ts";
 import { join, resolve } from "node:path";
 import {
   type ChangedFile,
@@ -82,7 +83,7 @@ async function removeTree(path: string): Promise<void> {
 }
 
 /** Git workspaces on the local disk, driven through the git CLI. */
-export class GitCliWorkspaces implements GitWorkspaces {
+export class GitCliWorkspaces implements GitWorkspaces, GitProbe {
   readonly #git: GitRunner;
   readonly #lock: RepoLock;
   readonly #cacheDir: string;

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { GitHubProbe, GitProbe, JiraProbe } from "../../domain/ports/probes.ts";
 import { Octokit } from "octokit";
 import {
   type GitHubClient,
@@ -124,7 +125,7 @@ function isDuplicatePullRequest(error: unknown): boolean {
 }
 
 /** The GitHub client. */
-export class OctokitGitHubClient implements GitHubClient {
+export class OctokitGitHubClient implements GitHubClient, GitHubProbe {
   readonly #octokit: InstanceType<typeof Octokit>;
   readonly #tokens: TokenSource;
   readonly #now: () => number;
@@ -304,6 +305,8 @@ export class OctokitGitHubClient implements GitHubClient {
 }
 
 /** The GitHub client for the runner's configuration. */
-export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
+export function createGitHubClient(
+  options: GitHubClientOptions,
+): GitHubClient & GitHubProbe {
   return new OctokitGitHubClient(options);
 }

@@ -25,6 +25,7 @@
  *
  * @module
  */
+import type { GitHubProbe, GitProbe, JiraProbe } from "../../domain/ports/probes.ts";
 import {
   type JiraClient,
   type JiraComment,
@@ -98,7 +99,7 @@ interface Call {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** {@link JiraClient} over Jira Cloud REST v3. */
-export class HttpJiraClient implements JiraClient {
+export class HttpJiraClient implements JiraClient, JiraProbe {
   /** Jira Cloud (REST v3, ADF bodies). */
   readonly deployment = "cloud" as const;
   readonly #base: string;

@@ -208,6 +208,4 @@ export interface GitWorkspaces {
   push(worktree: Worktree, request: PushRequest): Promise<{ sha: string }>;
   /** Removes the worktree (idempotent). */
   remove(worktree: Worktree): Promise<void>;
-  /** The remote branch's head commit, or null when the branch does not exist. */
-  remoteHead(repo: RepoSource, branch: string): Promise<string | null>;
 }

@@ -172,8 +172,6 @@ export interface GitHubClient {
   listReviewComments(repo: RepoSlug, number: number, since?: string): Promise<ReviewComment[]>;
   /** Reviews, oldest first. */
   listReviews(repo: RepoSlug, number: number): Promise<Review[]>;
-  /** Whether the credentials may read and push the repository. */
-  getRepoAccess(repo: RepoSlug): Promise<RepoAccess>;
   /**
    * A token git can use over HTTPS (`x-access-token:<token>`): the personal access
    * token, or a current installation token with minutes of life left.

@@ -138,8 +138,6 @@ export interface JiraClient {
   transition(key: string, transitionId: string, fields?: Record<string, unknown>): Promise<void>;
   /** Assigns the issue to an account, or unassigns it with `null`. */
   assign(key: string, accountId: string | null): Promise<void>;
-  /** The account the client is authenticated as. */
-  myself(): Promise<JiraUser>;
 }
 
 /** What {@link JiraError} is built from. */

@@ -47,6 +47,8 @@ export interface WorkflowDeps {
   clock: () => Date;
   /** Uniform in [0, 1): backoff jitter. */
   random: () => number;
+  /** A new unique id (lease ids). */
+  newId: () => string;
   logger: Logger;
   workerId: string;
   /** What a repository's runs spent on the LLM on a UTC day (`YYYY-MM-DD`), in USD. */

@@ -39,7 +39,7 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** How often to look for due runs when nothing wakes the worker. Default 1 s. */
   pollIntervalMs?: number;
-  /** New lease ids (default: random UUIDs). */
+  /** New lease ids (default: the deps' `newId`). */
   newLeaseId?: () => string;
   /** Attempts an unclassified error (a bug) may take before its run fails. Default 2. */
   maxBugRetries?: number;
@@ -65,7 +65,7 @@ export class Worker {
     this.#concurrency = Math.max(1, options.concurrency ?? 1);
     this.#leaseMs = options.leaseMs ?? 60_000;
     this.#pollMs = options.pollIntervalMs ?? 1_000;
-    this.#newLeaseId = options.newLeaseId ?? (() => crypto.randomUUID());
+    this.#newLeaseId = options.newLeaseId ?? deps.newId;
     this.#maxBugRetries = options.maxBugRetries ?? 2;
   }
 

@@ -6,7 +6,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type JiraClient, JiraError } from "../../domain/ports/jira.ts";
+import { type JiraClient as JiraPort, JiraError } from "../../domain/ports/jira.ts";
+import type { JiraProbe } from "../../domain/ports/probes.ts";
+
+/** A client of the port that the doctor can probe too. */
+type JiraClient = JiraPort & JiraProbe;
 import { findTransition } from "../../domain/transitions.ts";
 
 /** A client under test, its fake, and how to seed and inspect the fake. */

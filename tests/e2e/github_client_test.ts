@@ -7,7 +7,10 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { createGitHubClient, type GitHubClientOptions } from "../../adapters/github/client.ts";
-import { type GitHubClient, GitHubError } from "../../domain/ports/github.ts";
+import { type GitHubClient as GitHubPort, GitHubError } from "../../domain/ports/github.ts";
+import type { GitHubProbe } from "../../domain/ports/probes.ts";
+
+type GitHubClient = GitHubPort & GitHubProbe;
 import {
   FAKE_GITHUB_TOKEN,
   type FakeGitHub,

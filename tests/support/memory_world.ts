@@ -142,7 +142,6 @@ export class MemoryWorld {
       this.#effect("assign");
       return Promise.resolve();
     },
-    myself: () => Promise.resolve({ accountId: "acc-ai", displayName: "AI Runner" }),
   };
 
   /** The GitHub port. */
@@ -183,7 +182,6 @@ export class MemoryWorld {
     },
     listReviewComments: () => Promise.resolve([]),
     listReviews: () => Promise.resolve([]),
-    getRepoAccess: () => Promise.resolve({ pull: true, push: true, source: "repository" }),
     tokenForGit: () => Promise.resolve("unused"),
   };
 
@@ -293,7 +291,6 @@ export class MemoryWorld {
       this.worktrees.delete(worktree.path);
       return Promise.resolve();
     },
-    remoteHead: (_repo, branch) => Promise.resolve(this.remote.get(branch) ?? null),
   };
 
   /** The files on a remote branch. */

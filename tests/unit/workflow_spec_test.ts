@@ -70,6 +70,7 @@ async function setUp() {
     }),
     clock,
     random: () => 0.5,
+    newId: () => crypto.randomUUID(),
     logger,
     workerId: "spec",
   });

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import type { GitHubProbe, GitProbe, JiraProbe } from "../../../domain/ports/probes.ts";
 import {
   type JiraClient,
   type JiraComment,
@@ -77,7 +78,7 @@ export interface DcServerInfo {
 }
 
 /** {@link JiraClient} over Jira Data Center / Server REST v2. */
-export class DataCenterJiraClient implements JiraClient {
+export class DataCenterJiraClient implements JiraClient, JiraProbe {
   /** {@inheritDoc JiraClient.deployment} */
   readonly deployment: JiraDeployment = "datacenter";
   readonly #http: DcHttp;
