@@ -67,7 +67,7 @@ export async function startStage(
     const routing = await loadRouting(config.runnerConfigPath);
     const openedStore = store = await openStore(config.databaseUrl);
     const projector = startProjectionLoop(openedStore, logger, stop.signal);
-    const server = await startHttp(config, openedStore, logger, stop.signal);
+    const server = await startHttp(config, openedStore, logger, stop.signal, routing);
     const worker = createWorker(config, openedStore, projector, routing, logger).run(stop.signal);
     let stopped: Promise<void> | null = null;
     return {

@@ -8,16 +8,21 @@ import type { RunnerConfig } from "../config/env.ts";
 import type { Store } from "../eventstore/open.ts";
 import { createApp, createMetrics, type RunningServer, startServer } from "../http/mod.ts";
 import type { Logger } from "../../domain/ports/logger.ts";
+import type { RoutingConfig } from "../../domain/routing.ts";
 import { cancelIssueRun } from "../../domain/workflow/cancel.ts";
 import { HttpJiraClient } from "../jira/client.ts";
 import { Redactor } from "../log/redact.ts";
 
-/** Starts the HTTP intake; resolves once it listens. */
+/**
+ * Starts the HTTP intake; resolves once it listens. `routing` (RUNNER_CONFIG)
+ * names the repositories whose GitHub facts are accepted.
+ */
 export async function startHttp(
   config: RunnerConfig,
   store: Store,
   logger: Logger,
   signal: AbortSignal,
+  routing: RoutingConfig | null = null,
 ): Promise<RunningServer> {
   const app = createApp({
     store,
@@ -31,6 +36,13 @@ export async function startHttp(
       trustedProxies: config.ops.trustedProxies,
       allowList: config.ops.allowList,
       dashboardToken: config.dashboardToken ?? undefined,
+      githubRepos: routing ? routing.repos.map((r) => r.github) : undefined,
+      requesters: config.ops.requesterAccountIds.length > 0
+        ? {
+          accountIds: config.ops.requesterAccountIds,
+          reviewerAccountId: config.jira.reviewerAccountId,
+        }
+        : undefined,
     },
     dashboard: { jiraBaseUrl: config.jira.baseUrl, artifacts: store },
     admin: config.jira.baseUrl && config.jira.email && config.jira.apiToken

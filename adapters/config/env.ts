@@ -53,6 +53,10 @@ export interface RunnerConfig {
     leaseMs: number;
     /** More Jira accounts whose comments count as feedback. */
     trustedAccountIds: string[];
+    /** `JIRA_REQUESTER_ACCOUNT_IDS`: who may assign work to the AI user; empty: anybody. */
+    requesterAccountIds: string[];
+    /** `GITHUB_TRUSTED_LOGINS`: GitHub users whose PR reviews count whatever their access. */
+    githubTrustedLogins: string[];
     budgets: { maxTurns: number; maxTokens: number; wallTimeMs: number; maxDiffBytes: number };
     commitAuthor: { name: string; email: string };
   };
@@ -184,6 +188,15 @@ export function loadConfig(
     const text = get(name);
     return text === undefined ? undefined : text.split(",").map((s) => s.trim()).filter(Boolean);
   };
+  for (const login of list("GITHUB_TRUSTED_LOGINS") ?? []) {
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(login)) {
+      problems.push(
+        `GITHUB_TRUSTED_LOGINS: "${
+          login.slice(0, 50)
+        }" is not a GitHub login (bots are never trusted)`,
+      );
+    }
+  }
   const logLevel = get("LOG_LEVEL") ?? "info";
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be debug, info, warn or error (got "${logLevel}")`);
@@ -253,6 +266,8 @@ export function loadConfig(
       workerConcurrency: num("WORKER_CONCURRENCY", 1, 1, 64),
       leaseMs: num("LEASE_SECONDS", 60, 5, 600) * 1000,
       trustedAccountIds: list("JIRA_TRUSTED_ACCOUNT_IDS") ?? [],
+      requesterAccountIds: list("JIRA_REQUESTER_ACCOUNT_IDS") ?? [],
+      githubTrustedLogins: list("GITHUB_TRUSTED_LOGINS") ?? [],
       budgets: {
         maxTurns: num("BUDGET_MAX_TURNS", 40, 1, 1000),
         maxTokens: num("BUDGET_MAX_TOKENS", 400_000, 1000, 100_000_000),

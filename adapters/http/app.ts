@@ -70,6 +70,9 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
   if (!options.githubWebhookSecret) {
     logger.warn("no GitHub webhook secret: /github/webhook refuses all");
   }
+  if (options.githubRepos === null) {
+    logger.warn("no routed repositories given: GitHub facts are checked by the decider only");
+  }
   const buckets = new TokenBuckets(options.rateLimit.perSecond, options.rateLimit.burst);
   const limit = rateLimit(buckets, () => now().getTime());
   const body = [requestTimeout(options.requestTimeoutMs), bodyLimit(options.bodyLimitBytes)];
@@ -89,7 +92,17 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
     jiraSecret(options.jiraWebhookSecret),
     jsonOnly(() => 'send the body as JSON with "Content-Type: application/json"'),
     ...body,
-    jiraWebhook({ store, aiAccountId: options.aiAccountId, now, newRunId }),
+    jiraWebhook({
+      store,
+      aiAccountId: options.aiAccountId,
+      now,
+      newRunId,
+      logger,
+      requesters: options.requesters && {
+        requesterAccountIds: new Set(options.requesters.accountIds),
+        reviewerAccountId: options.requesters.reviewerAccountId,
+      },
+    }),
   );
   app.post(
     "/github/webhook",
@@ -102,7 +115,7 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
     ),
     ...body,
     githubSignature(options.githubWebhookSecret),
-    githubWebhook(store, now, newRunId),
+    githubWebhook(store, now, newRunId, { repos: options.githubRepos, logger }),
   );
   app.get("/healthz", healthz());
   app.get("/readyz", readyz(deps.store, logger, Math.min(options.requestTimeoutMs, 5000)));

@@ -17,7 +17,9 @@ export type DomainErrorCode =
   | "not_due"
   | "run_finished"
   | "step_already_recorded"
-  | "not_a_step";
+  | "not_a_step"
+  /** A GitHub fact about a repository or pull request that is not the issue's. */
+  | "not_our_pull_request";
 
 /** A refused command: a code for programs and a sentence for people. */
 export interface DomainError {

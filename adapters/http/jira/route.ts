@@ -15,6 +15,11 @@
  * sha256 of the raw body: with `updated` in the body, a rule re-run for the
  * same assignment is a duplicate while a later re-assignment is a new request.
  *
+ * With `JIRA_REQUESTER_ACCOUNT_IDS` set, a request from anybody else (or one
+ * that does not say who asked) queues no work: the refusal is recorded
+ * (`RunRequestRefused`) with a notice run that tells them on Jira, and the
+ * answer is 200 `{"status": "refused"}`.
+ *
  * @module
  */
 import type { Handler, MiddlewareHandler } from "hono";
@@ -24,6 +29,8 @@ import {
   requestOutcome,
 } from "../../../domain/command_handler.ts";
 import { EventSchemaError } from "../../../domain/events.ts";
+import type { Logger } from "../../../domain/ports/logger.ts";
+import { type RequesterPolicy, requesterVerdict } from "../../../domain/trust.ts";
 import type { EventStore } from "../../../domain/ports/event_store.ts";
 import type { IntakeEnv } from "../context.ts";
 import { secretMatcher, sha256Hex } from "../crypto.ts";
@@ -75,6 +82,9 @@ export interface JiraRouteDeps {
   aiAccountId: string;
   now: () => Date;
   newRunId: () => string;
+  /** Who may ask for work; absent: anybody. */
+  requesters?: RequesterPolicy | null;
+  logger?: Logger;
 }
 
 /** The handler of `POST /jira/webhook` (after secret, content type and body middlewares). */
@@ -100,17 +110,43 @@ export function jiraWebhook(deps: JiraRouteDeps): Handler<IntakeEnv> {
       causationId: deliveryId,
       deliveryId,
     };
+    const verdict = deps.requesters
+      ? requesterVerdict(request.requester, deps.requesters)
+      : { allowed: true as const };
+    if (!verdict.allowed) {
+      deps.logger?.warn("run request refused", {
+        issueKey: request.issueKey,
+        deliveryId,
+        requester: request.requester?.accountId ?? null,
+        reason: verdict.reason,
+      });
+    }
     let result;
     try {
-      result = await handleCommand(deps.store, request.issueKey, {
-        type: "RequestRun",
-        issueKey: request.issueKey,
-        runId: deps.newRunId(),
-        deliveryId,
-        source: "jira",
-        requestedBy: request.requester,
-        now: deps.now().toISOString(),
-      }, ctx);
+      result = await handleCommand(
+        deps.store,
+        request.issueKey,
+        verdict.allowed
+          ? {
+            type: "RequestRun",
+            issueKey: request.issueKey,
+            runId: deps.newRunId(),
+            deliveryId,
+            source: "jira",
+            requestedBy: request.requester,
+            now: deps.now().toISOString(),
+          }
+          : {
+            type: "RefuseRunRequest",
+            issueKey: request.issueKey,
+            runId: deps.newRunId(),
+            deliveryId,
+            requestedBy: request.requester,
+            reason: verdict.reason,
+            now: deps.now().toISOString(),
+          },
+        ctx,
+      );
     } catch (e) {
       if (e instanceof EventSchemaError) throw new HttpError(400, "invalid_event", e.detail);
       throw e;
@@ -122,6 +158,12 @@ export function jiraWebhook(deps: JiraRouteDeps): Handler<IntakeEnv> {
         });
       }
       throw new HttpError(409, result.error.code, result.error.message);
+    }
+    if (!verdict.allowed) {
+      return c.json({
+        status: result.events.length > 0 ? "refused" : "duplicate",
+        reason: verdict.reason,
+      }, 200);
     }
     return c.json(requestOutcome(result, deliveryId), 200);
   };

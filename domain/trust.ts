@@ -1,0 +1,176 @@
+/**
+ * Who may steer the model. Pure rules, no I/O:
+ * - GitHub: review text counts only from people with write access to the
+ *   repository (admin, maintain, write: GitHub's collaborator permission) or
+ *   listed in `GITHUB_TRUSTED_LOGINS`; never from bots, never from the runner's
+ *   own account.
+ * - Jira: who may ask for work (`JIRA_REQUESTER_ACCOUNT_IDS`, the reviewer), and
+ *   whether the requester's comments count as feedback (only when the requester
+ *   is allowed by name: assigning a ticket does not make anybody trusted).
+ *
+ * @module
+ */
+import type { Person } from "./events.ts";
+
+// --- GitHub ----------------------------------------------------------------------------
+
+/**
+ * A user's permission on a repository, as GitHub's
+ * `GET /repos/{owner}/{repo}/collaborators/{username}/permission` reports it:
+ * `permission` is the legacy base role (`admin`, `write`, `read`, `none`; the
+ * `maintain` role reads `write`, `triage` reads `read`), `roleName` the role
+ * itself (`admin`, `maintain`, `write`, `triage`, `read` or a custom role).
+ * GitHub answers 404 for a user who is no collaborator: that is `none`.
+ */
+export interface CollaboratorPermission {
+  permission: "admin" | "write" | "read" | "none";
+  roleName: string | null;
+}
+
+/** The author of a review or review comment, as GitHub names them. */
+export interface GithubAuthor {
+  login: string | null;
+  /** `user.type`: `User`, `Bot`, `Organization`, … (null when unknown). */
+  type?: string | null;
+}
+
+/** The GitHub trust settings. */
+export interface GithubTrustSettings {
+  /** `GITHUB_TRUSTED_LOGINS`, lowercased: trusted whatever their permission. */
+  trustedLogins: ReadonlySet<string>;
+  /** The runner's own logins, lowercased (token user, `<app-slug>[bot]`): never feedback. */
+  runnerLogins: ReadonlySet<string>;
+}
+
+/** Why a GitHub author's text is not acted on. */
+export type GithubDistrustReason =
+  /** No login (a deleted "ghost" user). */
+  | "unknown_author"
+  /** The runner itself. */
+  | "own"
+  /** A bot or app account (`[bot]`, type `Bot`). */
+  | "bot"
+  /** Read, triage or no access (GitHub's 404), and not in `GITHUB_TRUSTED_LOGINS`. */
+  | "no_write_access"
+  /** The permission could not be read (an error): fail closed. */
+  | "permission_unknown";
+
+/** Whether a GitHub author may steer the model, and on what grounds. */
+export type GithubTrust =
+  | { trusted: true; basis: "write_access" | "trusted_login" }
+  | { trusted: false; reason: GithubDistrustReason };
+
+/** Builds {@link GithubTrustSettings} from the configured lists (any case). */
+export function githubTrustSettings(
+  trustedLogins: Iterable<string>,
+  runnerLogins: Iterable<string>,
+): GithubTrustSettings {
+  const lower = (xs: Iterable<string>) =>
+    new Set([...xs].map((x) => x.trim().toLowerCase()).filter((x) => x.length > 0));
+  return { trustedLogins: lower(trustedLogins), runnerLogins: lower(runnerLogins) };
+}
+
+function isBot(author: GithubAuthor): boolean {
+  return author.type === "Bot" || /\[bot\]$/i.test(author.login ?? "");
+}
+
+/**
+ * True when {@link githubTrust} needs the author's permission to decide: not
+ * for bots, the runner, unknown authors or listed logins (saves the lookup).
+ */
+export function needsPermissionLookup(
+  author: GithubAuthor,
+  settings: GithubTrustSettings,
+): boolean {
+  const login = author.login?.toLowerCase();
+  if (!login || isBot(author) || settings.runnerLogins.has(login)) return false;
+  return !settings.trustedLogins.has(login);
+}
+
+/**
+ * Whether a GitHub author's review text may steer the model. `permission` is
+ * the author's permission on the PR's repository; `null` when it could not be
+ * read (then the author is not trusted), `undefined` when not looked up
+ * (see {@link needsPermissionLookup}).
+ */
+export function githubTrust(
+  author: GithubAuthor,
+  permission: CollaboratorPermission | null | undefined,
+  settings: GithubTrustSettings,
+): GithubTrust {
+  const login = author.login?.trim().toLowerCase();
+  if (!login) return { trusted: false, reason: "unknown_author" };
+  if (settings.runnerLogins.has(login)) return { trusted: false, reason: "own" };
+  if (isBot(author)) return { trusted: false, reason: "bot" };
+  if (settings.trustedLogins.has(login)) return { trusted: true, basis: "trusted_login" };
+  if (permission === null || permission === undefined) {
+    return { trusted: false, reason: "permission_unknown" };
+  }
+  const role = permission.roleName?.toLowerCase();
+  if (
+    permission.permission === "admin" || permission.permission === "write" ||
+    role === "maintain"
+  ) {
+    return { trusted: true, basis: "write_access" };
+  }
+  return { trusted: false, reason: "no_write_access" };
+}
+
+// --- Jira: who may ask for work ---------------------------------------------------------
+
+/** Who may assign tickets to the AI user (`JIRA_REQUESTER_ACCOUNT_IDS`). */
+export interface RequesterPolicy {
+  /** Allowed requesters; empty: anybody may ask (but nobody becomes trusted by asking). */
+  requesterAccountIds: ReadonlySet<string>;
+  /** The reviewer may always ask. */
+  reviewerAccountId: string;
+}
+
+/** Whether a request may start work, and on what grounds. */
+export type RequesterVerdict =
+  | { allowed: true; basis: "listed" | "reviewer" | "open" }
+  | { allowed: false; reason: string };
+
+/**
+ * Whether a request from `requestedBy` may start work. With no
+ * `JIRA_REQUESTER_ACCOUNT_IDS` configured anybody may (`basis: "open"`);
+ * otherwise only listed accounts and the reviewer, and a request that does
+ * not say who asked is refused.
+ */
+export function requesterVerdict(
+  requestedBy: Person | null,
+  policy: RequesterPolicy,
+): RequesterVerdict {
+  const id = requestedBy?.accountId;
+  if (id && id === policy.reviewerAccountId) return { allowed: true, basis: "reviewer" };
+  if (id && policy.requesterAccountIds.has(id)) return { allowed: true, basis: "listed" };
+  if (policy.requesterAccountIds.size === 0) return { allowed: true, basis: "open" };
+  if (!id) {
+    return {
+      allowed: false,
+      reason:
+        "the request does not say who asked (the Automation rule's body has no initiator), and " +
+        "only listed people may ask for AI Runner work",
+    };
+  }
+  return {
+    allowed: false,
+    reason: `${
+      requestedBy?.displayName || id
+    } is not among the people allowed to ask AI Runner for work`,
+  };
+}
+
+/**
+ * Whether the requester's Jira comments count as feedback: only when the
+ * requester is allowed by name (listed, or the reviewer). Assigning a ticket
+ * never makes anybody trusted, and with no list configured a requester is
+ * trusted only as the reviewer or through the other trusted accounts.
+ */
+export function requesterCountsForFeedback(
+  requestedBy: Person | null,
+  policy: RequesterPolicy,
+): boolean {
+  const verdict = requesterVerdict(requestedBy, policy);
+  return verdict.allowed && verdict.basis !== "open";
+}
