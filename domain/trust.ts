@@ -11,21 +11,11 @@
  * @module
  */
 import type { Person } from "./events.ts";
+import type { CollaboratorPermission, GitHubClient, RepoSlug } from "./ports/github.ts";
+
+export type { CollaboratorPermission } from "./ports/github.ts";
 
 // --- GitHub ----------------------------------------------------------------------------
-
-/**
- * A user's permission on a repository, as GitHub's
- * `GET /repos/{owner}/{repo}/collaborators/{username}/permission` reports it:
- * `permission` is the legacy base role (`admin`, `write`, `read`, `none`; the
- * `maintain` role reads `write`, `triage` reads `read`), `roleName` the role
- * itself (`admin`, `maintain`, `write`, `triage`, `read` or a custom role).
- * GitHub answers 404 for a user who is no collaborator: that is `none`.
- */
-export interface CollaboratorPermission {
-  permission: "admin" | "write" | "read" | "none";
-  roleName: string | null;
-}
 
 /** The author of a review or review comment, as GitHub names them. */
 export interface GithubAuthor {
@@ -114,6 +104,43 @@ export function githubTrust(
     return { trusted: true, basis: "write_access" };
   }
   return { trusted: false, reason: "no_write_access" };
+}
+
+/**
+ * Looks up authors' permissions on one repository once each (a per-run cache:
+ * make one per run). A failed lookup answers null, which {@link githubTrust}
+ * treats as not trusted; the failure is handed to `onError` (to log it).
+ */
+export class PermissionLookup {
+  readonly #cache = new Map<string, Promise<CollaboratorPermission | null>>();
+
+  constructor(
+    private readonly github: Pick<GitHubClient, "getCollaboratorPermission">,
+    private readonly repo: RepoSlug,
+    private readonly onError: (login: string, error: unknown) => void = () => {},
+  ) {}
+
+  /** The author's permission, or null when it could not be read. */
+  permissionOf(login: string): Promise<CollaboratorPermission | null> {
+    const key = login.toLowerCase();
+    let found = this.#cache.get(key);
+    if (!found) {
+      found = this.github.getCollaboratorPermission(this.repo, login).catch((error) => {
+        this.onError(login, error);
+        return null;
+      });
+      this.#cache.set(key, found);
+    }
+    return found;
+  }
+
+  /** {@link githubTrust} for an author, looking the permission up only when needed. */
+  async trustOf(author: GithubAuthor, settings: GithubTrustSettings): Promise<GithubTrust> {
+    const permission = needsPermissionLookup(author, settings)
+      ? await this.permissionOf(author.login!)
+      : undefined;
+    return githubTrust(author, permission, settings);
+  }
 }
 
 // --- Jira: who may ask for work ---------------------------------------------------------

@@ -10,6 +10,7 @@
  */
 import { Octokit } from "octokit";
 import {
+  type CollaboratorPermission,
   type GitHubClient,
   GitHubError,
   type NewPullRequest,
@@ -30,7 +31,7 @@ import {
   type TokenSource,
 } from "./auth.ts";
 import { gitHubMessage, toGitHubError } from "./errors.ts";
-import { toPullRequest, toReview, toReviewComment } from "./mapping.ts";
+import { toCollaboratorPermission, toPullRequest, toReview, toReviewComment } from "./mapping.ts";
 import {
   DEFAULT_RETRY_POLICY,
   installRequestPolicy,
@@ -231,6 +232,24 @@ export class OctokitGitHubClient implements GitHubClient {
         push: contents === "write",
         source: "installation",
       };
+    });
+  }
+
+  getCollaboratorPermission(repo: RepoSlug, login: string): Promise<CollaboratorPermission> {
+    return this.#call(`read the permission of ${login} on ${repo}`, async () => {
+      try {
+        const { data } = await this.#octokit.rest.repos.getCollaboratorPermissionLevel({
+          ...splitRepo(repo),
+          username: login,
+        });
+        return toCollaboratorPermission(data);
+      } catch (error) {
+        // GitHub's answer for a user who is no collaborator (or no user at all).
+        if ((error as { status?: number })?.status === 404) {
+          return { permission: "none" as const, roleName: null };
+        }
+        throw error;
+      }
     });
   }
 

@@ -73,6 +73,8 @@ export interface ReviewComment {
   /** The comment this one answers, if any. */
   inReplyToId: number | null;
   author: string | null;
+  /** The author's account type (`User`, `Bot`, …), when GitHub said. */
+  authorType?: string | null;
   body: string;
   path: string;
   /** The line in the diff's new side; null for outdated or file-level comments. */
@@ -89,6 +91,8 @@ export type ReviewState = "approved" | "changes_requested" | "commented" | "dism
 export interface Review {
   id: number;
   author: string | null;
+  /** The author's account type (`User`, `Bot`, …), when GitHub said. */
+  authorType?: string | null;
   state: ReviewState;
   body: string;
   url: string;
@@ -106,6 +110,16 @@ export interface RepoAccess {
    * the installation token's granted permissions (GitHub Apps).
    */
   source: "repository" | "installation";
+}
+
+/**
+ * A user's permission on a repository (GitHub's collaborator permission):
+ * `permission` is the base role (`admin`, `write`, `read`, `none`; `maintain`
+ * reads `write`, `triage` reads `read`), `roleName` the role itself.
+ */
+export interface CollaboratorPermission {
+  permission: "admin" | "write" | "read" | "none";
+  roleName: string | null;
 }
 
 /** Transient failures are worth retrying; permanent ones are not. */
@@ -163,6 +177,13 @@ export interface GitHubClient {
   listReviews(repo: RepoSlug, number: number): Promise<Review[]>;
   /** Whether the credentials may read and push the repository. */
   getRepoAccess(repo: RepoSlug): Promise<RepoAccess>;
+  /**
+   * A user's permission on the repository
+   * (`GET /repos/{owner}/{repo}/collaborators/{username}/permission`). A user
+   * who is no collaborator (GitHub answers 404) has `none`. Needs push access
+   * (a GitHub App: the Metadata permission).
+   */
+  getCollaboratorPermission(repo: RepoSlug, login: string): Promise<CollaboratorPermission>;
   /**
    * A token git can use over HTTPS (`x-access-token:<token>`): the personal access
    * token, or a current installation token with minutes of life left.
