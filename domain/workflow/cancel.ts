@@ -9,7 +9,7 @@ import { handleCommand } from "../command_handler.ts";
 import type { Person } from "../events.ts";
 import type { EventStore } from "../ports/event_store.ts";
 import type { JiraClient } from "../ports/jira.ts";
-import type { SecretFilter } from "./run_workflow.ts";
+import type { SecretFilter } from "../ports/secrets.ts";
 
 /** What cancelling did. */
 export type CancelOutcome =
