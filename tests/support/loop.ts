@@ -47,8 +47,15 @@ export interface Loop extends AsyncDisposable {
   clock: TestClock;
   /** Every log line written. */
   logs: string[];
-  /** Assigns the issue to the AI user and sends the Jira webhook; answers its JSON. */
-  assign(issueKey: string, idempotencyKey?: string): Promise<{ status: string; runId: string }>;
+  /**
+   * Assigns the issue to the AI user and sends the Jira webhook, as `by` (default
+   * the reviewer); answers its JSON.
+   */
+  assign(
+    issueKey: string,
+    idempotencyKey?: string,
+    by?: { accountId: string; displayName: string },
+  ): Promise<{ status: string; runId: string; reason?: string }>;
   /** Sends a GitHub webhook delivery (signed). */
   deliver(delivery: FakeWebhookDelivery): Promise<Response>;
   /** A new worker over the same store (a restarted process). */
@@ -92,6 +99,13 @@ export async function startLoop(
       githubWebhookSecret: config.github.webhookSecret,
       aiAccountId: config.jira.aiAccountId,
       rateLimit: config.ops.rateLimit,
+      githubRepos: routing.repos.map((r) => r.github),
+      requesters: config.ops.requesterAccountIds.length > 0
+        ? {
+          accountIds: config.ops.requesterAccountIds,
+          reviewerAccountId: config.jira.reviewerAccountId,
+        }
+        : undefined,
     },
   });
   let workers = 1;
@@ -112,7 +126,7 @@ export async function startLoop(
     projector,
     clock,
     logs,
-    async assign(issueKey, idempotencyKey) {
+    async assign(issueKey, idempotencyKey, by = FAKE_REVIEWER) {
       world.jira.state.setAssignee(issueKey, FAKE_AI_USER.accountId);
       const issue = world.jira.state.issue(issueKey);
       const res = await app.request("/jira/webhook", {
@@ -125,7 +139,7 @@ export async function startLoop(
         body: JSON.stringify({
           issueKey,
           updated: issue.updated,
-          initiator: { accountId: FAKE_REVIEWER.accountId, displayName: FAKE_REVIEWER.displayName },
+          initiator: { accountId: by.accountId, displayName: by.displayName },
         }),
       });
       assert.equal(res.status, 200, await res.clone().text());
