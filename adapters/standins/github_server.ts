@@ -432,7 +432,7 @@ class FakeGitHubState {
   }
 
   /** `GET /repos/{o}/{r}/collaborators/{username}/permission` as GitHub answers it. */
-  collaboratorPermissionJson(repo: Repo, login: string, role: FakeRole): Json {
+  collaboratorPermissionJson(login: string, role: FakeRole): Json {
     const rank = ["read", "triage", "write", "maintain", "admin"].indexOf(role);
     const permissions = {
       admin: rank >= 4,
@@ -818,7 +818,7 @@ class FakeGitHubApi {
     const login = decodeURIComponent(rawLogin);
     const role = this.state.roleOf(repo, login);
     if (role === null) return error(404, "Not Found");
-    return json(200, this.state.collaboratorPermissionJson(repo, login, role));
+    return json(200, this.state.collaboratorPermissionJson(login, role));
   }
 
   #paginate(u: URL, items: Json[]): Response {
