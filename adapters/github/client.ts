@@ -103,6 +103,7 @@ export class OctokitGitHubClient implements GitHubClient {
   readonly #tokens: TokenSource;
   readonly #now: () => number;
   readonly #secrets: string[];
+  #ownLogin: Promise<string | null> | null = null;
 
   constructor(options: GitHubClientOptions) {
     const timing: Timing = {
@@ -251,6 +252,18 @@ export class OctokitGitHubClient implements GitHubClient {
         throw error;
       }
     });
+  }
+
+  ownLogin(): Promise<string | null> {
+    if (!(this.#tokens instanceof PersonalAccessToken)) return Promise.resolve(null);
+    this.#ownLogin ??= this.#call("read the token's user", async () => {
+      const { data } = await this.#octokit.rest.users.getAuthenticated();
+      return data.login;
+    }).catch((error) => {
+      this.#ownLogin = null; // try again next time
+      throw error;
+    });
+    return this.#ownLogin;
   }
 
   tokenForGit(): Promise<string> {

@@ -185,6 +185,11 @@ export interface GitHubClient {
    */
   getCollaboratorPermission(repo: RepoSlug, login: string): Promise<CollaboratorPermission>;
   /**
+   * The login the runner acts as (`GET /user` for a token); null for a GitHub
+   * App, whose `<slug>[bot]` account is a bot anyway. Its reviews are never feedback.
+   */
+  ownLogin(): Promise<string | null>;
+  /**
    * A token git can use over HTTPS (`x-access-token:<token>`): the personal access
    * token, or a current installation token with minutes of life left.
    */

@@ -190,3 +190,15 @@ Deno.test("a permission that cannot be read (403) fails closed and is reported",
     }],
   });
 });
+
+Deno.test("the runner knows its own login (token user), so its own reviews are never feedback", async () => {
+  await withGitHub(async (_fake, client) => {
+    const login = await client.ownLogin();
+    assertEquals(login, FAKE_GITHUB_LOGIN);
+    const own = githubTrustSettings([], [login!]);
+    assertEquals(
+      await new PermissionLookup(client, REPO).trustOf({ login: FAKE_GITHUB_LOGIN }, own),
+      { trusted: false, reason: "own" },
+    );
+  });
+});
