@@ -8,6 +8,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { closingHead } from "../../adapters/http/header_guard.ts";
 import { startServer } from "../../adapters/http/server.ts";
 
 const enc = new TextEncoder();
@@ -128,4 +129,16 @@ Deno.test("each connection carries one request: a pipelined second request is no
     const answer = await safetyNet(readUntilClosed(conn), "pipelined");
     assert.equal(answer.match(/HTTP\/1\.1 200/g)?.length, 1);
   });
+});
+
+Deno.test("the head passed on asks the server to close: Connection headers are replaced", () => {
+  const raw = enc.encode(
+    "POST /x HTTP/1.1\r\nHost: a\r\nConnection: keep-alive,\r\n Upgrade\r\n" +
+      "connection : Upgrade\r\nX-A: 1\r\n\r\nbody",
+  );
+  const text = dec.decode(closingHead(raw, dec.decode(raw).indexOf("\r\n\r\n")));
+  assert.equal(
+    text,
+    "POST /x HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nConnection: close\r\n\r\nbody",
+  );
 });

@@ -734,3 +734,20 @@ Deno.test("an allowed request while a notice waits drops the notice and queues t
       requested("r1", "d2", 5),
     );
 });
+
+Deno.test("a merge while a refusal notice waits drops the notice and queues the completion", () => {
+  given(...worked(), succeeded("r1"), refused("d9", "n1"), noticeRequested("d9"))
+    .when(fact(merged("gh-1")))
+    .then(
+      merged("gh-1"),
+      {
+        type: "RunCancelled",
+        data: {
+          runId: "n1",
+          reason: "the pull request ended before the refusal notice was posted",
+          cancelledBy: null,
+        },
+      },
+      completionRequested("gh-1"),
+    );
+});
