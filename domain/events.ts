@@ -78,6 +78,11 @@ export const eventDataSchemas = {
      * tells a refused requester on Jira why nothing will happen.
      */
     kind: z.enum(["change", "completion", "notice"]).optional(),
+    /**
+     * Why the requester was allowed to ask (`listed`, `reviewer`, `group`, or
+     * `open`: no requester list configured); absent when not judged.
+     */
+    requesterBasis: z.enum(["listed", "reviewer", "group", "open"]).optional(),
   }),
   /**
    * A request from someone not allowed to ask for work (`JIRA_REQUESTER_ACCOUNT_IDS`):

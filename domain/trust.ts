@@ -145,33 +145,56 @@ export class PermissionLookup {
 
 // --- Jira: who may ask for work ---------------------------------------------------------
 
-/** Who may assign tickets to the AI user (`JIRA_REQUESTER_ACCOUNT_IDS`). */
+/** Who may assign tickets to the AI user (`JIRA_REQUESTER_ACCOUNT_IDS`, `JIRA_REQUESTER_GROUPS`). */
 export interface RequesterPolicy {
-  /** Allowed requesters; empty: anybody may ask (but nobody becomes trusted by asking). */
+  /** Allowed requesters; with no groups either, empty means anybody may ask (trusting nobody). */
   requesterAccountIds: ReadonlySet<string>;
+  /** Jira groups whose members may ask (group names, as Jira spells them). */
+  requesterGroups?: ReadonlySet<string>;
   /** The reviewer may always ask. */
   reviewerAccountId: string;
 }
 
+/** On what grounds a requester was allowed. */
+export type RequesterBasis = "listed" | "reviewer" | "group" | "open";
+
 /** Whether a request may start work, and on what grounds. */
 export type RequesterVerdict =
-  | { allowed: true; basis: "listed" | "reviewer" | "open" }
+  | { allowed: true; basis: RequesterBasis }
   | { allowed: false; reason: string };
 
+function isOpen(policy: RequesterPolicy): boolean {
+  return policy.requesterAccountIds.size === 0 && (policy.requesterGroups?.size ?? 0) === 0;
+}
+
 /**
- * Whether a request from `requestedBy` may start work. With no
- * `JIRA_REQUESTER_ACCOUNT_IDS` configured anybody may (`basis: "open"`);
- * otherwise only listed accounts and the reviewer, and a request that does
- * not say who asked is refused.
+ * True when {@link requesterVerdict} needs the requester's Jira groups: groups
+ * are configured and the requester is not allowed by account already.
+ */
+export function needsGroupLookup(requestedBy: Person | null, policy: RequesterPolicy): boolean {
+  const id = requestedBy?.accountId;
+  if (!id || (policy.requesterGroups?.size ?? 0) === 0) return false;
+  return id !== policy.reviewerAccountId && !policy.requesterAccountIds.has(id);
+}
+
+/**
+ * Whether a request from `requestedBy` may start work. With neither
+ * `JIRA_REQUESTER_ACCOUNT_IDS` nor `JIRA_REQUESTER_GROUPS` configured anybody
+ * may (`basis: "open"`); otherwise only listed accounts, members of listed
+ * groups and the reviewer, and a request that does not say who asked is
+ * refused. `groups`: the requester's Jira groups when looked up
+ * ({@link needsGroupLookup}), `null` when the lookup failed (refused: fail
+ * closed, and they are told to ask again).
  */
 export function requesterVerdict(
   requestedBy: Person | null,
   policy: RequesterPolicy,
+  groups?: readonly string[] | null,
 ): RequesterVerdict {
   const id = requestedBy?.accountId;
   if (id && id === policy.reviewerAccountId) return { allowed: true, basis: "reviewer" };
   if (id && policy.requesterAccountIds.has(id)) return { allowed: true, basis: "listed" };
-  if (policy.requesterAccountIds.size === 0) return { allowed: true, basis: "open" };
+  if (isOpen(policy)) return { allowed: true, basis: "open" };
   if (!id) {
     return {
       allowed: false,
@@ -180,24 +203,37 @@ export function requesterVerdict(
         "only listed people may ask for AI Runner work",
     };
   }
+  const who = requestedBy?.displayName || id;
+  const allowedGroups = policy.requesterGroups ?? new Set<string>();
+  if (allowedGroups.size > 0 && groups === null) {
+    return {
+      allowed: false,
+      reason: `could not check whether ${who} is in a Jira group allowed to ask AI Runner for ` +
+        "work; please assign the ticket again in a few minutes",
+    };
+  }
+  if (groups?.some((g) => allowedGroups.has(g))) return { allowed: true, basis: "group" };
   return {
     allowed: false,
-    reason: `${
-      requestedBy?.displayName || id
-    } is not among the people allowed to ask AI Runner for work`,
+    reason: `${who} is not among the people allowed to ask AI Runner for work`,
   };
 }
 
 /**
  * Whether the requester's Jira comments count as feedback: only when the
- * requester is allowed by name (listed, or the reviewer). Assigning a ticket
- * never makes anybody trusted, and with no list configured a requester is
- * trusted only as the reviewer or through the other trusted accounts.
+ * requester is allowed by name or group (listed, a member of a listed group,
+ * or the reviewer). Assigning a ticket never makes anybody trusted, and with
+ * no list configured a requester is trusted only as the reviewer or through
+ * the other trusted accounts. `basis`: what the intake recorded on
+ * `RunRequested.requesterBasis`; when absent (older runs) it is judged again
+ * from the account ids.
  */
 export function requesterCountsForFeedback(
   requestedBy: Person | null,
   policy: RequesterPolicy,
+  basis?: RequesterBasis,
 ): boolean {
-  const verdict = requesterVerdict(requestedBy, policy);
+  if (basis !== undefined) return basis !== "open";
+  const verdict = requesterVerdict(requestedBy, policy, []);
   return verdict.allowed && verdict.basis !== "open";
 }

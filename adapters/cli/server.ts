@@ -24,6 +24,15 @@ export async function startHttp(
   signal: AbortSignal,
   routing: RoutingConfig | null = null,
 ): Promise<RunningServer> {
+  let jira: HttpJiraClient | null = null;
+  const jiraClient = () =>
+    jira ??= new HttpJiraClient({
+      baseUrl: config.jira.baseUrl,
+      email: config.jira.email,
+      apiToken: config.jira.apiToken,
+      // The webhook waits for the answer: no long backoff here.
+      maxRetries: 0,
+    });
   const app = createApp({
     store,
     logger: logger.child({ component: "http" }),
@@ -37,13 +46,17 @@ export async function startHttp(
       allowList: config.ops.allowList,
       dashboardToken: config.dashboardToken ?? undefined,
       githubRepos: routing ? routing.repos.map((r) => r.github) : undefined,
-      requesters: config.ops.requesterAccountIds.length > 0
+      requesters: config.ops.requesterAccountIds.length > 0 || config.ops.requesterGroups.length > 0
         ? {
           accountIds: config.ops.requesterAccountIds,
+          groups: config.ops.requesterGroups,
           reviewerAccountId: config.jira.reviewerAccountId,
         }
         : undefined,
     },
+    requesterGroups: config.ops.requesterGroups.length > 0
+      ? (accountId) => jiraClient().userGroups(accountId)
+      : undefined,
     dashboard: { jiraBaseUrl: config.jira.baseUrl, artifacts: store },
     admin: config.jira.baseUrl && config.jira.email && config.jira.apiToken
       ? {

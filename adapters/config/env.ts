@@ -55,6 +55,8 @@ export interface RunnerConfig {
     trustedAccountIds: string[];
     /** `JIRA_REQUESTER_ACCOUNT_IDS`: who may assign work to the AI user; empty: anybody. */
     requesterAccountIds: string[];
+    /** `JIRA_REQUESTER_GROUPS`: Jira groups whose members may assign work to the AI user. */
+    requesterGroups: string[];
     /** `GITHUB_TRUSTED_LOGINS`: GitHub users whose PR reviews count whatever their access. */
     githubTrustedLogins: string[];
     budgets: { maxTurns: number; maxTokens: number; wallTimeMs: number; maxDiffBytes: number };
@@ -128,7 +130,9 @@ export function loadConfig(
   };
   const server = roles.includes("server");
   const worker = roles.includes("worker");
-  const jiraApi = worker || roles.includes("jira");
+  // The server reads requesters' Jira groups when JIRA_REQUESTER_GROUPS is set.
+  const jiraApi = worker || roles.includes("jira") ||
+    (server && (get("JIRA_REQUESTER_GROUPS") ?? "").split(",").some((g) => g.trim() !== ""));
 
   const dataDir = get("DATA_DIR") ?? "data";
   const databaseUrl = get("DATABASE_URL") ?? `sqlite:${dataDir.replace(/\/$/, "")}/runner.db`;
@@ -267,6 +271,7 @@ export function loadConfig(
       leaseMs: num("LEASE_SECONDS", 60, 5, 600) * 1000,
       trustedAccountIds: list("JIRA_TRUSTED_ACCOUNT_IDS") ?? [],
       requesterAccountIds: list("JIRA_REQUESTER_ACCOUNT_IDS") ?? [],
+      requesterGroups: list("JIRA_REQUESTER_GROUPS") ?? [],
       githubTrustedLogins: list("GITHUB_TRUSTED_LOGINS") ?? [],
       budgets: {
         maxTurns: num("BUDGET_MAX_TURNS", 40, 1, 1000),

@@ -20,6 +20,7 @@ import { type DashboardOptions, dashboardRoutes } from "./dashboard/mod.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { githubSignature, githubWebhook } from "./github/route.ts";
 import { healthz, metricsRoute, readyz } from "./health.ts";
+import { cachedGroupLookup } from "./jira/requester_groups.ts";
 import { jiraSecret, jiraWebhook } from "./jira/route.ts";
 import type { Metrics } from "./metrics.ts";
 import { accessLog } from "./middleware/access_log.ts";
@@ -48,6 +49,8 @@ export interface AppDeps {
   dashboard?: DashboardOptions;
   /** Admin actions (cancel), behind `options.dashboardToken`; absent: 503. */
   admin?: AdminActions;
+  /** A requester's Jira groups (the Jira port), for `options.requesters.groups`. */
+  requesterGroups?: (accountId: string) => Promise<string[]>;
 }
 
 /** The paths the app serves (everything else is counted as `other`). */
@@ -100,8 +103,11 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
       logger,
       requesters: options.requesters && {
         requesterAccountIds: new Set(options.requesters.accountIds),
+        requesterGroups: new Set(options.requesters.groups ?? []),
         reviewerAccountId: options.requesters.reviewerAccountId,
       },
+      groupsOf: deps.requesterGroups &&
+        cachedGroupLookup(deps.requesterGroups, { now: () => now().getTime() }),
     }),
   );
   app.post(

@@ -51,6 +51,8 @@ export interface IntakeOptions {
 /** Who may ask for work (`JIRA_REQUESTER_ACCOUNT_IDS`); absent: anybody. */
 export interface RequesterOptions {
   accountIds: string[];
+  /** Jira groups whose members may ask (`JIRA_REQUESTER_GROUPS`); needs the app's `requesterGroups`. */
+  groups?: string[];
   /** The reviewer (`JIRA_ASSIGNEE_LEIGH_ACCOUNT_ID`) may always ask. */
   reviewerAccountId: string;
 }

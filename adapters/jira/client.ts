@@ -259,6 +259,30 @@ export class HttpJiraClient implements JiraClient {
   }
 
   /** {@inheritDoc JiraClient.myself} */
+  /** {@inheritDoc JiraClient.userGroups} */
+  async userGroups(accountId: string): Promise<string[]> {
+    const json = await this.#call({
+      operation: "userGroups",
+      description: "list the groups of a user",
+      method: "GET",
+      path: "/rest/api/3/user/groups",
+      query: { accountId },
+      idempotent: true,
+    });
+    if (!Array.isArray(json)) {
+      throw new JiraError("Jira list the groups of a user failed: the answer is not a list", {
+        operation: "userGroups",
+        status: 200,
+        kind: "permanent",
+      });
+    }
+    return json.flatMap((g) =>
+      typeof g === "object" && g !== null && typeof (g as { name?: unknown }).name === "string"
+        ? [(g as { name: string }).name]
+        : []
+    );
+  }
+
   async myself(): Promise<JiraUser> {
     const json = await this.#call({
       operation: "myself",

@@ -103,6 +103,11 @@ export interface JiraClient {
   assign(key: string, accountId: string | null): Promise<void>;
   /** The account the client is authenticated as. */
   myself(): Promise<JiraUser>;
+  /**
+   * The names of the groups an account belongs to
+   * (`GET /rest/api/3/user/groups?accountId=`; needs "Browse users and groups").
+   */
+  userGroups(accountId: string): Promise<string[]>;
 }
 
 /** Whether retrying later may succeed (`transient`) or cannot (`permanent`). */

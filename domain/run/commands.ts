@@ -32,6 +32,8 @@ export interface RequestRun {
   deliveryId: string;
   source: "jira" | "cli" | "admin" | "demo";
   requestedBy: Person | null;
+  /** Why the requester may ask, when the intake judged it (recorded on `RunRequested`). */
+  requesterBasis?: "listed" | "reviewer" | "group" | "open";
   now: string;
 }
 

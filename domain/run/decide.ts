@@ -118,6 +118,7 @@ function requestRun(c: RequestRun, s: IssueState): Decision {
       source: c.source,
       requestedBy: c.requestedBy,
       requestedAt: c.now,
+      ...(c.requesterBasis ? { requesterBasis: c.requesterBasis } : {}),
     },
   }];
 }

@@ -399,3 +399,48 @@ Deno.test("an allowed request after a refusal drops the waiting notice and queue
     assert.deepEqual(types, ["RunRequestRefused", "RunRequested", "RunCancelled", "RunRequested"]);
   }, { options: REQUESTERS });
 });
+
+Deno.test("JIRA_REQUESTER_GROUPS: members of a listed Jira group may ask; others, or a failed lookup, are refused", async () => {
+  const lookups: string[] = [];
+  const groups: Record<string, string[]> = {
+    "acc-writer": ["docs-writers", "jira-users"],
+    "acc-visitor": ["jira-users"],
+  };
+  await withIntake(async (intake) => {
+    const member = await json(await intake.jira(asked("acc-writer")));
+    assert.equal(member.status, "queued");
+    const [queued] = await intake.events();
+    assert.ok(queued.type === "RunRequested");
+    assert.equal(queued.data.requesterBasis, "group");
+    // Cached: a second request by the same person needs no second lookup.
+    await intake.jira({
+      ...asked("acc-writer", "2026-01-03T10:00:00.000+0000"),
+      issueKey: "MWC-5",
+    });
+    assert.equal(lookups.filter((a) => a === "acc-writer").length, 1);
+    const visitor = await json(await intake.jira({ ...asked("acc-visitor"), issueKey: "MWC-6" }));
+    assert.equal(visitor.status, "refused");
+    const broken = await json(await intake.jira({ ...asked("acc-broken"), issueKey: "MWC-7" }));
+    assert.equal(broken.status, "refused");
+    assert.match(String(broken.reason), /could not check .* assign the ticket again/);
+    // The listed account needs no lookup at all.
+    assert.equal(
+      (await json(await intake.jira({ ...asked("acc-allowed"), issueKey: "MWC-8" }))).status,
+      "queued",
+    );
+    assert.ok(!lookups.includes("acc-allowed"));
+  }, {
+    options: {
+      requesters: {
+        accountIds: ["acc-allowed"],
+        groups: ["docs-writers"],
+        reviewerAccountId: "acc-r",
+      },
+    },
+    requesterGroups: (accountId) => {
+      lookups.push(accountId);
+      if (accountId === "acc-broken") return Promise.reject(new Error("Jira is down"));
+      return Promise.resolve(groups[accountId] ?? []);
+    },
+  });
+});

@@ -68,6 +68,7 @@ export interface IntakeSetup {
   options?: Partial<IntakeOptions>;
   now?: () => Date;
   newRunId?: AppDeps["newRunId"];
+  requesterGroups?: AppDeps["requesterGroups"];
 }
 
 /** Runs `fn` against a fresh intake and removes everything afterwards. */
@@ -87,6 +88,7 @@ export async function withIntake(
     options: testOptions(setup.options),
     now: setup.now,
     newRunId: setup.newRunId,
+    requesterGroups: setup.requesterGroups,
   });
   const text = (body: unknown) => typeof body === "string" ? body : JSON.stringify(body);
   const intake: Intake = {

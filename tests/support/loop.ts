@@ -100,13 +100,15 @@ export async function startLoop(
       aiAccountId: config.jira.aiAccountId,
       rateLimit: config.ops.rateLimit,
       githubRepos: routing.repos.map((r) => r.github),
-      requesters: config.ops.requesterAccountIds.length > 0
+      requesters: config.ops.requesterAccountIds.length > 0 || config.ops.requesterGroups.length > 0
         ? {
           accountIds: config.ops.requesterAccountIds,
+          groups: config.ops.requesterGroups,
           reviewerAccountId: config.jira.reviewerAccountId,
         }
         : undefined,
     },
+    requesterGroups: (accountId) => deps.jira.userGroups(accountId),
   });
   let workers = 1;
   const newWorker = (workerId = `worker-${++workers}`, extra: Partial<WorkflowDeps> = {}) =>

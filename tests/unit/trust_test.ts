@@ -8,6 +8,7 @@ import {
   type CollaboratorPermission,
   githubTrust,
   githubTrustSettings,
+  needsGroupLookup,
   needsPermissionLookup,
   requesterCountsForFeedback,
   type RequesterPolicy,
@@ -135,4 +136,28 @@ Deno.test("the refusal notice says nothing will happen, who can ask, and carries
   assert.match(text, /Leigh Reviewer, Sam Lead/);
   assert.match(text, /ai-runner-run:n1/);
   assert.ok(!text.includes("](https://evil)"), "a display name cannot carry a link");
+});
+
+Deno.test("jira: JIRA_REQUESTER_GROUPS lets members ask, and fails closed when groups are unknown", () => {
+  const p: RequesterPolicy = {
+    requesterAccountIds: new Set(),
+    requesterGroups: new Set(["docs-writers"]),
+    reviewerAccountId: "acc-reviewer",
+  };
+  const writer = { accountId: "acc-w", displayName: "Wren" };
+  assert.equal(needsGroupLookup(writer, p), true);
+  assert.equal(needsGroupLookup({ accountId: "acc-reviewer" }, p), false);
+  assert.equal(needsGroupLookup(null, p), false);
+  assert.deepEqual(requesterVerdict(writer, p, ["jira-users", "docs-writers"]), {
+    allowed: true,
+    basis: "group",
+  });
+  assert.equal(requesterVerdict(writer, p, ["jira-users"]).allowed, false);
+  const failed = requesterVerdict(writer, p, null);
+  assert.ok(!failed.allowed && /could not check whether Wren/.test(failed.reason));
+  // Groups configured: not open any more.
+  assert.equal(requesterVerdict({ accountId: "acc-x" }, p, []).allowed, false);
+  // The basis recorded at intake decides feedback trust.
+  assert.equal(requesterCountsForFeedback(writer, p, "group"), true);
+  assert.equal(requesterCountsForFeedback(writer, p, "open"), false);
 });

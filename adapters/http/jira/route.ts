@@ -30,7 +30,12 @@ import {
 } from "../../../domain/command_handler.ts";
 import { EventSchemaError } from "../../../domain/events.ts";
 import type { Logger } from "../../../domain/ports/logger.ts";
-import { type RequesterPolicy, requesterVerdict } from "../../../domain/trust.ts";
+import {
+  needsGroupLookup,
+  type RequesterPolicy,
+  type RequesterVerdict,
+  requesterVerdict,
+} from "../../../domain/trust.ts";
 import type { EventStore } from "../../../domain/ports/event_store.ts";
 import type { IntakeEnv } from "../context.ts";
 import { secretMatcher, sha256Hex } from "../crypto.ts";
@@ -84,6 +89,11 @@ export interface JiraRouteDeps {
   newRunId: () => string;
   /** Who may ask for work; absent: anybody. */
   requesters?: RequesterPolicy | null;
+  /**
+   * The requester's Jira groups, with `JIRA_REQUESTER_GROUPS` (null: the lookup
+   * failed); see `requester_groups.ts`.
+   */
+  groupsOf?: (accountId: string) => Promise<string[] | null>;
   logger?: Logger;
 }
 
@@ -110,9 +120,14 @@ export function jiraWebhook(deps: JiraRouteDeps): Handler<IntakeEnv> {
       causationId: deliveryId,
       deliveryId,
     };
-    const verdict = deps.requesters
-      ? requesterVerdict(request.requester, deps.requesters)
-      : { allowed: true as const };
+    let verdict: RequesterVerdict | { allowed: true; basis?: undefined } = { allowed: true };
+    if (deps.requesters) {
+      const policy = deps.requesters;
+      const groups = needsGroupLookup(request.requester, policy)
+        ? (deps.groupsOf ? await deps.groupsOf(request.requester!.accountId!) : null)
+        : undefined;
+      verdict = requesterVerdict(request.requester, policy, groups);
+    }
     if (!verdict.allowed) {
       deps.logger?.warn("run request refused", {
         issueKey: request.issueKey,
@@ -134,6 +149,7 @@ export function jiraWebhook(deps: JiraRouteDeps): Handler<IntakeEnv> {
             deliveryId,
             source: "jira",
             requestedBy: request.requester,
+            ...(verdict.basis ? { requesterBasis: verdict.basis } : {}),
             now: deps.now().toISOString(),
           }
           : {
