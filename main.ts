@@ -21,7 +21,7 @@ import { doctorCommand } from "./adapters/cli/doctor.ts";
 import { ipRangesCommand } from "./adapters/cli/ip_ranges.ts";
 import { rebuildCommand } from "./adapters/cli/rebuild.ts";
 import { openStore, type Store } from "./adapters/eventstore/open.ts";
-import { loadRouting } from "./adapters/config/routing_file.ts";
+import { loadRouting, RoutingFileError } from "./adapters/config/routing_file.ts";
 import { startProjectionLoop } from "./adapters/cli/projection_loop.ts";
 import { startHttp } from "./adapters/cli/server.ts";
 import { checkSandboxAtStart, createWorker } from "./adapters/cli/worker.ts";
@@ -103,18 +103,23 @@ async function serve(roles: ("server" | "worker")[]): Promise<number> {
     level: config.ops.logLevel,
     redactor: new Redactor(config.secrets),
   });
+  // The server needs the routed repositories too: GitHub facts from others are ignored.
+  // A server on its own without the file still starts (the decider checks the repository).
   const routing = roles.includes("worker")
     ? await loadRouting(config.runnerConfigPath, false)
-    : null;
+    : await loadRouting(config.runnerConfigPath, false).catch((e) => {
+      if (e instanceof RoutingFileError) return null;
+      throw e;
+    });
   const store = await openStore(config.databaseUrl);
   const signal = stopSignal();
   const projector = startProjectionLoop(store, logger, signal);
   const tasks: Promise<unknown>[] = [];
   if (roles.includes("server")) {
-    const server = await startHttp(config, store, logger, signal);
+    const server = await startHttp(config, store, logger, signal, routing);
     tasks.push(server.finished);
   }
-  if (routing) {
+  if (roles.includes("worker") && routing) {
     const prices = await loadPriceTable(config.llm.priceFile);
     await checkSandboxAtStart(config, logger);
     tasks.push(createWorker(config, store, projector, routing, logger, prices).run(signal));

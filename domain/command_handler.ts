@@ -108,7 +108,10 @@ export function requestOutcome(
   result: Extract<HandleResult, { ok: true }>,
   deliveryId: string,
 ): RequestOutcome {
-  const first = result.events[0];
+  // A request may first cancel a waiting refusal notice: look past it.
+  const first = result.events.find((e) =>
+    e.type === "RunRequested" || e.type === "RunRequestCoalesced"
+  );
   if (first?.type === "RunRequested") return { status: "queued", runId: first.data.runId };
   if (first?.type === "RunRequestCoalesced") {
     return { status: "coalesced", runId: first.data.runId };

@@ -29,6 +29,7 @@ export function issueKeyOfStream(stream: string): string | null {
 const Iso = z.string().datetime({ offset: true });
 const RunId = z.string().min(1).max(100);
 const Sha = z.string().regex(/^[0-9a-f]{7,64}$/);
+const RepoSlug = z.string().max(200).regex(/^[\w.-]+\/[\w.-]+$/);
 
 /** A reference to a content-addressed artifact (LLM transcript, validation log). */
 export const ArtifactRef = z.object({
@@ -95,9 +96,28 @@ export const eventDataSchemas = {
     requestedAt: Iso,
     /**
      * What the run does: `change` (absent: the default) turns the ticket into a
-     * PR; `completion` reports a merged or closed PR back to Jira.
+     * PR; `completion` reports a merged or closed PR back to Jira; `notice`
+     * tells a refused requester on Jira why nothing will happen.
      */
-    kind: z.enum(["change", "completion"]).optional(),
+    kind: z.enum(["change", "completion", "notice"]).optional(),
+    /**
+     * Why the requester was allowed to ask (`listed`, `reviewer`, `group`, or
+     * `open`: no requester list configured); absent when not judged.
+     */
+    requesterBasis: z.enum(["listed", "reviewer", "group", "open"]).optional(),
+  }),
+  /**
+   * A request from someone not allowed to ask for work (`JIRA_REQUESTER_ACCOUNT_IDS`):
+   * recorded, answered by one Jira comment (the notice run, when one was queued),
+   * and nothing else happens.
+   */
+  RunRequestRefused: z.object({
+    deliveryId: z.string().min(1).max(200),
+    requestedBy: Person.nullable(),
+    requestedAt: Iso,
+    reason: z.string().max(2000),
+    /** The notice run that posts the comment; null when one already waits. */
+    noticeRunId: RunId.nullable(),
   }),
   RunRequestCoalesced: z.object({
     runId: RunId,
@@ -134,6 +154,16 @@ export const eventDataSchemas = {
       id: z.string().max(200),
       displayName: z.string().max(500),
     })).optional(),
+    /**
+     * Feedback seen and left out, with the reason (untrusted author, bot, the
+     * runner's own, edited after the request, no write access, …).
+     */
+    skippedFeedback: z.array(z.object({
+      source: z.enum(["jira", "github"]),
+      id: z.string().max(200),
+      author: z.string().max(500),
+      reason: z.string().max(100),
+    })).max(1000).optional(),
     /** Full ticket text as the model saw it (description, comments). */
     snapshot: ArtifactRef.optional(),
     /**
@@ -247,6 +277,8 @@ export const eventDataSchemas = {
       "cancelled",
       /** The run waits (its repository's daily LLM budget is used up). */
       "waiting",
+      /** A request from someone not allowed to ask: nothing will happen, and who can ask. */
+      "refused",
     ]),
   }),
   JiraTransitioned: z.object({
@@ -288,7 +320,11 @@ export const eventDataSchemas = {
   }),
   PrReviewed: z.object({
     deliveryId: z.string().min(1).max(200),
+    /** The repository (`owner/name`); absent on events recorded before it was kept. */
+    repo: RepoSlug.optional(),
     number: z.number().int().positive(),
+    /** GitHub's review id: a review is recorded once whatever the delivery id. */
+    reviewId: z.number().int().positive().optional(),
     url: z.string().url(),
     reviewer: z.string().max(200),
     state: z.enum(["approved", "changes_requested", "commented", "dismissed"]),
@@ -296,6 +332,7 @@ export const eventDataSchemas = {
   }),
   PrMerged: z.object({
     deliveryId: z.string().min(1).max(200),
+    repo: RepoSlug.optional(),
     number: z.number().int().positive(),
     url: z.string().url(),
     mergeSha: Sha.nullable(),
@@ -304,6 +341,7 @@ export const eventDataSchemas = {
   }),
   PrClosed: z.object({
     deliveryId: z.string().min(1).max(200),
+    repo: RepoSlug.optional(),
     number: z.number().int().positive(),
     url: z.string().url(),
     closedBy: z.string().max(200).nullable(),

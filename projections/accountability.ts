@@ -23,7 +23,7 @@ export interface RequestRecord {
 /** What one run did. */
 export interface RunRecord {
   runId: string;
-  kind: "change" | "completion";
+  kind: "change" | "completion" | "notice";
   requestedAt: string;
   workers: string[];
   attempts: number;

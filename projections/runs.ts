@@ -13,7 +13,7 @@ export interface RunDoc {
   runId: string;
   issueKey: string;
   /** `change` (ticket → PR) or `completion` (merged/closed PR → Jira). */
-  kind: "change" | "completion";
+  kind: "change" | "completion" | "notice";
   status: RunStatus;
   attempt: number;
   source: string;

@@ -214,9 +214,17 @@ export function describeEvent(
   switch (e.type) {
     case "RunRequested": {
       const kind = (e.data as { kind?: string }).kind;
-      const what = kind === "completion" ? "completion run" : "run";
+      const what = kind === "completion"
+        ? "completion run"
+        : kind === "notice"
+        ? "refusal notice"
+        : "run";
       return `${what} requested by ${requesterOf(e)} (${e.data.source})`;
     }
+    case "RunRequestRefused":
+      return `request by ${personLabel(e.data.requestedBy, e.metadata.actor)} REFUSED: ${
+        firstLine(e.data.reason, 200)
+      }` + (e.data.noticeRunId ? " (they will be told on Jira)" : "");
     case "RunRequestCoalesced":
       return `request by ${requesterOf(e)} folded into the queued run`;
     case "RunClaimed":
@@ -230,8 +238,16 @@ export function describeEvent(
         : e.data.jiraDeployment === "cloud"
         ? " from Jira Cloud"
         : "";
+      const skipped = e.data.skippedFeedback ?? [];
       return `issue fetched${from}: "${firstLine(e.data.summary, 100)}" (${e.data.status})` +
-        (feedback ? `, ${feedback} feedback comment(s)` : "");
+        (feedback ? `, ${feedback} feedback comment(s)` : "") +
+        (skipped.length
+          ? `; not acted on: ${
+            skipped.slice(0, 10).map((s) =>
+              `${firstLine(s.author, 60)} on ${s.source} (${s.reason.replaceAll("_", " ")})`
+            ).join(", ")
+          }${skipped.length > 10 ? ` and ${skipped.length - 10} more` : ""}`
+          : "");
     }
     case "WorkspacePrepared":
       return `workspace ${e.data.github} on ${e.data.branch} from ${e.data.baseBranch}` +

@@ -81,7 +81,7 @@ export async function startStage(
     const routing = await loadRouting(config.runnerConfigPath);
     const openedStore = store = await openStore(config.databaseUrl);
     const projector = startProjectionLoop(openedStore, logger, stop.signal);
-    const server = await startHttp(config, openedStore, logger, stop.signal);
+    const server = await startHttp(config, openedStore, logger, stop.signal, routing);
     const prices = await loadPriceTable(config.llm.priceFile);
     const worker = createWorker(config, openedStore, projector, routing, logger, prices)
       .run(stop.signal);

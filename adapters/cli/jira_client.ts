@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { JiraClient } from "../../domain/ports/jira.ts";
+import type { JiraClient, JiraDirectory } from "../../domain/ports/jira.ts";
 import type { JiraProbe } from "../../domain/ports/probes.ts";
 import type { Logger } from "../../domain/ports/logger.ts";
 import type { RunnerConfig } from "../config/env.ts";
@@ -36,7 +36,7 @@ export function jiraConfigured(config: RunnerConfig): boolean {
 export function buildJiraClient(
   config: RunnerConfig,
   tuning: JiraClientTuning = {},
-): JiraClient & JiraProbe {
+): JiraClient & JiraDirectory & JiraProbe {
   const j = config.jira;
   if (j.deployment === "datacenter") {
     return new DataCenterJiraClient({

@@ -8,17 +8,26 @@ import type { RunnerConfig } from "../config/env.ts";
 import type { Store } from "../eventstore/open.ts";
 import { createApp, createMetrics, type RunningServer, startServer } from "../http/mod.ts";
 import type { Logger } from "../../domain/ports/logger.ts";
+import type { RoutingConfig } from "../../domain/routing.ts";
 import { cancelIssueRun } from "../../domain/workflow/cancel.ts";
 import { buildJiraClient, jiraConfigured } from "./jira_client.ts";
 import { Redactor } from "../log/redact.ts";
 
-/** Starts the HTTP intake; resolves once it listens. */
+/**
+ * Starts the HTTP intake; resolves once it listens. `routing` (RUNNER_CONFIG)
+ * names the repositories whose GitHub facts are accepted.
+ */
 export async function startHttp(
   config: RunnerConfig,
   store: Store,
   logger: Logger,
   signal: AbortSignal,
+  routing: RoutingConfig | null = null,
 ): Promise<RunningServer> {
+  // One client for the server, made when first needed. The webhook waits for the
+  // answer: no long backoff here.
+  let jira: ReturnType<typeof buildJiraClient> | null = null;
+  const jiraClient = () => jira ??= buildJiraClient(config, { maxRetries: 0 });
   const app = createApp({
     store,
     logger: logger.child({ component: "http" }),
@@ -31,14 +40,29 @@ export async function startHttp(
       trustedProxies: config.ops.trustedProxies,
       allowList: config.ops.allowList,
       dashboardToken: config.dashboardToken ?? undefined,
+      githubRepos: routing ? routing.repos.map((r) => r.github) : undefined,
+      requesters: config.ops.requesterAccountIds.length > 0 || config.ops.requesterGroups.length > 0
+        ? {
+          accountIds: config.ops.requesterAccountIds,
+          groups: config.ops.requesterGroups,
+          reviewerAccountId: config.jira.reviewerAccountId,
+        }
+        : undefined,
     },
+    requesterGroups: config.ops.requesterGroups.length > 0
+      ? (accountId) => jiraClient().userGroups(accountId)
+      : undefined,
     dashboard: { jiraBaseUrl: config.jira.baseUrl, artifacts: store },
     admin: jiraConfigured(config)
       ? {
         cancel: (issueKey, reason, actor) => {
-          const jira = buildJiraClient(config);
           return cancelIssueRun(
-            { store, jira, secrets: new Redactor(config.secrets), clock: () => new Date() },
+            {
+              store,
+              jira: jiraClient(),
+              secrets: new Redactor(config.secrets),
+              clock: () => new Date(),
+            },
             issueKey,
             { reason, by: { displayName: "an operator (admin route)" }, actor },
           );

@@ -89,6 +89,12 @@ export interface RunnerConfig {
     leaseMs: number;
     /** More Jira accounts whose comments count as feedback. */
     trustedAccountIds: string[];
+    /** `JIRA_REQUESTER_ACCOUNT_IDS`: who may assign work to the AI user; empty: anybody. */
+    requesterAccountIds: string[];
+    /** `JIRA_REQUESTER_GROUPS`: Jira groups whose members may assign work to the AI user. */
+    requesterGroups: string[];
+    /** `GITHUB_TRUSTED_LOGINS`: GitHub users whose PR reviews count whatever their access. */
+    githubTrustedLogins: string[];
     budgets: {
       maxTurns: number;
       maxTokens: number;
@@ -169,7 +175,9 @@ export function loadConfig(
   };
   const server = roles.includes("server");
   const worker = roles.includes("worker");
-  const jiraApi = worker || roles.includes("jira");
+  // The server reads requesters' Jira groups when JIRA_REQUESTER_GROUPS is set.
+  const jiraApi = worker || roles.includes("jira") ||
+    (server && (get("JIRA_REQUESTER_GROUPS") ?? "").split(",").some((g) => g.trim() !== ""));
 
   const dataDir = get("DATA_DIR") ?? "data";
   const databaseUrl = get("DATABASE_URL") ?? `sqlite:${dataDir.replace(/\/$/, "")}/runner.db`;
@@ -292,6 +300,15 @@ export function loadConfig(
     if (blank.length > 0) problems.push(`${name} has an empty field name`);
     return parsed as Record<string, unknown>;
   };
+  for (const login of list("GITHUB_TRUSTED_LOGINS") ?? []) {
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(login)) {
+      problems.push(
+        `GITHUB_TRUSTED_LOGINS: "${
+          login.slice(0, 50)
+        }" is not a GitHub login (bots are never trusted)`,
+      );
+    }
+  }
   const logLevel = get("LOG_LEVEL") ?? "info";
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be debug, info, warn or error (got "${logLevel}")`);
@@ -397,6 +414,9 @@ export function loadConfig(
       workerConcurrency: num("WORKER_CONCURRENCY", 1, 1, 64),
       leaseMs: num("LEASE_SECONDS", 60, 5, 600) * 1000,
       trustedAccountIds: list("JIRA_TRUSTED_ACCOUNT_IDS") ?? [],
+      requesterAccountIds: list("JIRA_REQUESTER_ACCOUNT_IDS") ?? [],
+      requesterGroups: list("JIRA_REQUESTER_GROUPS") ?? [],
+      githubTrustedLogins: list("GITHUB_TRUSTED_LOGINS") ?? [],
       budgets: {
         maxTurns: num("BUDGET_MAX_TURNS", 40, 1, 1000),
         maxTokens: num("BUDGET_MAX_TOKENS", 400_000, 1000, 100_000_000),

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { GitHubProbe, GitProbe, JiraProbe } from "../../domain/ports/probes.ts";
+import type { GitProbe } from "../../domain/ports/probes.ts";
 import { join, resolve } from "node:path";
 import {
   type ChangedFile,

@@ -8,9 +8,10 @@
  *
  * @module
  */
-import type { GitHubProbe, GitProbe, JiraProbe } from "../../domain/ports/probes.ts";
+import type { GitHubProbe } from "../../domain/ports/probes.ts";
 import { Octokit } from "octokit";
 import {
+  type CollaboratorPermission,
   type GitHubClient,
   GitHubError,
   type NewPullRequest,
@@ -33,7 +34,7 @@ import {
   type TokenSource,
 } from "./auth.ts";
 import { gitHubMessage, toGitHubError } from "./errors.ts";
-import { toPullRequest, toReview, toReviewComment } from "./mapping.ts";
+import { toCollaboratorPermission, toPullRequest, toReview, toReviewComment } from "./mapping.ts";
 import {
   DEFAULT_RETRY_POLICY,
   installRequestPolicy,
@@ -130,6 +131,7 @@ export class OctokitGitHubClient implements GitHubClient, GitHubProbe {
   readonly #tokens: TokenSource;
   readonly #now: () => number;
   readonly #secrets: string[];
+  #ownLogin: Promise<string | null> | null = null;
 
   constructor(options: GitHubClientOptions) {
     const timing: Timing = {
@@ -274,6 +276,36 @@ export class OctokitGitHubClient implements GitHubClient, GitHubProbe {
         source: "installation",
       };
     });
+  }
+
+  getCollaboratorPermission(repo: RepoSlug, login: string): Promise<CollaboratorPermission> {
+    return this.#call(`read the permission of ${login} on ${repo}`, async () => {
+      try {
+        const { data } = await this.#octokit.rest.repos.getCollaboratorPermissionLevel({
+          ...splitRepo(repo),
+          username: login,
+        });
+        return toCollaboratorPermission(data);
+      } catch (error) {
+        // GitHub's answer for a user who is no collaborator (or no user at all).
+        if ((error as { status?: number })?.status === 404) {
+          return { permission: "none" as const, roleName: null };
+        }
+        throw error;
+      }
+    });
+  }
+
+  ownLogin(): Promise<string | null> {
+    if (!(this.#tokens instanceof PersonalAccessToken)) return Promise.resolve(null);
+    this.#ownLogin ??= this.#call("read the token's user", async () => {
+      const { data } = await this.#octokit.rest.users.getAuthenticated();
+      return data.login;
+    }).catch((error) => {
+      this.#ownLogin = null; // try again next time
+      throw error;
+    });
+    return this.#ownLogin;
   }
 
   tokenForGit(): Promise<string> {

@@ -4,7 +4,13 @@
  *
  * @module
  */
-import type { PullRequest, Review, ReviewComment, ReviewState } from "../../domain/ports/github.ts";
+import type {
+  CollaboratorPermission,
+  PullRequest,
+  Review,
+  ReviewComment,
+  ReviewState,
+} from "../../domain/ports/github.ts";
 
 /** The fields of a REST pull request the runner reads (list items lack `merged`). */
 export interface RestPullRequest {
@@ -26,7 +32,7 @@ export interface RestPullRequest {
 /** The fields of a REST review the runner reads. */
 export interface RestReview {
   id: number;
-  user: { login: string } | null;
+  user: { login: string; type?: string } | null;
   state: string;
   body: string | null;
   html_url: string;
@@ -39,7 +45,7 @@ export interface RestReviewComment {
   id: number;
   pull_request_review_id: number | null;
   in_reply_to_id?: number;
-  user: { login: string } | null;
+  user: { login: string; type?: string } | null;
   body: string;
   path: string;
   line?: number | null;
@@ -81,6 +87,7 @@ export function toReview(review: RestReview): Review {
   return {
     id: review.id,
     author: review.user?.login ?? null,
+    authorType: review.user?.type ?? null,
     state: REVIEW_STATES[review.state.toUpperCase()] ?? "commented",
     body: review.body ?? "",
     url: review.html_url,
@@ -96,6 +103,7 @@ export function toReviewComment(comment: RestReviewComment): ReviewComment {
     reviewId: comment.pull_request_review_id,
     inReplyToId: comment.in_reply_to_id ?? null,
     author: comment.user?.login ?? null,
+    authorType: comment.user?.type ?? null,
     body: comment.body,
     path: comment.path,
     line: comment.line ?? null,
@@ -103,4 +111,19 @@ export function toReviewComment(comment: RestReviewComment): ReviewComment {
     createdAt: comment.created_at,
     updatedAt: comment.updated_at,
   };
+}
+
+const BASE_PERMISSIONS = new Set(["admin", "write", "read", "none"]);
+
+/**
+ * GitHub's collaborator permission answer as the port's
+ * {@link CollaboratorPermission}; an unknown `permission` reads `none`.
+ */
+export function toCollaboratorPermission(
+  data: { permission: string; role_name?: string | null },
+): CollaboratorPermission {
+  const permission = BASE_PERMISSIONS.has(data.permission)
+    ? data.permission as CollaboratorPermission["permission"]
+    : "none";
+  return { permission, roleName: data.role_name ?? null };
 }

@@ -20,6 +20,7 @@ import { type DashboardOptions, dashboardRoutes } from "./dashboard/mod.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { githubSignature, githubWebhook } from "./github/route.ts";
 import { healthz, metricsRoute, readyz } from "./health.ts";
+import { cachedGroupLookup } from "./jira/requester_groups.ts";
 import { jiraSecret, jiraSignature, jiraWebhook } from "./jira/route.ts";
 import type { Metrics } from "./metrics.ts";
 import { accessLog } from "./middleware/access_log.ts";
@@ -48,6 +49,8 @@ export interface AppDeps {
   dashboard?: DashboardOptions;
   /** Admin actions (cancel), behind `options.dashboardToken`; absent: 503. */
   admin?: AdminActions;
+  /** A requester's Jira groups (the Jira port), for `options.requesters.groups`. */
+  requesterGroups?: (accountId: string) => Promise<string[]>;
 }
 
 /** The paths the app serves (everything else is counted as `other`). */
@@ -70,6 +73,9 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
   if (!options.githubWebhookSecret) {
     logger.warn("no GitHub webhook secret: /github/webhook refuses all");
   }
+  if (options.githubRepos === null) {
+    logger.warn("no routed repositories given: GitHub facts are checked by the decider only");
+  }
   const buckets = new TokenBuckets(options.rateLimit.perSecond, options.rateLimit.burst);
   const limit = rateLimit(buckets, () => now().getTime());
   const body = [requestTimeout(options.requestTimeoutMs), bodyLimit(options.bodyLimitBytes)];
@@ -90,7 +96,20 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
     jsonOnly(() => 'send the body as JSON with "Content-Type: application/json"'),
     ...body,
     jiraSignature(options.jiraWebhookSecret),
-    jiraWebhook({ store, aiAccountId: options.aiAccountId, now, newRunId }),
+    jiraWebhook({
+      store,
+      aiAccountId: options.aiAccountId,
+      now,
+      newRunId,
+      logger,
+      requesters: options.requesters && {
+        requesterAccountIds: new Set(options.requesters.accountIds),
+        requesterGroups: new Set(options.requesters.groups ?? []),
+        reviewerAccountId: options.requesters.reviewerAccountId,
+      },
+      groupsOf: deps.requesterGroups &&
+        cachedGroupLookup(deps.requesterGroups, { now: () => now().getTime() }),
+    }),
   );
   app.post(
     "/github/webhook",
@@ -103,7 +122,7 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
     ),
     ...body,
     githubSignature(options.githubWebhookSecret),
-    githubWebhook(store, now, newRunId),
+    githubWebhook(store, now, newRunId, { repos: options.githubRepos, logger }),
   );
   app.get("/healthz", healthz());
   app.get("/readyz", readyz(deps.store, logger, Math.min(options.requestTimeoutMs, 5000)));

@@ -38,6 +38,23 @@ export interface IntakeOptions {
   requestTimeoutMs?: number;
   /** Token of the read-only dashboard (`DASHBOARD_TOKEN`); not used by the intake routes. */
   dashboardToken?: string;
+  /**
+   * The repositories of `RUNNER_CONFIG` (`owner/name`): GitHub facts from any
+   * other repository are ignored. Absent: only the decider's check (the
+   * repository the issue was worked in) applies.
+   */
+  githubRepos?: string[];
+  /** Who may assign work to the AI user; see {@link RequesterOptions}. */
+  requesters?: RequesterOptions;
+}
+
+/** Who may ask for work (`JIRA_REQUESTER_ACCOUNT_IDS`); absent: anybody. */
+export interface RequesterOptions {
+  accountIds: string[];
+  /** Jira groups whose members may ask (`JIRA_REQUESTER_GROUPS`); needs the app's `requesterGroups`. */
+  groups?: string[];
+  /** The reviewer (`JIRA_ASSIGNEE_LEIGH_ACCOUNT_ID`) may always ask. */
+  reviewerAccountId: string;
 }
 
 /** Default body limit: 1 MiB. */
@@ -58,6 +75,8 @@ export interface ResolvedIntakeOptions {
   trustedProxies: Cidr[];
   requestTimeoutMs: number;
   dashboardToken: string | null;
+  githubRepos: string[] | null;
+  requesters: RequesterOptions | null;
 }
 
 /**
@@ -110,6 +129,8 @@ export function resolveIntakeOptions(options: IntakeOptions): ResolvedIntakeOpti
       DEFAULT_REQUEST_TIMEOUT_MS,
     ),
     dashboardToken: options.dashboardToken || null,
+    githubRepos: options.githubRepos ?? null,
+    requesters: options.requesters ?? null,
   };
   if (problems.length) throw new Error(`invalid intake options: ${problems.join("; ")}`);
   return resolved;

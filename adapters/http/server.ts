@@ -4,9 +4,14 @@
  * in flight finish (and with them their appends: a webhook is answered only
  * after its event is stored), closes, and then `finished` resolves.
  *
+ * A client must send its request headers within `headerTimeoutMs` (default
+ * 5 s): `Deno.serve` has no such deadline, so a small TCP front
+ * (`header_guard.ts`) enforces it, one request per connection.
+ *
  * @module
  */
 import type { Logger } from "../../domain/ports/logger.ts";
+import { type HeaderGuard, startHeaderGuard } from "./header_guard.ts";
 
 /** Anything with a fetch handler taking Deno's connection info (a Hono app). */
 export interface FetchApp {
@@ -26,8 +31,19 @@ export interface StartServerOptions {
   shutdownSignals?: Deno.Signal[];
   /** Longest wait for requests in flight before closing anyway; default 30 s. */
   drainTimeoutMs?: number;
+  /**
+   * Time a client has to send its request headers before the connection is
+   * closed; default {@link DEFAULT_HEADER_TIMEOUT_MS}; 0 turns the deadline off
+   * (`Deno.serve` alone: keep-alive, no header deadline).
+   */
+  headerTimeoutMs?: number;
+  /** Largest request header block (431 beyond); default 64 KiB. */
+  maxHeaderBytes?: number;
   logger?: Logger;
 }
+
+/** Default time to send the request headers: 5 s (nginx's `client_header_timeout` is 60 s). */
+export const DEFAULT_HEADER_TIMEOUT_MS = 5_000;
 
 /** A listening server. */
 export interface RunningServer {
@@ -60,9 +76,12 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
   let inFlight = 0;
   let draining = false;
   let drained: PromiseWithResolvers<void> | null = null;
+  const headerTimeoutMs = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
+  let guard: HeaderGuard | null = null;
   const server = Deno.serve({
-    hostname,
-    port: options.port,
+    // Behind the header guard, the real server listens on loopback only.
+    hostname: headerTimeoutMs > 0 ? "127.0.0.1" : hostname,
+    port: headerTimeoutMs > 0 ? 0 : options.port,
     onListen: () => {},
     onError: (error) => {
       logger?.error("unhandled error in the HTTP server", { error });
@@ -83,14 +102,31 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
       }
       inFlight++;
       try {
-        return await app.fetch(request, info);
+        if (!guard) return await app.fetch(request, info);
+        const peer = guard.peerOf(info.remoteAddr.port);
+        return await app.fetch(request, peer ? { ...info, remoteAddr: peer } : info);
       } finally {
         inFlight--;
         if (draining && inFlight === 0) drained?.resolve();
       }
     },
   });
-  const addr = server.addr;
+  if (headerTimeoutMs > 0) {
+    try {
+      guard = startHeaderGuard({
+        hostname,
+        port: options.port,
+        upstream: { hostname: "127.0.0.1", port: server.addr.port },
+        headerTimeoutMs,
+        maxHeaderBytes: options.maxHeaderBytes ?? 64 * 1024,
+        logger,
+      });
+    } catch (error) {
+      void server.shutdown();
+      throw error;
+    }
+  }
+  const addr = guard?.addr ?? server.addr;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const url = `http://${host}:${addr.port}`;
   logger?.info("http server listening", { url });
@@ -119,8 +155,10 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
     options.signal?.removeEventListener("abort", onSignal);
     stopping = drain()
+      .then(() => guard?.stopAccepting())
       .then(() => server.shutdown())
       .then(() => server.finished)
+      .then(() => guard?.close())
       .then(() => logger?.info("http server stopped", { url }));
     return stopping;
   };
@@ -128,6 +166,6 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
   if (options.signal?.aborted) void shutdown();
   else options.signal?.addEventListener("abort", onSignal, { once: true });
 
-  const finished = server.finished.then(() => stopping ?? undefined);
+  const finished = server.finished.then(() => stopping ?? guard?.close());
   return Promise.resolve({ addr, url, finished, shutdown });
 }

@@ -25,10 +25,11 @@
  *
  * @module
  */
-import type { GitHubProbe, GitProbe, JiraProbe } from "../../domain/ports/probes.ts";
+import type { JiraProbe } from "../../domain/ports/probes.ts";
 import {
   type JiraClient,
   type JiraComment,
+  type JiraDirectory,
   JiraError,
   type JiraIssue,
   type JiraTransition,
@@ -99,7 +100,7 @@ interface Call {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** {@link JiraClient} over Jira Cloud REST v3. */
-export class HttpJiraClient implements JiraClient, JiraProbe {
+export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
   /** Jira Cloud (REST v3, ADF bodies). */
   readonly deployment = "cloud" as const;
   readonly #base: string;
@@ -281,6 +282,30 @@ export class HttpJiraClient implements JiraClient, JiraProbe {
   }
 
   /** {@inheritDoc JiraClient.myself} */
+  /** {@inheritDoc JiraDirectory.userGroups} */
+  async userGroups(accountId: string): Promise<string[]> {
+    const json = await this.#call({
+      operation: "userGroups",
+      description: "list the groups of a user",
+      method: "GET",
+      path: "/rest/api/3/user/groups",
+      query: { accountId },
+      idempotent: true,
+    });
+    if (!Array.isArray(json)) {
+      throw new JiraError("Jira list the groups of a user failed: the answer is not a list", {
+        operation: "userGroups",
+        status: 200,
+        kind: "permanent",
+      });
+    }
+    return json.flatMap((g) =>
+      typeof g === "object" && g !== null && typeof (g as { name?: unknown }).name === "string"
+        ? [(g as { name: string }).name]
+        : []
+    );
+  }
+
   async myself(): Promise<JiraUser> {
     const json = await this.#call({
       operation: "myself",

@@ -2,7 +2,8 @@
  * A fake of the GitHub REST API on loopback, for tests and the demo: pull
  * requests (list with `head`/`state`/`base` filters, create, get, update),
  * reviews and review comments (paginated with `Link` headers), repositories
- * with `permissions`, `/rate_limit`, `/user`, and GitHub App installation
+ * with `permissions`, collaborators' permissions (404 for a user who is no
+ * collaborator, as GitHub answers), `/rate_limit`, `/user`, and GitHub App installation
  * tokens (`POST /app/installations/{id}/access_tokens` behind an RS256 JWT,
  * tokens with `expires_at` that stop working when they expire). Shapes follow
  * GitHub's REST and webhook schemas; errors are GitHub's bodies (401
@@ -56,7 +57,15 @@ export interface FakeRepoInit {
    * repository."
    */
   ownerPlan?: "free" | "pro" | "team" | "enterprise";
+  /**
+   * Collaborators and their role (`admin`, `maintain`, `write`, `triage`,
+   * `read`); the owner is always admin. Everybody else is no collaborator.
+   */
+  collaborators?: Record<string, FakeRole>;
 }
+
+/** A repository role as GitHub names it. */
+export type FakeRole = "admin" | "maintain" | "write" | "triage" | "read";
 
 /** GitHub's largest pull request body, in characters. */
 export const GITHUB_BODY_LIMIT = 65_536;
@@ -188,6 +197,8 @@ export interface FakeGitHub {
   ): FakeWebhookDelivery;
   /** A person closes without merging: the `pull_request` `closed` delivery. */
   closePullRequest(repo: string, number: number, by?: { closedBy?: string }): FakeWebhookDelivery;
+  /** Gives a user a role on a repository, or (null) removes them as a collaborator. */
+  setCollaborator(repo: string, login: string, role: FakeRole | null): void;
   /** Installation tokens issued so far. */
   issuedTokens(): Array<{ token: string; installationId: number; expiresAt: string }>;
   close(): Promise<void>;
@@ -208,6 +219,8 @@ interface Repo {
   drafts: boolean;
   defaultBranch: string;
   permissions: FakeRepoPermissions;
+  /** Lowercased login → role. */
+  collaborators: Map<string, FakeRole>;
   createdAt: string;
   nextNumber: number;
 }
@@ -430,6 +443,11 @@ class FakeGitHubState {
         pull: true,
         ...init.permissions,
       },
+      collaborators: new Map(
+        Object.entries(init.collaborators ?? {}).map((
+          [login, role],
+        ) => [login.toLowerCase(), role]),
+      ),
       createdAt: this.time(),
       nextNumber: 1,
     };
@@ -441,6 +459,31 @@ class FakeGitHubState {
     const key = `${owner}/${name}`.toLowerCase();
     return this.repos.get(key) ??
       (this.openWorld ? this.addRepo({ fullName: `${owner}/${name}` }) : null);
+  }
+
+  /** A user's role on a repository: the owner is admin; null when no collaborator. */
+  roleOf(repo: Repo, login: string): FakeRole | null {
+    if (login.toLowerCase() === repo.owner.toLowerCase()) return "admin";
+    return repo.collaborators.get(login.toLowerCase()) ?? null;
+  }
+
+  /** `GET /repos/{o}/{r}/collaborators/{username}/permission` as GitHub answers it. */
+  collaboratorPermissionJson(login: string, role: FakeRole): Json {
+    const rank = ["read", "triage", "write", "maintain", "admin"].indexOf(role);
+    const permissions = {
+      admin: rank >= 4,
+      maintain: rank >= 3,
+      push: rank >= 2,
+      triage: rank >= 1,
+      pull: true,
+    };
+    // The legacy base role: maintain reads write, triage reads read.
+    const permission = role === "maintain" ? "write" : role === "triage" ? "read" : role;
+    return {
+      permission,
+      role_name: role,
+      user: { ...this.user(login), permissions, role_name: role, user_view_type: "public" },
+    };
   }
 
   pull(fullName: string, number: number): Pull {
@@ -791,6 +834,8 @@ class FakeGitHubApi {
       });
     }
     if (rest === "/pulls" && method === "GET") return this.#listPulls(repo, u);
+    m = rest.match(/^\/collaborators\/([^/]+)\/permission$/);
+    if (m && method === "GET") return this.#collaboratorPermission(repo, caller, m[1]);
     if (rest === "/pulls" && method === "POST") return await this.#createPull(repo, caller, raw);
     m = rest.match(/^\/pulls\/(\d+)(\/reviews|\/comments)?$/);
     if (!m) return error(404, "Not Found");
@@ -804,6 +849,17 @@ class FakeGitHubApi {
     }
     if (m[2] === "/comments" && method === "GET") return this.#listComments(pull, u);
     return error(404, "Not Found");
+  }
+
+  #collaboratorPermission(repo: Repo, caller: Caller, rawLogin: string): Response {
+    // A token user needs push access to see others' permissions; an app, Metadata: read.
+    if (caller.kind === "token" && !repo.permissions.push) {
+      return error(403, "Must have push access to view collaborator permission.");
+    }
+    const login = decodeURIComponent(rawLogin);
+    const role = this.state.roleOf(repo, login);
+    if (role === null) return error(404, "Not Found");
+    return json(200, this.state.collaboratorPermissionJson(login, role));
   }
 
   #paginate(u: URL, items: Json[]): Response {
@@ -1290,6 +1346,12 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGi
         repository: state.repoJson(pull.repo, false),
         sender: state.user(by.closedBy ?? "leigh"),
       }, pull.repo);
+    },
+    setCollaborator(repo, login, role) {
+      const found = state.repo(...(repo.split("/") as [string, string]));
+      if (!found) throw new Error(`fake GitHub: no repository ${repo}`);
+      if (role === null) found.collaborators.delete(login.toLowerCase());
+      else found.collaborators.set(login.toLowerCase(), role);
     },
     issuedTokens() {
       return state.tokens.map((t) => ({

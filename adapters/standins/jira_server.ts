@@ -29,6 +29,8 @@ export interface FakeUser {
   accountId: string;
   displayName: string;
   emailAddress?: string;
+  /** Names of the Jira groups the user belongs to. */
+  groups?: string[];
 }
 
 /** A status of the fake workflow. */
@@ -750,9 +752,34 @@ class FakeJiraApi {
     });
   }
 
+  /** `GET /rest/api/3/user/groups?accountId=`: the user's groups (`GroupName` items). */
+  userGroups(query: URLSearchParams): Response {
+    const accountId = query.get("accountId");
+    if (!accountId) {
+      return jiraError(400, ["The 'accountId' query parameter needs to be provided"]);
+    }
+    const user = this.state.user(accountId);
+    if (!user) {
+      return jiraError(404, [
+        "Specified user does not exist or you do not have required permissions",
+      ]);
+    }
+    return json(
+      200,
+      (user.groups ?? []).map((name) => ({
+        name,
+        groupId: `g-${name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`,
+        self: `${this.base()}/rest/api/3/group?groupId=g-${encodeURIComponent(name)}`,
+      })),
+    );
+  }
+
   /** Routes an authorized request. */
   route(method: string, path: string, query: URLSearchParams, body: unknown): Response {
     if (path === "/rest/api/3/myself") return method === "GET" ? this.myself() : notAllowed();
+    if (path === "/rest/api/3/user/groups") {
+      return method === "GET" ? this.userGroups(query) : notAllowed();
+    }
     const m = /^\/rest\/api\/3\/issue\/([^/]+)(?:\/(comment|transitions|assignee))?\/?$/.exec(path);
     if (!m) return jiraError(404, [`No route for ${method} ${path} in the fake Jira.`]);
     const issue = this.state.find(decodeURIComponent(m[1]));

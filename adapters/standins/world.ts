@@ -236,7 +236,8 @@ export async function startWorld(
       workflow: SCREENED_WORKFLOW,
     });
   const github = await startFakeGitHub({
-    repos: [{ fullName: PILOT_REPO }],
+    // The people who review in the tests and the demo have write access; others have none.
+    repos: [{ fullName: PILOT_REPO, collaborators: { leigh: "write", sam: "maintain" } }],
     resolveHeadSha: (_repo, branch) => remoteHead(branch),
   });
   const llm = startFakeLlm({

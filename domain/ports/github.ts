@@ -85,6 +85,8 @@ export interface ReviewComment {
   /** The comment this one answers, if any. */
   inReplyToId: number | null;
   author: string | null;
+  /** The author's account type (`User`, `Bot`, …), when GitHub said. */
+  authorType?: string | null;
   body: string;
   path: string;
   /** The line in the diff's new side; null for outdated or file-level comments. */
@@ -101,6 +103,8 @@ export type ReviewState = "approved" | "changes_requested" | "commented" | "dism
 export interface Review {
   id: number;
   author: string | null;
+  /** The author's account type (`User`, `Bot`, …), when GitHub said. */
+  authorType?: string | null;
   state: ReviewState;
   body: string;
   url: string;
@@ -118,6 +122,16 @@ export interface RepoAccess {
    * the installation token's granted permissions (GitHub Apps).
    */
   source: "repository" | "installation";
+}
+
+/**
+ * A user's permission on a repository (GitHub's collaborator permission):
+ * `permission` is the base role (`admin`, `write`, `read`, `none`; `maintain`
+ * reads `write`, `triage` reads `read`), `roleName` the role itself.
+ */
+export interface CollaboratorPermission {
+  permission: "admin" | "write" | "read" | "none";
+  roleName: string | null;
 }
 
 /** Why a call failed, for programs. */
@@ -172,6 +186,18 @@ export interface GitHubClient {
   listReviewComments(repo: RepoSlug, number: number, since?: string): Promise<ReviewComment[]>;
   /** Reviews, oldest first. */
   listReviews(repo: RepoSlug, number: number): Promise<Review[]>;
+  /**
+   * A user's permission on the repository
+   * (`GET /repos/{owner}/{repo}/collaborators/{username}/permission`). A user
+   * who is no collaborator (GitHub answers 404) has `none`. Needs push access
+   * (a GitHub App: the Metadata permission).
+   */
+  getCollaboratorPermission(repo: RepoSlug, login: string): Promise<CollaboratorPermission>;
+  /**
+   * The login the runner acts as (`GET /user` for a token); null for a GitHub
+   * App, whose `<slug>[bot]` account is a bot anyway. Its reviews are never feedback.
+   */
+  ownLogin(): Promise<string | null>;
   /**
    * A token git can use over HTTPS (`x-access-token:<token>`): the personal access
    * token, or a current installation token with minutes of life left.

@@ -140,6 +140,16 @@ export interface JiraClient {
   assign(key: string, accountId: string | null): Promise<void>;
 }
 
+/** Jira's user directory, for the intake's requester check (`JIRA_REQUESTER_GROUPS`). */
+export interface JiraDirectory {
+  /**
+   * The names of the groups an account belongs to (Cloud:
+   * `GET /rest/api/3/user/groups?accountId=`; Data Center: the user's `groups`;
+   * needs "Browse users and groups").
+   */
+  userGroups(accountId: string): Promise<string[]>;
+}
+
 /** What {@link JiraError} is built from. */
 export interface JiraErrorInit {
   /** What was being done, e.g. `add comment to MWC-42`. */

@@ -33,6 +33,8 @@ export interface RequestRun {
   deliveryId: string;
   source: "jira" | "cli" | "admin" | "demo";
   requestedBy: Person | null;
+  /** Why the requester may ask, when the intake judged it (recorded on `RunRequested`). */
+  requesterBasis?: "listed" | "reviewer" | "group" | "open";
   now: string;
 }
 
@@ -111,11 +113,36 @@ export interface CancelRun {
 /**
  * GitHub reported a review, merge or close of the issue's pull request. A merge
  * or close also queues a completion run (id `runId`) that reports it on Jira.
+ *
+ * The fact counts only for the pull request the runner recorded for the issue
+ * (or, when none is recorded, one from the branch the runner pushed), in the
+ * repository the runner worked in; anything else is refused with
+ * `not_our_pull_request`. A fact already recorded (the same merge, close or
+ * review) changes nothing, whatever its delivery id.
  */
 export interface RecordPullRequestFact {
   type: "RecordPullRequestFact";
   issueKey: string;
   fact: PullRequestFact;
+  /** The repository the event came from (`owner/name`). */
+  repo: string;
+  /** The pull request's head branch. */
+  headRef: string;
+  runId: string;
+  now: string;
+}
+
+/**
+ * Somebody not allowed to ask for work assigned the ticket to the AI user: the
+ * refusal is recorded and a notice run (id `runId`) queued to say so on Jira.
+ */
+export interface RefuseRunRequest {
+  type: "RefuseRunRequest";
+  issueKey: string;
+  deliveryId: string;
+  requestedBy: Person | null;
+  reason: string;
+  /** Id of the notice run, if one is queued. */
   runId: string;
   now: string;
 }
@@ -137,4 +164,5 @@ export type RunCommand =
   | ScheduleRetry
   | CancelRun
   | RecordPullRequestFact
+  | RefuseRunRequest
   | RecordIssueEffect;

@@ -9,6 +9,11 @@
  *   expired lease may be re-claimed (the stream version fences the old holder).
  * - Each step is recorded once per run, in the order of the run's step table
  *   (`steps.ts`), except the failure hand-over; finished runs accept nothing more.
+ * - A GitHub fact counts only for the issue's own pull request (the one it
+ *   recorded, or one from the branch it pushed) in the repository it worked
+ *   in, and is recorded once whatever its delivery id.
+ * - A request from someone not allowed to ask is recorded and answered by one
+ *   notice; it never queues work.
  *
  * @module
  */
@@ -22,12 +27,19 @@ import type {
   RecordIssueEffect,
   RecordPullRequestFact,
   RecordStep,
+  RefuseRunRequest,
   RequestRun,
   RunCommand,
   ScheduleRetry,
 } from "./commands.ts";
 import { type DomainError, domainError, isDomainError } from "./errors.ts";
-import { type IssueState, type RunState, STEP_OF_EVENT, TERMINAL_STATUSES } from "./state.ts";
+import {
+  type IssueState,
+  reviewKey,
+  type RunState,
+  STEP_OF_EVENT,
+  TERMINAL_STATUSES,
+} from "./state.ts";
 import { mayRecord, nextStep } from "./steps.ts";
 
 /** What the decider answers: the events to append (maybe none), or a refusal. */
@@ -54,6 +66,8 @@ export function decide(command: RunCommand, state: IssueState): Decision {
       return cancelRun(command, state);
     case "RecordPullRequestFact":
       return recordPullRequestFact(command, state);
+    case "RefuseRunRequest":
+      return refuseRunRequest(command, state);
     case "RecordIssueEffect":
       return recordIssueEffect(command);
     default: {
@@ -71,6 +85,21 @@ function requestRun(c: RequestRun, s: IssueState): Decision {
     return domainError("issue_mismatch", `stream belongs to ${s.issueKey}, not ${c.issueKey}`);
   }
   if (c.deliveryId in s.deliveries) return [];
+  const queued = s.queuedRunId !== null ? s.runs[s.queuedRunId] : undefined;
+  if (queued?.kind === "notice") {
+    // A refusal notice still waits, and now an allowed person asked: work will
+    // happen after all, so "nothing will happen" would be wrong. Drop the notice.
+    const then = requestRun(c, { ...s, queuedRunId: null });
+    if (isDomainError(then)) return then;
+    return [{
+      type: "RunCancelled",
+      data: {
+        runId: queued.runId,
+        reason: "an allowed person asked for a run before the refusal notice was posted",
+        cancelledBy: null,
+      },
+    }, ...then];
+  }
   if (s.queuedRunId !== null) {
     return [{
       type: "RunRequestCoalesced",
@@ -91,6 +120,7 @@ function requestRun(c: RequestRun, s: IssueState): Decision {
       source: c.source,
       requestedBy: c.requestedBy,
       requestedAt: c.now,
+      ...(c.requesterBasis ? { requesterBasis: c.requesterBasis } : {}),
     },
   }];
 }
@@ -247,25 +277,63 @@ function cancelRun(c: CancelRun, s: IssueState): Decision {
   }];
 }
 
+/** Why a GitHub fact is not about this issue's pull request, or null when it is. */
+function foreignFact(c: RecordPullRequestFact, s: IssueState): string | null {
+  const number = c.fact.data.number;
+  if (s.repo === null) return `the runner has not worked on ${c.issueKey} in any repository`;
+  if (s.repo.toLowerCase() !== c.repo.toLowerCase()) {
+    return `${c.issueKey} is worked in ${s.repo}, not ${c.repo}`;
+  }
+  if (s.pullRequest !== null) {
+    return s.pullRequest.number === number
+      ? null
+      : `the pull request of ${c.issueKey} is #${s.pullRequest.number}, not #${number}`;
+  }
+  if (!s.branchPushed || c.headRef !== `ai/${c.issueKey}`) {
+    return `no pull request is recorded for ${c.issueKey} and #${number} is not from the ` +
+      `branch the runner pushed`;
+  }
+  return null;
+}
+
+/** True when the same merge, close or review is already recorded (any delivery id). */
+function factAlreadyRecorded(c: RecordPullRequestFact, s: IssueState): boolean {
+  const f = c.fact;
+  if (f.type === "PrReviewed") {
+    return f.data.reviewId !== undefined && reviewKey(c.repo, f.data.reviewId) in s.reviews;
+  }
+  const pr = s.pullRequest;
+  if (pr === null || pr.number !== f.data.number) return false;
+  // A merged PR stays merged; a close is the same fact while the PR is still closed.
+  return pr.state === "merged" || (f.type === "PrClosed" && pr.state === "closed");
+}
+
 function recordPullRequestFact(c: RecordPullRequestFact, s: IssueState): Decision {
   if (s.issueKey !== null && s.issueKey !== c.issueKey) {
     return domainError("issue_mismatch", `stream belongs to ${s.issueKey}, not ${c.issueKey}`);
   }
   if (c.fact.data.deliveryId in s.deliveries) return [];
+  const foreign = foreignFact(c, s);
+  if (foreign !== null) return domainError("not_our_pull_request", foreign);
+  if (factAlreadyRecorded(c, s)) return [];
   if (c.fact.type === "PrReviewed") return [c.fact];
   const merged = c.fact.type === "PrMerged";
   const events: DomainEvent[] = [c.fact];
-  const queued = s.queuedRunId ? s.runs[s.queuedRunId] : null;
-  if (merged && queued?.kind === "change") {
-    // Another iteration of a merged PR makes no sense: drop it, say why.
+  let queued = s.queuedRunId ? s.runs[s.queuedRunId] : null;
+  if ((merged && queued?.kind === "change") || queued?.kind === "notice") {
+    // Another iteration of a merged PR makes no sense, and a waiting refusal
+    // notice is overtaken by the PR's end: drop it, say why.
     events.push({
       type: "RunCancelled",
       data: {
         runId: queued.runId,
-        reason: "the pull request was merged before this run started",
+        reason: queued.kind === "notice"
+          ? "the pull request ended before the refusal notice was posted"
+          : "the pull request was merged before this run started",
         cancelledBy: null,
       },
     });
+    queued = null;
   }
   if (queued?.kind === "completion" || (queued && !merged)) {
     // A run is already waiting; it will see the PR's state when it runs.
@@ -283,6 +351,41 @@ function recordPullRequestFact(c: RecordPullRequestFact, s: IssueState): Decisio
       kind: "completion",
     },
   });
+  return events;
+}
+
+function refuseRunRequest(c: RefuseRunRequest, s: IssueState): Decision {
+  if (s.issueKey !== null && s.issueKey !== c.issueKey) {
+    return domainError("issue_mismatch", `stream belongs to ${s.issueKey}, not ${c.issueKey}`);
+  }
+  if (c.deliveryId in s.deliveries) return [];
+  // One notice at a time, and none while a run waits: it would say "nothing
+  // will happen" while something will.
+  const notice = s.queuedRunId === null;
+  const events: DomainEvent[] = [{
+    type: "RunRequestRefused",
+    data: {
+      deliveryId: c.deliveryId,
+      requestedBy: c.requestedBy,
+      requestedAt: c.now,
+      reason: c.reason,
+      noticeRunId: notice ? c.runId : null,
+    },
+  }];
+  if (notice) {
+    events.push({
+      type: "RunRequested",
+      data: {
+        runId: c.runId,
+        issueKey: c.issueKey,
+        deliveryId: `notice:${c.deliveryId}`,
+        source: "jira",
+        requestedBy: c.requestedBy,
+        requestedAt: c.now,
+        kind: "notice",
+      },
+    });
+  }
   return events;
 }
 

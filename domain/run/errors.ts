@@ -18,7 +18,9 @@ export type DomainErrorCode =
   | "run_finished"
   | "step_already_recorded"
   | "step_out_of_order"
-  | "not_a_step";
+  | "not_a_step"
+  /** A GitHub fact about a repository or pull request that is not the issue's. */
+  | "not_our_pull_request";
 
 /** A refused command: a code for programs and a sentence for people. */
 export interface DomainError {

@@ -59,8 +59,8 @@ export interface Lease {
 /** One run of an issue. */
 export interface RunState {
   runId: string;
-  /** `change` (ticket → PR) or `completion` (merged/closed PR → Jira). */
-  kind: "change" | "completion";
+  /** `change` (ticket → PR), `completion` (merged/closed PR → Jira) or `notice` (refusal → Jira). */
+  kind: "change" | "completion" | "notice";
   status: RunStatus;
   /** How many times it has been claimed. */
   attempt: number;
@@ -92,6 +92,12 @@ export interface IssueState {
   /** Every delivery seen on the stream, with the run it belongs to (null: not a run). */
   deliveries: Record<string, string | null>;
   pullRequest: PullRequestState | null;
+  /** The repository the runner worked in (the latest `WorkspacePrepared`). */
+  repo: string | null;
+  /** Whether the runner pushed the issue's branch `ai/<KEY>`. */
+  branchPushed: boolean;
+  /** GitHub review ids already recorded (`<repo>#<id>`, lowercased). */
+  reviews: Record<string, true>;
 }
 
 /** The state of a stream with no events. */
@@ -103,6 +109,9 @@ export function initialState(): IssueState {
     queuedRunId: null,
     deliveries: {},
     pullRequest: null,
+    repo: null,
+    branchPushed: false,
+    reviews: {},
   };
 }
 
@@ -147,6 +156,11 @@ export function evolve(state: IssueState, event: DomainEvent): IssueState {
         deliveries: { ...state.deliveries, [d.deliveryId]: d.runId },
       };
     }
+    case "RunRequestRefused":
+      return {
+        ...state,
+        deliveries: { ...state.deliveries, [event.data.deliveryId]: event.data.noticeRunId },
+      };
     case "RunRequestCoalesced":
       return {
         ...state,
@@ -191,23 +205,30 @@ export function evolve(state: IssueState, event: DomainEvent): IssueState {
       const next = recordStep(state, d.runId, event);
       return { ...next, pullRequest: { number: d.number, url: d.url, state: "open" } };
     }
-    case "IssueFetched":
     case "WorkspacePrepared":
+      return { ...recordStep(state, event.data.runId, event), repo: event.data.github };
+    case "BranchPushed": {
+      const next = recordStep(state, event.data.runId, event);
+      const ours = next.issueKey !== null && event.data.branch === `ai/${next.issueKey}`;
+      return ours ? { ...next, branchPushed: true } : next;
+    }
+    case "IssueFetched":
     case "ChangesGenerated":
     case "ValidationCompleted":
     case "DiffScanned":
     case "ChangesCommitted":
-    case "BranchPushed":
       return recordStep(state, event.data.runId, event);
     case "JiraCommented":
     case "JiraTransitioned":
     case "JiraAssigned":
       return event.data.runId ? recordStep(state, event.data.runId, event) : state;
-    case "PrReviewed":
-      return {
-        ...state,
-        deliveries: { ...state.deliveries, [event.data.deliveryId]: null },
-      };
+    case "PrReviewed": {
+      const d = event.data;
+      const reviews = d.reviewId !== undefined
+        ? { ...state.reviews, [reviewKey(d.repo ?? "", d.reviewId)]: true as const }
+        : state.reviews;
+      return { ...state, deliveries: { ...state.deliveries, [d.deliveryId]: null }, reviews };
+    }
     case "PrMerged":
     case "PrClosed": {
       const d = event.data;
@@ -239,6 +260,11 @@ function recordStep(state: IssueState, runId: string, event: DomainEvent): Issue
   const run = state.runs[runId];
   if (!step || !run) return state;
   return withRun(state, runId, { steps: { ...run.steps, [step]: event } });
+}
+
+/** The key of a recorded review in {@link IssueState.reviews}. */
+export function reviewKey(repo: string, reviewId: number): string {
+  return `${repo.toLowerCase()}#${reviewId}`;
 }
 
 /** Folds a sequence of events from the initial state. */

@@ -8,7 +8,8 @@
  * push, pull request, comment, transition, assign) or, when nothing changed,
  * say so (comment, assign). A completion run reports a merged pull request
  * (comment, then move the issue to Done; when a person already closed the
- * issue, only that fact is recorded) or a closed one (comment).
+ * issue, only that fact is recorded) or a closed one (comment). A notice run
+ * tells a requester who may not ask for work why nothing happens (comment).
  *
  * @module
  */
@@ -52,6 +53,9 @@ export const NO_CHANGE_STEPS: readonly StepName[] = [
 /** The steps of a completion run for a merged pull request. */
 export const MERGED_STEPS: readonly StepName[] = ["jira_comment", "jira_transition"];
 
+/** The steps of a notice run: one comment telling a requester who may not ask why nothing happens. */
+export const NOTICE_STEPS: readonly StepName[] = ["jira_comment"];
+
 /** The steps of a completion run for a pull request closed unmerged. */
 export const CLOSED_STEPS: readonly StepName[] = ["jira_comment"];
 
@@ -62,6 +66,7 @@ function stepData<T extends EventType>(run: RunState, step: StepName, type: T) {
 
 /** The step table that applies to the run, as far as it has got. */
 export function stepsOf(run: RunState): readonly StepName[] {
+  if (run.kind === "notice") return NOTICE_STEPS;
   if (run.kind === "completion") return run.completes === "closed" ? CLOSED_STEPS : MERGED_STEPS;
   return stepData(run, "scan_diff", "DiffScanned")?.empty ? NO_CHANGE_STEPS : CHANGE_STEPS;
 }
@@ -81,7 +86,7 @@ export function nextStep(run: RunState): Next {
 }
 
 function outcomeOf(run: RunState): RunOutcome {
-  if (run.kind === "completion") return "completed";
+  if (run.kind !== "change") return "completed";
   if (stepData(run, "scan_diff", "DiffScanned")?.empty) return "no_changes";
   return run.steps.pull_request?.type === "PullRequestOpened" ? "pr_opened" : "pr_updated";
 }

@@ -33,11 +33,33 @@ export interface PromptInput {
 /** Longest ticket description or comment passed on, in characters. */
 const MAX_TEXT = 20_000;
 
+/** The tags that fence untrusted text. */
+const FENCE_TAGS = ["ticket", "comment", "review", "previous_iteration"];
+
+/**
+ * Any opening or closing fence tag, whatever its case and with any whitespace
+ * (or invisible format characters) between `<`, `/` and the name: `</TICKET>`,
+ * `</ ticket >`, `< /Review`, `<\u200b/comment`.
+ */
+const FENCE_TAG = new RegExp(
+  `<[\\s\\u200b-\\u200f\\u2060\\ufeff]*/?[\\s\\u200b-\\u200f\\u2060\\ufeff]*(?:${
+    FENCE_TAGS.join("|")
+  })(?![\\w-])`,
+  "giu",
+);
+
+/** Text with every fence tag defused (`<` becomes `&lt;`), so it cannot end or open a fence. */
+export function neutraliseFences(text: string): string {
+  return text.replace(FENCE_TAG, (tag) => `&lt;${tag.slice(1)}`);
+}
+
 function untrusted(tag: string, attrs: Record<string, string>, text: string): string {
   const clipped = text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}\n[… cut]` : text;
-  // Neutralise anything that would close the fence early.
-  const safe = clipped.replaceAll(`</${tag}`, `<\\/${tag}`);
-  const a = Object.entries(attrs).map(([k, v]) => ` ${k}="${v.replaceAll('"', "'")}"`).join("");
+  // Neutralise anything that would close the fence early (or open a new one).
+  const safe = neutraliseFences(clipped);
+  const a = Object.entries(attrs).map(([k, v]) =>
+    ` ${k}="${neutraliseFences(v).replace(/[\r\n]+/g, " ").replaceAll('"', "'").slice(0, 300)}"`
+  ).join("");
   return `<${tag}${a}>\n${safe}\n</${tag}>`;
 }
 

@@ -53,6 +53,7 @@ export class RunWorkflow {
     if (run.kind === "change") {
       return ctx.recorded("generate_changes", "ChangesGenerated")?.summary ?? "";
     }
+    if (run.kind === "notice") return "told the requester why no run was started";
     const fact = completedFact(ctx);
     if (fact.type === "PrClosed") return `PR #${fact.data.number} closed unmerged`;
     const moved = ctx.recorded("jira_transition", "JiraTransitioned");

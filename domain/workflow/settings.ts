@@ -33,6 +33,12 @@ export interface WorkflowSettings {
   /** Transient failures retried (with backoff) before the run fails. */
   maxRetries: number;
   commitAuthor: { name: string; email: string };
+  /** `GITHUB_TRUSTED_LOGINS`: GitHub users whose reviews count whatever their access. */
+  githubTrustedLogins?: string[];
+  /** `JIRA_REQUESTER_ACCOUNT_IDS`: who may ask for work; empty (and no groups): anybody. */
+  requesterAccountIds?: string[];
+  /** `JIRA_REQUESTER_GROUPS`: Jira groups whose members may ask for work. */
+  requesterGroups?: string[];
   /** The configured model's prices and context window; null: not in the price table. */
   pricing?: ModelPrice | null;
   /** Most tokens of one model reply. */

@@ -18,6 +18,8 @@ import {
 import { assertRefused, GITHUB_SECRET, json, withIntake } from "../support/http_harness.ts";
 
 const DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958";
+/** The repository of GitHub's example payloads. */
+const REPO = "Codertocat/Hello-World";
 
 Deno.test("github: the derived fixtures are valid webhook payloads", () => {
   assert.deepEqual(schemaProblems("pull_request$closed", mergedPullRequest()), []);
@@ -43,16 +45,18 @@ Deno.test("github: GitHub's signature vector passes the signature check; a chang
 
 Deno.test("github: a merged ai/<KEY> pull request appends PrMerged to the issue stream", async () => {
   await withIntake(async (intake) => {
+    const seeded = await intake.worked("MWC-1", REPO, 2);
     const payload = mergedPullRequest("MWC-1");
     const res = await intake.github("pull_request", payload, { "X-GitHub-Delivery": DELIVERY });
     const body = await json(res);
     assert.equal(res.status, 200, JSON.stringify(body));
     assert.deepEqual(body, { status: "recorded", event: "PrMerged" });
-    const [e] = await intake.events();
+    const [e] = (await intake.events()).slice(seeded);
     assert.equal(e.stream, "issue-MWC-1");
     assert.equal(e.type, "PrMerged");
     assert.deepEqual(e.data, {
       deliveryId: DELIVERY,
+      repo: REPO,
       number: 2,
       url: "https://github.com/Codertocat/Hello-World/pull/2",
       mergeSha: "c4295bd74fb0f4fda03689c3df3f2803b658fd85",
@@ -66,6 +70,7 @@ Deno.test("github: a merged ai/<KEY> pull request appends PrMerged to the issue 
 
 Deno.test("github: a redelivery (same X-GitHub-Delivery) is a duplicate", async () => {
   await withIntake(async (intake) => {
+    const seeded = await intake.worked("MWC-1", REPO, 2);
     const payload = mergedPullRequest("MWC-1");
     const headers = { "X-GitHub-Delivery": DELIVERY };
     assert.equal(
@@ -76,19 +81,20 @@ Deno.test("github: a redelivery (same X-GitHub-Delivery) is a duplicate", async 
     assert.equal(again.status, 200);
     assert.deepEqual(await json(again), { status: "duplicate", event: "PrMerged" });
     // PrMerged and the completion run it queued, once.
-    assert.equal(await intake.store.headPosition(), 2);
+    assert.equal(await intake.store.headPosition(), seeded + 2);
   });
 });
 
 Deno.test("github: a merge lands on a stream that already has runs", async () => {
   await withIntake(async (intake) => {
+    const seeded = await intake.worked("MWC-1", REPO, 2);
     assert.equal((await intake.jira({ issueKey: "MWC-1" })).status, 200);
     const res = await intake.github("pull_request", mergedPullRequest("MWC-1"));
     assert.equal(res.status, 200);
-    const events = await intake.events();
+    const events = (await intake.events()).slice(seeded);
     // The run still queued is cancelled (a merged PR needs no more iterations), and a
     // completion run is queued to report the merge on Jira.
-    assert.deepEqual(events.map((e) => [e.stream, e.version, e.type]), [
+    assert.deepEqual(events.map((e) => [e.stream, e.version - seeded, e.type]), [
       ["issue-MWC-1", 1, "RunRequested"],
       ["issue-MWC-1", 2, "PrMerged"],
       ["issue-MWC-1", 3, "RunCancelled"],
@@ -101,14 +107,16 @@ Deno.test("github: a merge lands on a stream that already has runs", async () =>
 
 Deno.test("github: closed without merging appends PrClosed (closed by the sender)", async () => {
   await withIntake(async (intake) => {
+    const seeded = await intake.worked("DOC-12", REPO, 2);
     const payload = closedPullRequest("DOC-12");
     payload.sender.login = "octocat";
     const res = await intake.github("pull_request", payload, { "X-GitHub-Delivery": DELIVERY });
     assert.deepEqual(await json(res), { status: "recorded", event: "PrClosed" });
-    const [e] = await intake.events();
+    const [e] = (await intake.events()).slice(seeded);
     assert.equal(e.stream, "issue-DOC-12");
     assert.deepEqual(e.data, {
       deliveryId: DELIVERY,
+      repo: REPO,
       number: 2,
       url: "https://github.com/Codertocat/Hello-World/pull/2",
       closedBy: "octocat",
@@ -126,15 +134,18 @@ for (
   Deno.test(`github: a submitted review (${sent}) appends PrReviewed (${recorded})`, async () => {
     await withIntake(async (intake) => {
       const payload = submittedReview("MWC-5", sent);
+      const seeded = await intake.worked("MWC-5", REPO, payload.pull_request.number);
       const res = await intake.github("pull_request_review", payload, {
         "X-GitHub-Delivery": DELIVERY,
       });
       assert.deepEqual(await json(res), { status: "recorded", event: "PrReviewed" });
-      const [e] = await intake.events();
+      const [e] = (await intake.events()).slice(seeded);
       assert.equal(e.stream, "issue-MWC-5");
       assert.deepEqual(e.data, {
         deliveryId: DELIVERY,
+        repo: REPO,
         number: payload.pull_request.number,
+        reviewId: payload.review.id,
         url: payload.review.html_url,
         reviewer: payload.review.user.login,
         state: recorded,
@@ -267,4 +278,108 @@ Deno.test("github: a body over the limit gets 413", async () => {
     await assertRefused(await intake.github("pull_request", payload), 413, "payload_too_large");
     assert.equal(await intake.store.headPosition(), 0);
   }, { options: { bodyLimitBytes: 32_768 } });
+});
+
+// --- facts only where they belong (issue 13) --------------------------------------------
+
+/** A merged payload moved to another repository (ids and names), as an outsider can send it. */
+function inRepository(payload: Payload, fullName: string, id = 4242): Payload {
+  const [owner, name] = fullName.split("/");
+  for (
+    const repo of [
+      payload.repository,
+      payload.pull_request.base.repo,
+      payload.pull_request.head.repo,
+    ]
+  ) {
+    repo.id = id;
+    repo.full_name = fullName;
+    repo.name = name;
+    repo.owner.login = owner;
+  }
+  return payload;
+}
+
+Deno.test("attack: a signed merge from a repository not in RUNNER_CONFIG is ignored (202) and logged", async () => {
+  await withIntake(async (intake) => {
+    const seeded = await intake.worked("MWC-9", REPO, 2);
+    const payload = inRepository(mergedPullRequest("MWC-9"), "mallory/unrelated");
+    payload.pull_request.merged_by.login = "mallory";
+    const res = await intake.github("pull_request", payload);
+    const body = await json(res);
+    assert.equal(res.status, 202, JSON.stringify(body));
+    assert.equal(body.status, "ignored");
+    assert.match(String(body.reason), /mallory\/unrelated is not a repository in RUNNER_CONFIG/);
+    assert.equal(await intake.store.headPosition(), seeded);
+    assert.ok(
+      intake.logs.some((l) => l.includes("github fact ignored") && l.includes("mallory/unrelated")),
+    );
+  }, { options: { githubRepos: [REPO] } });
+});
+
+Deno.test("attack: a signed merge for an issue the runner never worked is ignored (202)", async () => {
+  // No routed-repository list here: the decider alone refuses it.
+  await withIntake(async (intake) => {
+    const payload = inRepository(mergedPullRequest("MWC-9"), "mallory/unrelated");
+    const res = await intake.github("pull_request", payload);
+    const body = await json(res);
+    assert.equal(res.status, 202, JSON.stringify(body));
+    assert.equal(body.status, "ignored");
+    assert.match(String(body.reason), /has not worked on MWC-9/);
+    assert.equal(await intake.store.headPosition(), 0);
+    assert.ok(intake.logs.some((l) => l.includes("github fact ignored")));
+  });
+});
+
+Deno.test("attack: a merge of another PR number, or from another routed repository, is ignored", async () => {
+  await withIntake(async (intake) => {
+    const seeded = await intake.worked("MWC-1", REPO, 2);
+    const other = mergedPullRequest("MWC-1");
+    other.pull_request.number = 3;
+    let res = await intake.github("pull_request", other);
+    assert.equal(res.status, 202);
+    assert.match(String((await json(res)).reason), /is #2, not #3/);
+    res = await intake.github("pull_request", inRepository(mergedPullRequest("MWC-1"), "acme/api"));
+    assert.equal(res.status, 202);
+    assert.match(
+      String((await json(res)).reason),
+      /worked in Codertocat\/Hello-World, not acme\/api/,
+    );
+    assert.equal(await intake.store.headPosition(), seeded);
+  }, { options: { githubRepos: [REPO, "acme/api"] } });
+});
+
+Deno.test("attack: a merge or close replayed with new X-GitHub-Delivery ids is recorded once", async () => {
+  await withIntake(async (intake) => {
+    const seeded = await intake.worked("MWC-1", REPO, 2);
+    const closed = closedPullRequest("MWC-1");
+    const statuses: unknown[] = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await json(await intake.github("pull_request", closed))).status);
+    }
+    assert.deepEqual(statuses, ["recorded", "duplicate", "duplicate", "duplicate"]);
+    const types = (await intake.events()).slice(seeded).map((e) => e.type);
+    assert.deepEqual(types, ["PrClosed", "RunRequested"]);
+  }, { options: { githubRepos: [REPO] } });
+});
+
+Deno.test("positive control: the genuine merge of the recorded PR is recorded once, with one completion", async () => {
+  await withIntake(async (intake) => {
+    const seeded = await intake.worked("MWC-1", REPO, 2);
+    const merged = mergedPullRequest("MWC-1");
+    for (let i = 0; i < 3; i++) await intake.github("pull_request", merged);
+    const added = (await intake.events()).slice(seeded);
+    assert.deepEqual(added.map((e) => e.type), ["PrMerged", "RunRequested"]);
+    const completion = added[1];
+    assert.ok(completion.type === "RunRequested" && completion.data.kind === "completion");
+  }, { options: { githubRepos: [REPO.toLowerCase()] } });
+});
+
+Deno.test("with no PR recorded, a merge of the branch the runner pushed is accepted", async () => {
+  await withIntake(async (intake) => {
+    const seeded = await intake.worked("MWC-1", REPO, null);
+    const res = await intake.github("pull_request", mergedPullRequest("MWC-1"));
+    assert.deepEqual(await json(res), { status: "recorded", event: "PrMerged" });
+    assert.equal(await intake.store.headPosition(), seeded + 2);
+  });
 });

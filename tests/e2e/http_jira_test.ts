@@ -340,3 +340,107 @@ Deno.test("jira: other methods get 405 with Allow: POST", async () => {
     assert.equal(res.headers.get("allow"), "POST");
   });
 });
+
+// --- who may ask for work (issue 13) -----------------------------------------------------
+
+const REQUESTERS = {
+  requesters: { accountIds: ["acc-allowed"], reviewerAccountId: "acc-reviewer" },
+};
+const asked = (by: string | null, updated = "2026-01-01T10:00:00.000+0000") => ({
+  issueKey: "MWC-42",
+  updated,
+  ...(by ? { initiator: { accountId: by, displayName: by } } : {}),
+});
+
+Deno.test("attack: with JIRA_REQUESTER_ACCOUNT_IDS, anyone else's assignment is refused and queues only a notice", async () => {
+  await withIntake(async (intake) => {
+    const res = await intake.jira(asked("acc-mallory"));
+    const body = await json(res);
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(body.status, "refused");
+    assert.match(String(body.reason), /not among the people allowed/);
+    const events = await intake.events();
+    assert.deepEqual(events.map((e) => e.type), ["RunRequestRefused", "RunRequested"]);
+    const [refused, notice] = events;
+    assert.ok(refused.type === "RunRequestRefused" && notice.type === "RunRequested");
+    assert.equal(refused.data.requestedBy?.accountId, "acc-mallory");
+    assert.equal(refused.data.noticeRunId, notice.data.runId);
+    assert.equal(notice.data.kind, "notice");
+    assert.ok(intake.logs.some((l) => l.includes("run request refused")));
+    // The same delivery again changes nothing; a request without a requester is refused too.
+    assert.equal((await json(await intake.jira(asked("acc-mallory")))).status, "duplicate");
+    const anonymous = await json(await intake.jira(asked(null, "2026-01-01T11:00:00.000+0000")));
+    assert.equal(anonymous.status, "refused");
+    assert.match(String(anonymous.reason), /does not say who asked/);
+    const kinds = (await intake.events()).map((e) =>
+      e.type === "RunRequested" ? e.data.kind ?? "change" : e.type
+    );
+    assert.ok(!kinds.includes("change"), `no change run may be queued: ${kinds.join(", ")}`);
+  }, { options: REQUESTERS });
+});
+
+Deno.test("positive control: a listed requester and the reviewer queue runs", async () => {
+  await withIntake(async (intake) => {
+    assert.equal((await json(await intake.jira(asked("acc-allowed")))).status, "queued");
+    const other = asked("acc-reviewer", "2026-01-02T10:00:00.000+0000");
+    assert.equal(
+      (await json(await intake.jira({ ...other, issueKey: "MWC-43" }))).status,
+      "queued",
+    );
+  }, { options: REQUESTERS });
+});
+
+Deno.test("an allowed request after a refusal drops the waiting notice and queues the run", async () => {
+  await withIntake(async (intake) => {
+    await intake.jira(asked("acc-mallory"));
+    const res = await json(await intake.jira(asked("acc-allowed", "2026-01-01T12:00:00.000Z")));
+    assert.equal(res.status, "queued");
+    const types = (await intake.events()).map((e) => e.type);
+    assert.deepEqual(types, ["RunRequestRefused", "RunRequested", "RunCancelled", "RunRequested"]);
+  }, { options: REQUESTERS });
+});
+
+Deno.test("JIRA_REQUESTER_GROUPS: members of a listed Jira group may ask; others, or a failed lookup, are refused", async () => {
+  const lookups: string[] = [];
+  const groups: Record<string, string[]> = {
+    "acc-writer": ["docs-writers", "jira-users"],
+    "acc-visitor": ["jira-users"],
+  };
+  await withIntake(async (intake) => {
+    const member = await json(await intake.jira(asked("acc-writer")));
+    assert.equal(member.status, "queued");
+    const [queued] = await intake.events();
+    assert.ok(queued.type === "RunRequested");
+    assert.equal(queued.data.requesterBasis, "group");
+    // Cached: a second request by the same person needs no second lookup.
+    await intake.jira({
+      ...asked("acc-writer", "2026-01-03T10:00:00.000+0000"),
+      issueKey: "MWC-5",
+    });
+    assert.equal(lookups.filter((a) => a === "acc-writer").length, 1);
+    const visitor = await json(await intake.jira({ ...asked("acc-visitor"), issueKey: "MWC-6" }));
+    assert.equal(visitor.status, "refused");
+    const broken = await json(await intake.jira({ ...asked("acc-broken"), issueKey: "MWC-7" }));
+    assert.equal(broken.status, "refused");
+    assert.match(String(broken.reason), /could not check .* assign the ticket again/);
+    // The listed account needs no lookup at all.
+    assert.equal(
+      (await json(await intake.jira({ ...asked("acc-allowed"), issueKey: "MWC-8" }))).status,
+      "queued",
+    );
+    assert.ok(!lookups.includes("acc-allowed"));
+  }, {
+    options: {
+      requesters: {
+        accountIds: ["acc-allowed"],
+        groups: ["docs-writers"],
+        reviewerAccountId: "acc-r",
+      },
+    },
+    requesterGroups: (accountId) => {
+      lookups.push(accountId);
+      if (accountId === "acc-broken") return Promise.reject(new Error("Jira is down"));
+      return Promise.resolve(groups[accountId] ?? []);
+    },
+  });
+});

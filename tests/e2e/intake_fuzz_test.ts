@@ -315,6 +315,11 @@ Deno.test({
     let appendedByAnswer = 0;
 
     await withIntake(async (intake) => {
+      // The runner's own history for the PRs of the GitHub fixtures: facts about them count.
+      let seeded = 0;
+      for (const key of ["MWC-1", "MWC-2", "DOC-7"]) {
+        seeded += await intake.worked(key, "Codertocat/Hello-World", key === "DOC-7" ? 1 : 2);
+      }
       for (let i = 0; i < PER_ENDPOINT; i++) {
         // Jira
         {
@@ -369,7 +374,7 @@ Deno.test({
       }
       // A merge or close also queues a completion run (and may cancel a queued one):
       // those follow from an acknowledged fact; everything else was acknowledged itself.
-      const acknowledged = stored.filter((e) =>
+      const acknowledged = stored.slice(seeded).filter((e) =>
         !(e.type === "RunRequested" && e.data.kind === "completion") && e.type !== "RunCancelled"
       );
       assert.equal(

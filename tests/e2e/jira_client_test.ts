@@ -498,3 +498,17 @@ Deno.test("writes to one issue are spaced; reads and other issues are not", asyn
     );
   });
 });
+
+Deno.test("userGroups reads a user's group names; an unknown account is a 404 JiraError", async () => {
+  await withJira(async ({ client, fake }) => {
+    assert.deepEqual(await client.userGroups(FAKE_REVIEWER.accountId), ["docs-writers"]);
+    assert.deepEqual(await client.userGroups(FAKE_REPORTER.accountId), []);
+    const error = await client.userGroups("no-such-account").catch((e) => e);
+    assert.ok(error instanceof JiraError);
+    assert.equal(error.status, 404);
+    const request = fake.requests.find((r) => r.path === "/rest/api/3/user/groups");
+    assert.equal(request?.query.accountId, FAKE_REVIEWER.accountId);
+  }, {
+    fake: { users: [{ ...FAKE_REVIEWER, groups: ["docs-writers"] }, FAKE_REPORTER] },
+  });
+});

@@ -14,7 +14,9 @@ import { createMetrics, type Metrics } from "../../adapters/http/metrics.ts";
 import type { IntakeOptions } from "../../adapters/http/options.ts";
 import { openSqliteStore, type SqliteStore } from "../../adapters/eventstore/sqlite/mod.ts";
 import { JsonLogger } from "../../adapters/log/json_logger.ts";
+import { handleCommand } from "../../domain/command_handler.ts";
 import type { RecordedEvent } from "../../domain/events.ts";
+import type { RunCommand } from "../../domain/run/commands.ts";
 
 /** The Jira secret the harness configures. */
 export const JIRA_SECRET = "jira-webhook-secret-for-tests-0123456789";
@@ -53,6 +55,12 @@ export interface Intake {
   ): Promise<Response>;
   /** Every event in the log. */
   events(): Promise<RecordedEvent[]>;
+  /**
+   * Records, through the decider, a finished run that worked `issueKey` in
+   * `repo`, pushed `ai/<KEY>` and (unless `number` is null) opened PR `number`:
+   * the history a genuine GitHub fact belongs to. Answers the events it added.
+   */
+  worked(issueKey: string, repo: string, number: number | null): Promise<number>;
 }
 
 /** Options of {@link withIntake}. */
@@ -60,6 +68,7 @@ export interface IntakeSetup {
   options?: Partial<IntakeOptions>;
   now?: () => Date;
   newRunId?: AppDeps["newRunId"];
+  requesterGroups?: AppDeps["requesterGroups"];
 }
 
 /** Runs `fn` against a fresh intake and removes everything afterwards. */
@@ -79,6 +88,7 @@ export async function withIntake(
     options: testOptions(setup.options),
     now: setup.now,
     newRunId: setup.newRunId,
+    requesterGroups: setup.requesterGroups,
   });
   const text = (body: unknown) => typeof body === "string" ? body : JSON.stringify(body);
   const intake: Intake = {
@@ -113,6 +123,7 @@ export async function withIntake(
       }, env as undefined));
     },
     events: () => store.readAll(0, 1_000_000),
+    worked: (issueKey, repo, number) => recordWorked(store, issueKey, repo, number),
   };
   try {
     await fn(intake);
@@ -151,4 +162,67 @@ export async function assertRefused(
 export async function jiraFixture(name: string): Promise<Record<string, unknown>> {
   const url = new URL(`../fixtures/jira/${name}`, import.meta.url);
   return JSON.parse(await Deno.readTextFile(url));
+}
+
+async function recordWorked(
+  store: SqliteStore,
+  issueKey: string,
+  repo: string,
+  number: number | null,
+): Promise<number> {
+  const runId = `seed-${issueKey}`;
+  const leaseId = `lease-${issueKey}`;
+  const now = new Date().toISOString();
+  const branch = `ai/${issueKey}`;
+  const step = (step: Extract<RunCommand, { type: "RecordStep" }>["step"]): RunCommand => ({
+    type: "RecordStep",
+    runId,
+    leaseId,
+    now,
+    step,
+  });
+  const commands: RunCommand[] = [
+    {
+      type: "RequestRun",
+      issueKey,
+      runId,
+      deliveryId: `seed:${issueKey}`,
+      source: "cli",
+      requestedBy: null,
+      now,
+    },
+    { type: "ClaimRun", runId, workerId: "seed", leaseId, leaseMs: 600_000, now },
+    step({
+      type: "WorkspacePrepared",
+      data: {
+        runId,
+        repoId: "seed",
+        github: repo,
+        branch,
+        baseBranch: "main",
+        startSha: "0123456789abcdef0123456789abcdef01234567",
+        continued: false,
+      },
+    }),
+    step({ type: "BranchPushed", data: { runId, branch, sha: "1234567" } }),
+    ...(number === null ? [] : [step({
+      type: "PullRequestOpened",
+      data: {
+        runId,
+        number,
+        url: `https://github.com/${repo}/pull/${number}`,
+        draft: false,
+        head: branch,
+        base: "main",
+      },
+    })]),
+    { type: "CompleteRun", runId, leaseId, now, outcome: "pr_opened", summary: "seeded" },
+  ];
+  let added = 0;
+  for (const command of commands) {
+    const result = await handleCommand(store, issueKey, command, { actor: "test:seed" });
+    if (!result.ok) throw new Error(`seeding ${issueKey}: ${JSON.stringify(result.error)}`);
+    added += result.events.length;
+  }
+  return added;
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import type { JiraDirectory } from "../../domain/ports/jira.ts";
 import { loadConfig, type RunnerConfig } from "../../adapters/config/env.ts";
 import { loadRouting } from "../../adapters/config/routing_file.ts";
 import { buildWorkflowDeps, projectedQueue } from "../../adapters/cli/worker.ts";
@@ -54,11 +55,15 @@ export interface Loop<J extends LoopbackJira = FakeJira> extends AsyncDisposable
   /** Every log line written. */
   logs: string[];
   /**
-   * Assigns the issue to the AI user and sends the Jira webhook; answers its
-   * JSON. Cloud: Automation's custom body; Data Center: the native
-   * `jira:issue_updated` webhook with the assignee change in its changelog.
+   * Assigns the issue to the AI user and sends the Jira webhook, as `by` (default
+   * the reviewer); answers its JSON. Cloud: Automation's custom body; Data Center:
+   * the native `jira:issue_updated` webhook with the assignee change in its changelog.
    */
-  assign(issueKey: string, idempotencyKey?: string): Promise<{ status: string; runId: string }>;
+  assign(
+    issueKey: string,
+    idempotencyKey?: string,
+    by?: { accountId: string; displayName: string },
+  ): Promise<{ status: string; runId: string; reason?: string }>;
   /** Sends a GitHub webhook delivery (signed). */
   deliver(delivery: FakeWebhookDelivery): Promise<Response>;
   /** A new worker over the same store (a restarted process). */
@@ -107,7 +112,16 @@ export async function startLoop(
       githubWebhookSecret: config.github.webhookSecret,
       aiAccountId: config.jira.aiAccountId,
       rateLimit: config.ops.rateLimit,
+      githubRepos: routing.repos.map((r) => r.github),
+      requesters: config.ops.requesterAccountIds.length > 0 || config.ops.requesterGroups.length > 0
+        ? {
+          accountIds: config.ops.requesterAccountIds,
+          groups: config.ops.requesterGroups,
+          reviewerAccountId: config.jira.reviewerAccountId,
+        }
+        : undefined,
     },
+    requesterGroups: (accountId) => (deps.jira as unknown as JiraDirectory).userGroups(accountId),
   });
   let workers = 1;
   let assignments = 0;
@@ -128,7 +142,7 @@ export async function startLoop(
     projector,
     clock,
     logs,
-    async assign(issueKey, idempotencyKey) {
+    async assign(issueKey, idempotencyKey, by) {
       const previous = world.jira.state.issue(issueKey).assignee;
       world.jira.state.setAssignee(issueKey, world.people.ai.id);
       const issue = world.jira.state.issue(issueKey);
@@ -144,7 +158,7 @@ export async function startLoop(
         : {
           issueKey,
           updated: issue.updated,
-          initiator: { accountId: reviewer.id, displayName: reviewer.displayName },
+          initiator: by ?? { accountId: reviewer.id, displayName: reviewer.displayName },
         };
       const res = await app.request("/jira/webhook", {
         method: "POST",

@@ -183,6 +183,8 @@ export class MemoryWorld {
     listReviewComments: () => Promise.resolve([]),
     listReviews: () => Promise.resolve([]),
     tokenForGit: () => Promise.resolve("unused"),
+    getCollaboratorPermission: () => Promise.resolve({ permission: "write", roleName: "write" }),
+    ownLogin: () => Promise.resolve("ai-runner"),
   };
 
   #tree(commit: string): Files {

@@ -266,3 +266,60 @@ Deno.test("formatDuration and printable", () => {
   assert.equal(formatDuration(3 * 86_400_000 + 4 * 3600_000), "3 d 4 h");
   assert.equal(printable("a\tb\nc\u0007\u009b"), "a\tb\nc\\x07\\x9b");
 });
+
+Deno.test("the timeline shows refused requests and the feedback that was not acted on", () => {
+  const at = (ms: number) => new Date(T0 + ms).toISOString();
+  const mk = (position: number, type: string, data: Record<string, unknown>, actor: string) =>
+    ({
+      type,
+      data,
+      position,
+      stream: "issue-MWC-8",
+      version: position,
+      schemaVersion: 1,
+      metadata: { actor },
+      recordedAt: at(position * 1000),
+      hash: "0".repeat(64),
+    }) as unknown as RecordedEvent;
+  const mallory = { accountId: "acc-m", displayName: "Mallory" };
+  const events = [
+    mk(1, "RunRequestRefused", {
+      deliveryId: "d1",
+      requestedBy: mallory,
+      requestedAt: at(1000),
+      reason: "Mallory is not among the people allowed to ask AI Runner for work",
+      noticeRunId: "n1",
+    }, "jira:acc-m"),
+    mk(2, "RunRequested", {
+      runId: "n1",
+      issueKey: "MWC-8",
+      deliveryId: "notice:d1",
+      source: "jira",
+      requestedBy: mallory,
+      requestedAt: at(1000),
+      kind: "notice",
+    }, "jira:acc-m"),
+    mk(3, "IssueFetched", {
+      runId: "r2",
+      summary: "x",
+      status: "To Do",
+      labels: [],
+      components: [],
+      assigneeAccountId: null,
+      commentCount: 2,
+      feedbackCommentIds: [],
+      skippedFeedback: [
+        { source: "github", id: "review_comment:9", author: "mallory", reason: "no_write_access" },
+        { source: "jira", id: "10", author: "Pat Reporter", reason: "untrusted" },
+      ],
+    }, "worker:w1"),
+  ];
+  const texts = buildTimeline("MWC-8", events).entries.map((e) => e.text);
+  assert.match(texts[0], /request by Mallory REFUSED: Mallory is not among/);
+  assert.match(texts[0], /told on Jira/);
+  assert.match(texts[1], /^refusal notice requested by Mallory/);
+  assert.match(
+    texts[2],
+    /not acted on: mallory on github \(no write access\), Pat Reporter on jira \(untrusted\)/,
+  );
+});

@@ -88,6 +88,7 @@ Deno.test("github: interpretations of merged, closed, reviewed, ping and others"
   assert.ok(m2.kind === "fact" && m2.fact.type === "PrMerged");
   assert.deepEqual(m2.kind === "fact" && [m2.fact.data], [{
     deliveryId: "d-3",
+    repo: "Codertocat/Hello-World",
     number: 2,
     url: "https://github.com/Codertocat/Hello-World/pull/2",
     mergeSha: null,

@@ -119,13 +119,39 @@ Deno.test("a delivery seen on a finished run is still a duplicate", () => {
     .thenNothing();
 });
 
-const fact = (f: DomainEvent) => ({
+const fact = (f: DomainEvent, repo = "acme/online-docs", headRef = `ai/${KEY}`) => ({
   type: "RecordPullRequestFact" as const,
   issueKey: KEY,
   fact: f as EventOf<"PrMerged">,
+  repo,
+  headRef,
   runId: "c1",
   now: at(600),
 });
+const prepared = (runId: string): DomainEvent => ({
+  type: "WorkspacePrepared",
+  data: {
+    runId,
+    repoId: "online-docs",
+    github: "acme/online-docs",
+    branch: `ai/${KEY}`,
+    baseBranch: "main",
+    startSha: "abcdef1234567",
+    continued: false,
+  },
+});
+const pushed = (runId: string): DomainEvent => ({
+  type: "BranchPushed",
+  data: { runId, branch: `ai/${KEY}`, sha: "abcdef1234567" },
+});
+/** A first run that worked the issue in acme/online-docs and opened PR #12. */
+const worked = (runId = "r1", leaseId = "L1"): DomainEvent[] => [
+  requested(runId, "d1"),
+  claimed(runId, leaseId),
+  prepared(runId),
+  pushed(runId),
+  prOpened(runId),
+];
 const completionRequested = (deliveryId: string): DomainEvent => ({
   type: "RunRequested",
   data: {
@@ -140,7 +166,7 @@ const completionRequested = (deliveryId: string): DomainEvent => ({
 });
 
 Deno.test("a pull-request delivery seen before changes nothing", () => {
-  given(requested("r1", "d1"), merged("gh-1")).when(fact(merged("gh-1"))).thenNothing();
+  given(...worked(), merged("gh-1")).when(fact(merged("gh-1"))).thenNothing();
 });
 
 // --- claims and leases ----------------------------------------------------------------
@@ -388,13 +414,13 @@ Deno.test("a cancelled active run frees the issue for the queued run", () => {
 // --- pull request facts ------------------------------------------------------------------
 
 Deno.test("a merge is recorded and queues a completion run that reports it on Jira", () => {
-  given(requested("r1", "d1"), claimed("r1", "L1"), succeeded("r1"))
+  given(...worked(), succeeded("r1"))
     .when(fact(merged("gh-1")))
     .then(merged("gh-1"), completionRequested("gh-1"));
 });
 
 Deno.test("a merge cancels an iteration still queued, then queues the completion", () => {
-  given(requested("r1", "d1"), claimed("r1", "L1"), requested("r2", "d2"))
+  given(...worked(), requested("r2", "d2"))
     .when(fact(merged("gh-1")))
     .then(
       merged("gh-1"),
@@ -421,10 +447,10 @@ Deno.test("a close queues a completion unless a run already waits; a review queu
       closedAt: at(9),
     },
   };
-  given(requested("r1", "d1"), claimed("r1", "L1"), succeeded("r1"))
+  given(...worked(), succeeded("r1"))
     .when(fact(closed))
     .then(closed, completionRequested("gh-2"));
-  given(requested("r1", "d1"), claimed("r1", "L1"), requested("r2", "d2"))
+  given(...worked(), requested("r2", "d2"))
     .when(fact(closed))
     .then(closed);
   const review: DomainEvent = {
@@ -438,13 +464,12 @@ Deno.test("a close queues a completion unless a run already waits; a review queu
       submittedAt: at(9),
     },
   };
-  given(requested("r1", "d1")).when(fact(review)).then(review);
+  given(...worked()).when(fact(review)).then(review);
 });
 
 Deno.test("a completion run is claimed and recorded like any run", () => {
   const state = replay([
-    requested("r1", "d1"),
-    claimed("r1", "L1"),
+    ...worked(),
     succeeded("r1"),
     merged("gh-1"),
     completionRequested("gh-1"),
@@ -453,8 +478,7 @@ Deno.test("a completion run is claimed and recorded like any run", () => {
   assertEquals(state.runs["c1"].kind, "completion");
   assertEquals(state.deliveries["gh-1"], null);
   given(
-    requested("r1", "d1"),
-    claimed("r1", "L1"),
+    ...worked(),
     succeeded("r1"),
     merged("gh-1"),
     completionRequested("gh-1"),
@@ -499,100 +523,300 @@ Deno.test("an effect outside any run is recorded as is; a run's effect needs its
     .thenError("not_a_step");
 });
 
-// --- the order of steps ------------------------------------------------------------------
+{
+  // --- the order of steps ------------------------------------------------------------------
 
-const ev = <T extends StepEvent["type"]>(type: T, data: Partial<EventData<T>> = {}) =>
-  ({ type, data: { runId: "r1", ...data } }) as unknown as StepEvent;
-const prepared = ev("WorkspacePrepared", {
-  repoId: "docs",
-  github: "acme/online-docs",
-  branch: `ai/${KEY}`,
-  baseBranch: "main",
-  startSha: "abcdef1",
-  continued: false,
-});
-const generated = ev("ChangesGenerated", {
-  summary: "s",
-  filesChanged: [],
-  turns: 1,
-  usage: { inputTokens: 1, outputTokens: 1 },
-  provider: "anthropic",
-  model: "m",
-});
-const validated = ev("ValidationCompleted", { passed: true, commands: [], repairs: 0 });
-const scanned = (empty: boolean) =>
-  ev("DiffScanned", { empty, bytes: empty ? 0 : 10, filesChanged: empty ? [] : ["a.md"] });
-const commented = (purpose: EventData<"JiraCommented">["purpose"]) =>
-  ev("JiraCommented", { commentId: "c1", purpose });
-const assigned = ev("JiraAssigned", { accountId: "acc-leigh" });
+  const ev = <T extends StepEvent["type"]>(type: T, data: Partial<EventData<T>> = {}) =>
+    ({ type, data: { runId: "r1", ...data } }) as unknown as StepEvent;
+  const prepared = ev("WorkspacePrepared", {
+    repoId: "docs",
+    github: "acme/online-docs",
+    branch: `ai/${KEY}`,
+    baseBranch: "main",
+    startSha: "abcdef1",
+    continued: false,
+  });
+  const generated = ev("ChangesGenerated", {
+    summary: "s",
+    filesChanged: [],
+    turns: 1,
+    usage: { inputTokens: 1, outputTokens: 1 },
+    provider: "anthropic",
+    model: "m",
+  });
+  const validated = ev("ValidationCompleted", { passed: true, commands: [], repairs: 0 });
+  const scanned = (empty: boolean) =>
+    ev("DiffScanned", { empty, bytes: empty ? 0 : 10, filesChanged: empty ? [] : ["a.md"] });
+  const commented = (purpose: EventData<"JiraCommented">["purpose"]) =>
+    ev("JiraCommented", { commentId: "c1", purpose });
+  const assigned = ev("JiraAssigned", { accountId: "acc-leigh" });
 
-Deno.test("steps are recorded in the order of the run's table; a step out of order is refused", () => {
-  const base = [requested("r1", "d1"), claimed("r1", "L1")];
-  given(...base).when(step("r1", "L1", prepared)).thenError("step_out_of_order");
-  given(...base, fetched("r1")).when(step("r1", "L1", prepared)).then(prepared);
-  given(...base, fetched("r1"), prepared)
-    .when(step("r1", "L1", validated))
-    .thenError("step_out_of_order");
-  given(...base, fetched("r1"), prepared, generated, validated)
-    .when(step("r1", "L1", commented("result")))
-    .thenError("step_out_of_order");
+  Deno.test("steps are recorded in the order of the run's table; a step out of order is refused", () => {
+    const base = [requested("r1", "d1"), claimed("r1", "L1")];
+    given(...base).when(step("r1", "L1", prepared)).thenError("step_out_of_order");
+    given(...base, fetched("r1")).when(step("r1", "L1", prepared)).then(prepared);
+    given(...base, fetched("r1"), prepared)
+      .when(step("r1", "L1", validated))
+      .thenError("step_out_of_order");
+    given(...base, fetched("r1"), prepared, generated, validated)
+      .when(step("r1", "L1", commented("result")))
+      .thenError("step_out_of_order");
+  });
+
+  Deno.test("a scan that found no change leads to the no-change comment and hand-over", () => {
+    const done = [requested("r1", "d1"), claimed("r1", "L1"), fetched("r1"), prepared, generated];
+    given(...done, validated, scanned(true))
+      .when(step("r1", "L1", commented("no_changes")))
+      .then(commented("no_changes"));
+    given(...done, validated, scanned(false))
+      .when(step("r1", "L1", commented("result")))
+      .thenError("step_out_of_order");
+  });
+
+  Deno.test("the failure hand-over may interrupt the table: the failure comment, then the reviewer", () => {
+    const base = [requested("r1", "d1"), claimed("r1", "L1"), fetched("r1")];
+    given(...base)
+      .when({ ...step("r1", "L1", commented("failure")), failureReport: true })
+      .then(commented("failure"));
+    given(...base, commented("failure"))
+      .when({ ...step("r1", "L1", assigned), failureReport: true })
+      .then(assigned);
+    // Only a failure comment and the hand-over may claim to be one.
+    given(...base)
+      .when({ ...step("r1", "L1", commented("result")), failureReport: true })
+      .thenError("step_out_of_order");
+  });
+
+  Deno.test("a completion run comments, then moves the issue; closed PRs get the comment only", () => {
+    const completion = (d: string) =>
+      requested("c1", `completion:${d}`, 600, { kind: "completion", source: "github" });
+    const transitioned = (alreadyThere: boolean) =>
+      ev("JiraTransitioned", {
+        runId: "c1",
+        transitionId: alreadyThere ? "-" : "31",
+        transitionName: alreadyThere ? "" : "Done",
+        toStatus: "Done",
+        alreadyThere,
+      });
+    const said = ev("JiraCommented", { runId: "c1", commentId: "c", purpose: "merged" });
+    const mergedRun = [
+      prOpened("r1"),
+      merged("gh-1"),
+      completion("gh-1"),
+      claimed("c1", "L9", 700),
+    ];
+    given(...mergedRun).when(step("c1", "L9", transitioned(false), 701))
+      .thenError("step_out_of_order");
+    given(...mergedRun).when(step("c1", "L9", said, 701)).then(said);
+    given(...mergedRun, said).when(step("c1", "L9", transitioned(false), 702))
+      .then(transitioned(false));
+    // A person closed the issue already: that is recorded instead of the comment, and ends the run.
+    given(...mergedRun).when(step("c1", "L9", transitioned(true), 701)).then(transitioned(true));
+    const closed: EventOf<"PrClosed"> = {
+      type: "PrClosed",
+      data: {
+        deliveryId: "gh-2",
+        number: 12,
+        url: "https://github.com/acme/online-docs/pull/12",
+        closedBy: "leigh",
+        closedAt: at(600),
+      },
+    };
+    given(prOpened("r1"), closed, completion("gh-2"), claimed("c1", "L9", 700))
+      .when(step("c1", "L9", transitioned(false), 701))
+      .thenError("step_out_of_order");
+  });
+}
+
+// --- which GitHub facts count (issue 13) -------------------------------------------------
+
+const closedFact = (deliveryId: string, number = 12): EventOf<"PrClosed"> => ({
+  type: "PrClosed",
+  data: {
+    deliveryId,
+    number,
+    url: `https://github.com/acme/online-docs/pull/${number}`,
+    closedBy: "mallory",
+    closedAt: at(9),
+  },
+});
+const reviewFact = (deliveryId: string, reviewId: number): EventOf<"PrReviewed"> => ({
+  type: "PrReviewed",
+  data: {
+    deliveryId,
+    repo: "acme/online-docs",
+    number: 12,
+    reviewId,
+    url: "https://github.com/acme/online-docs/pull/12#pullrequestreview-1",
+    reviewer: "leigh",
+    state: "approved",
+    submittedAt: at(9),
+  },
 });
 
-Deno.test("a scan that found no change leads to the no-change comment and hand-over", () => {
-  const done = [requested("r1", "d1"), claimed("r1", "L1"), fetched("r1"), prepared, generated];
-  given(...done, validated, scanned(true))
-    .when(step("r1", "L1", commented("no_changes")))
-    .then(commented("no_changes"));
-  given(...done, validated, scanned(false))
-    .when(step("r1", "L1", commented("result")))
-    .thenError("step_out_of_order");
+Deno.test("attack: a merge from a repository the issue was not worked in is refused", () => {
+  given(...worked(), succeeded("r1"))
+    .when(fact(merged("gh-1"), "mallory/unrelated"))
+    .thenError("not_our_pull_request");
 });
 
-Deno.test("the failure hand-over may interrupt the table: the failure comment, then the reviewer", () => {
-  const base = [requested("r1", "d1"), claimed("r1", "L1"), fetched("r1")];
-  given(...base)
-    .when({ ...step("r1", "L1", commented("failure")), failureReport: true })
-    .then(commented("failure"));
-  given(...base, commented("failure"))
-    .when({ ...step("r1", "L1", assigned), failureReport: true })
-    .then(assigned);
-  // Only a failure comment and the hand-over may claim to be one.
-  given(...base)
-    .when({ ...step("r1", "L1", commented("result")), failureReport: true })
-    .thenError("step_out_of_order");
+Deno.test("attack: a merge for an issue the runner never worked is refused", () => {
+  given().when(fact(merged("gh-1"))).thenError("not_our_pull_request");
+  // Requested, but nothing was ever pushed or opened.
+  given(requested("r1", "d1"), claimed("r1", "L1"), prepared("r1"))
+    .when(fact(merged("gh-1")))
+    .thenError("not_our_pull_request");
 });
 
-Deno.test("a completion run comments, then moves the issue; closed PRs get the comment only", () => {
-  const completion = (d: string) =>
-    requested("c1", `completion:${d}`, 600, { kind: "completion", source: "github" });
-  const transitioned = (alreadyThere: boolean) =>
-    ev("JiraTransitioned", {
-      runId: "c1",
-      transitionId: alreadyThere ? "-" : "31",
-      transitionName: alreadyThere ? "" : "Done",
-      toStatus: "Done",
-      alreadyThere,
-    });
-  const said = ev("JiraCommented", { runId: "c1", commentId: "c", purpose: "merged" });
-  const mergedRun = [prOpened("r1"), merged("gh-1"), completion("gh-1"), claimed("c1", "L9", 700)];
-  given(...mergedRun).when(step("c1", "L9", transitioned(false), 701))
-    .thenError("step_out_of_order");
-  given(...mergedRun).when(step("c1", "L9", said, 701)).then(said);
-  given(...mergedRun, said).when(step("c1", "L9", transitioned(false), 702))
-    .then(transitioned(false));
-  // A person closed the issue already: that is recorded instead of the comment, and ends the run.
-  given(...mergedRun).when(step("c1", "L9", transitioned(true), 701)).then(transitioned(true));
-  const closed: EventOf<"PrClosed"> = {
-    type: "PrClosed",
-    data: {
-      deliveryId: "gh-2",
-      number: 12,
-      url: "https://github.com/acme/online-docs/pull/12",
-      closedBy: "leigh",
-      closedAt: at(600),
-    },
-  };
-  given(prOpened("r1"), closed, completion("gh-2"), claimed("c1", "L9", 700))
-    .when(step("c1", "L9", transitioned(false), 701))
-    .thenError("step_out_of_order");
+Deno.test("attack: a fact about another PR number than the recorded one is refused", () => {
+  given(...worked(), succeeded("r1"))
+    .when(fact({ ...merged("gh-1"), data: { ...merged("gh-1").data, number: 99 } }))
+    .thenError("not_our_pull_request");
+});
+
+Deno.test("with no PR recorded, only a PR from the branch the runner pushed counts", () => {
+  const pushedOnly = [requested("r1", "d1"), claimed("r1", "L1"), prepared("r1"), pushed("r1")];
+  given(...pushedOnly).when(fact(closedFact("gh-1", 40))).then(
+    closedFact("gh-1", 40),
+    completionRequested("gh-1"),
+  );
+  given(...pushedOnly)
+    .when(fact(closedFact("gh-1", 40), "acme/online-docs", "ai/OTHER-1"))
+    .thenError("not_our_pull_request");
+});
+
+Deno.test("attack: a merge replayed with new delivery ids is recorded once", () => {
+  const history = [...worked(), succeeded("r1"), merged("gh-1"), completionRequested("gh-1")];
+  for (const id of ["gh-2", "gh-3", "gh-4"]) {
+    given(...history).when(fact(merged(id))).thenNothing();
+  }
+  // Even a different merge sha for the same, already merged PR is the same fact.
+  given(...history)
+    .when(fact({ ...merged("gh-5"), data: { ...merged("gh-5").data, mergeSha: "1234567abcdef" } }))
+    .thenNothing();
+});
+
+Deno.test("attack: a close replayed with new delivery ids is recorded once", () => {
+  const history = [...worked(), succeeded("r1"), closedFact("gh-1")];
+  for (const id of ["gh-2", "gh-3", "gh-4"]) {
+    given(...history).when(fact(closedFact(id))).thenNothing();
+  }
+});
+
+Deno.test("a closed PR that the runner updated again may be closed again", () => {
+  const history = [
+    ...worked(),
+    succeeded("r1"),
+    closedFact("gh-1"),
+    requested("r2", "d2"),
+    claimed("r2", "L2"),
+    { type: "PullRequestUpdated", data: { runId: "r2", number: 12, url: prOpened("r2").data.url } },
+    succeeded("r2"),
+  ] as DomainEvent[];
+  given(...history).when(fact(closedFact("gh-9"))).then(
+    closedFact("gh-9"),
+    completionRequested("gh-9"),
+  );
+});
+
+Deno.test("a review replayed with a new delivery id is recorded once", () => {
+  given(...worked(), reviewFact("gh-1", 777)).when(fact(reviewFact("gh-2", 777))).thenNothing();
+  given(...worked(), reviewFact("gh-1", 777))
+    .when(fact(reviewFact("gh-2", 778)))
+    .then(reviewFact("gh-2", 778));
+});
+
+Deno.test("positive control: the genuine merge of the recorded PR queues one completion", () => {
+  given(...worked(), succeeded("r1"))
+    .when(fact(merged("gh-1")))
+    .then(merged("gh-1"), completionRequested("gh-1"));
+});
+
+// --- who may ask for work (issue 13) ---------------------------------------------------
+
+const mallory = { accountId: "acc-mallory", displayName: "Mallory" };
+const refuse = (deliveryId: string, runId = "n1", seconds = 0) => ({
+  type: "RefuseRunRequest" as const,
+  issueKey: KEY,
+  deliveryId,
+  requestedBy: mallory,
+  reason: "Mallory is not among the people allowed to ask AI Runner for work",
+  runId,
+  now: at(seconds),
+});
+const refused = (deliveryId: string, noticeRunId: string | null, seconds = 0): DomainEvent => ({
+  type: "RunRequestRefused",
+  data: {
+    deliveryId,
+    requestedBy: mallory,
+    requestedAt: at(seconds),
+    reason: "Mallory is not among the people allowed to ask AI Runner for work",
+    noticeRunId,
+  },
+});
+const noticeRequested = (deliveryId: string, runId = "n1", seconds = 0): DomainEvent => ({
+  type: "RunRequested",
+  data: {
+    runId,
+    issueKey: KEY,
+    deliveryId: `notice:${deliveryId}`,
+    source: "jira",
+    requestedBy: mallory,
+    requestedAt: at(seconds),
+    kind: "notice",
+  },
+});
+
+Deno.test("a refused request is recorded and queues one notice run, never a change run", () => {
+  given().when(refuse("d1")).then(refused("d1", "n1"), noticeRequested("d1"));
+  const state = replay([refused("d1", "n1"), noticeRequested("d1")]);
+  assertEquals(state.runs["n1"].kind, "notice");
+  assertEquals(state.deliveries["d1"], "n1");
+});
+
+Deno.test("a refused delivery seen before changes nothing", () => {
+  given(refused("d1", "n1"), noticeRequested("d1")).when(refuse("d1", "n2")).thenNothing();
+});
+
+Deno.test("a second refusal while a notice waits is recorded without another notice", () => {
+  given(refused("d1", "n1"), noticeRequested("d1"))
+    .when(refuse("d2", "n2", 5))
+    .then(refused("d2", null, 5));
+});
+
+Deno.test("a refusal while a change run waits queues no notice (work will happen)", () => {
+  given(requested("r1", "d1")).when(refuse("d2", "n2", 5)).then(refused("d2", null, 5));
+});
+
+Deno.test("an allowed request while a notice waits drops the notice and queues the run", () => {
+  given(refused("d1", "n1"), noticeRequested("d1"))
+    .when(request("r1", "d2", 5))
+    .then(
+      {
+        type: "RunCancelled",
+        data: {
+          runId: "n1",
+          reason: "an allowed person asked for a run before the refusal notice was posted",
+          cancelledBy: null,
+        },
+      },
+      requested("r1", "d2", 5),
+    );
+});
+
+Deno.test("a merge while a refusal notice waits drops the notice and queues the completion", () => {
+  given(...worked(), succeeded("r1"), refused("d9", "n1"), noticeRequested("d9"))
+    .when(fact(merged("gh-1")))
+    .then(
+      merged("gh-1"),
+      {
+        type: "RunCancelled",
+        data: {
+          runId: "n1",
+          reason: "the pull request ended before the refusal notice was posted",
+          cancelledBy: null,
+        },
+      },
+      completionRequested("gh-1"),
+    );
 });

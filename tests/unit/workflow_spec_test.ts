@@ -195,6 +195,8 @@ Deno.test("workflow spec: a completion run moves the issue to Done, then says so
   const r = await handleCommand(spec.store, KEY, {
     type: "RecordPullRequestFact",
     issueKey: KEY,
+    repo: "acme/docs",
+    headRef: `ai/${KEY}`,
     runId: "c1",
     now: new Date().toISOString(),
     fact: {

@@ -5,6 +5,8 @@
  * - `pull_request_review` `submitted` → `PrReviewed`;
  * each only for a head branch `ai/<KEY>` in the base repository itself (a fork
  * may name its branch anything). `ping` is answered; everything else is ignored.
+ * Whether the repository is routed and the pull request is the issue's own is
+ * for the route and the Run decider to judge: the fact names both.
  *
  * @module
  */
@@ -16,7 +18,16 @@ import type { PullRequestFact } from "../../../domain/run/commands.ts";
 export type GithubDelivery =
   | { kind: "pong" }
   | { kind: "ignored"; reason: string }
-  | { kind: "fact"; issueKey: string; fact: PullRequestFact; actor: string }
+  | {
+    kind: "fact";
+    issueKey: string;
+    fact: PullRequestFact;
+    actor: string;
+    /** The base repository (`owner/name`). */
+    repo: string;
+    /** The head branch. */
+    headRef: string;
+  }
   | { kind: "invalid"; code: string; detail: string };
 
 type Obj = Record<string, unknown>;
@@ -69,8 +80,17 @@ function loginOf(where: string, user: unknown): string | null {
 
 const BRANCH = /^ai\/(.+)$/;
 
+/** Where a PR lives: the base repository and the head branch. */
+interface PrPlace {
+  issueKey: string;
+  repo: string;
+  headRef: string;
+}
+
+const REPO = /^[\w.-]+\/[\w.-]+$/;
+
 /** The issue key of the PR's head branch, refusing branches that are not the runner's. */
-function issueKeyOfPr(pr: Obj): string {
+function placeOfPr(body: Obj, pr: Obj): PrPlace {
   const head = obj("pull_request.head", pr.head);
   const ref = str("pull_request.head.ref", head.ref, 255);
   const m = BRANCH.exec(ref);
@@ -84,7 +104,20 @@ function issueKeyOfPr(pr: Obj): string {
   if (headRepo === null || idOf(headRepo) === undefined || idOf(headRepo) !== idOf(baseRepo)) {
     throw new Ignored("the head branch is not in the base repository (a fork)");
   }
-  return m[1];
+  const repo = str(
+    "pull_request.base.repo.full_name",
+    obj("pull_request.base.repo", baseRepo)
+      .full_name,
+    200,
+  );
+  if (!REPO.test(repo)) throw new Invalid("pull_request.base.repo.full_name must be owner/name");
+  const hook = isObject(body.repository) ? body.repository.full_name : undefined;
+  if (
+    hook !== undefined && (typeof hook !== "string" || hook.toLowerCase() !== repo.toLowerCase())
+  ) {
+    throw new Invalid("repository.full_name does not match pull_request.base.repo.full_name");
+  }
+  return { issueKey: m[1], repo, headRef: ref };
 }
 
 function actorOf(body: Obj): string {
@@ -97,7 +130,7 @@ function actorOf(body: Obj): string {
 
 function pullRequestClosed(deliveryId: string, body: Obj): GithubDelivery {
   const pr = obj("pull_request", body.pull_request);
-  const issueKey = issueKeyOfPr(pr);
+  const { issueKey, repo, headRef } = placeOfPr(body, pr);
   const number = posInt("pull_request.number", pr.number);
   const url = str("pull_request.html_url", pr.html_url);
   if (typeof pr.merged !== "boolean") {
@@ -108,11 +141,14 @@ function pullRequestClosed(deliveryId: string, body: Obj): GithubDelivery {
     return {
       kind: "fact",
       issueKey,
+      repo,
+      headRef,
       actor: actorOf(body),
       fact: {
         type: "PrMerged",
         data: {
           deliveryId,
+          repo,
           number,
           url,
           mergeSha: sha === null || sha === undefined
@@ -127,11 +163,14 @@ function pullRequestClosed(deliveryId: string, body: Obj): GithubDelivery {
   return {
     kind: "fact",
     issueKey,
+    repo,
+    headRef,
     actor: actorOf(body),
     fact: {
       type: "PrClosed",
       data: {
         deliveryId,
+        repo,
         number,
         url,
         closedBy: loginOf("sender", body.sender),
@@ -145,7 +184,7 @@ const REVIEW_STATES = new Set(["approved", "changes_requested", "commented", "di
 
 function reviewSubmitted(deliveryId: string, body: Obj): GithubDelivery {
   const pr = obj("pull_request", body.pull_request);
-  const issueKey = issueKeyOfPr(pr);
+  const { issueKey, repo, headRef } = placeOfPr(body, pr);
   const review = obj("review", body.review);
   const state = str("review.state", review.state, 50).toLowerCase();
   if (!REVIEW_STATES.has(state)) throw new Ignored(`review state ${state} is not recorded`);
@@ -155,12 +194,16 @@ function reviewSubmitted(deliveryId: string, body: Obj): GithubDelivery {
   return {
     kind: "fact",
     issueKey,
+    repo,
+    headRef,
     actor: actorOf(body),
     fact: {
       type: "PrReviewed",
       data: {
         deliveryId,
+        repo,
         number: posInt("pull_request.number", pr.number),
+        reviewId: posInt("review.id", review.id),
         url,
         // GitHub's schema allows both to be null (a deleted account; a review GitHub did
         // not date): the review is still recorded, by "ghost" (GitHub's name for a

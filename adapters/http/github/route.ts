@@ -2,7 +2,12 @@
  * `POST /github/webhook`: GitHub reports pull request facts. The signature
  * (`X-Hub-Signature-256`, HMAC-SHA256 of the raw body) is checked in constant
  * time before anything is parsed; `X-GitHub-Delivery` is the delivery id, kept
- * on redelivery, so a redelivered fact is recorded once.
+ * on redelivery, so a redelivered fact is recorded once. The header is not
+ * signed, so the Run decider also deduplicates on the fact itself.
+ *
+ * A fact counts only for a repository in `RUNNER_CONFIG` and only for the pull
+ * request the runner recorded for the issue (the decider judges that part);
+ * anything else is answered 202 `ignored` and logged, and appends nothing.
  *
  * @module
  */
@@ -10,6 +15,7 @@ import type { Handler, MiddlewareHandler } from "hono";
 import { handleCommand } from "../../../domain/command_handler.ts";
 import { EventSchemaError } from "../../../domain/events.ts";
 import type { EventStore } from "../../../domain/ports/event_store.ts";
+import type { Logger } from "../../../domain/ports/logger.ts";
 import type { IntakeEnv } from "../context.ts";
 import { githubSignatureMatches } from "../crypto.ts";
 import { HttpError } from "../errors.ts";
@@ -34,12 +40,29 @@ export function githubSignature(secret: string): MiddlewareHandler<IntakeEnv> {
   };
 }
 
+/** Which facts the GitHub route lets through to the decider. */
+export interface GithubFactFilter {
+  /** The routed repositories (`owner/name`, any case); null: not checked here. */
+  repos: readonly string[] | null;
+  logger?: Logger;
+}
+
 /** The handler of `POST /github/webhook` (after content type, body and signature middlewares). */
 export function githubWebhook(
   store: EventStore,
   now: () => Date = () => new Date(),
   newRunId: () => string = () => crypto.randomUUID(),
+  filter: GithubFactFilter = { repos: null },
 ): Handler<IntakeEnv> {
+  const routed = filter.repos === null ? null : new Set(filter.repos.map((r) => r.toLowerCase()));
+  const ignore = (
+    c: Parameters<Handler<IntakeEnv>>[0],
+    reason: string,
+    fields: Record<string, unknown>,
+  ) => {
+    filter.logger?.warn("github fact ignored", { reason, ...fields });
+    return c.json({ status: "ignored", reason }, 202);
+  };
   return async (c) => {
     const deliveryId = c.req.header("x-github-delivery");
     if (deliveryId === undefined || !DELIVERY.test(deliveryId)) {
@@ -63,6 +86,17 @@ export function githubWebhook(
       case "invalid":
         throw new HttpError(400, delivery.code, delivery.detail);
     }
+    const facts = {
+      deliveryId,
+      event,
+      repo: delivery.repo,
+      number: delivery.fact.data.number,
+      issueKey: delivery.issueKey,
+      actor: delivery.actor,
+    };
+    if (routed !== null && !routed.has(delivery.repo.toLowerCase())) {
+      return ignore(c, `${delivery.repo} is not a repository in RUNNER_CONFIG`, facts);
+    }
     let result;
     try {
       result = await handleCommand(
@@ -72,6 +106,8 @@ export function githubWebhook(
           type: "RecordPullRequestFact",
           issueKey: delivery.issueKey,
           fact: delivery.fact,
+          repo: delivery.repo,
+          headRef: delivery.headRef,
           runId: newRunId(),
           now: now().toISOString(),
         },
@@ -86,6 +122,9 @@ export function githubWebhook(
         throw new HttpError(503, "busy", "too many concurrent writes for this issue; retry", {
           "Retry-After": "1",
         });
+      }
+      if (result.error.code === "not_our_pull_request") {
+        return ignore(c, result.error.message, facts);
       }
       throw new HttpError(409, result.error.code, result.error.message);
     }

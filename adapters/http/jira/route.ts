@@ -20,6 +20,10 @@
  * the raw body>`). A request without the secret header is accepted when it
  * carries that signature under the same `JIRA_WEBHOOK_SECRET`; it is checked
  * (constant time) before the body is read for anything else.
+ * With `JIRA_REQUESTER_ACCOUNT_IDS` set, a request from anybody else (or one
+ * that does not say who asked) queues no work: the refusal is recorded
+ * (`RunRequestRefused`) with a notice run that tells them on Jira, and the
+ * answer is 200 `{"status": "refused"}`.
  *
  * @module
  */
@@ -30,6 +34,13 @@ import {
   requestOutcome,
 } from "../../../domain/command_handler.ts";
 import { EventSchemaError } from "../../../domain/events.ts";
+import type { Logger } from "../../../domain/ports/logger.ts";
+import {
+  needsGroupLookup,
+  type RequesterPolicy,
+  type RequesterVerdict,
+  requesterVerdict,
+} from "../../../domain/trust.ts";
 import type { EventStore } from "../../../domain/ports/event_store.ts";
 import type { IntakeEnv } from "../context.ts";
 import { githubSignatureMatches, secretMatcher, sha256Hex } from "../crypto.ts";
@@ -100,6 +111,14 @@ export interface JiraRouteDeps {
   aiAccountId: string;
   now: () => Date;
   newRunId: () => string;
+  /** Who may ask for work; absent: anybody. */
+  requesters?: RequesterPolicy | null;
+  /**
+   * The requester's Jira groups, with `JIRA_REQUESTER_GROUPS` (null: the lookup
+   * failed); see `requester_groups.ts`.
+   */
+  groupsOf?: (accountId: string) => Promise<string[] | null>;
+  logger?: Logger;
 }
 
 /** The handler of `POST /jira/webhook` (after secret, content type and body middlewares). */
@@ -130,17 +149,49 @@ export function jiraWebhook(deps: JiraRouteDeps): Handler<IntakeEnv> {
       causationId: deliveryId,
       deliveryId,
     };
+    let verdict: RequesterVerdict | { allowed: true; basis?: undefined } = { allowed: true };
+    if (deps.requesters) {
+      const policy = deps.requesters;
+      const groups = needsGroupLookup(request.requester, policy)
+        ? (deps.groupsOf ? await deps.groupsOf(request.requester!.accountId!) : null)
+        : undefined;
+      verdict = requesterVerdict(request.requester, policy, groups);
+    }
+    if (!verdict.allowed) {
+      deps.logger?.warn("run request refused", {
+        issueKey: request.issueKey,
+        deliveryId,
+        requester: request.requester?.accountId ?? null,
+        reason: verdict.reason,
+      });
+    }
     let result;
     try {
-      result = await handleCommand(deps.store, request.issueKey, {
-        type: "RequestRun",
-        issueKey: request.issueKey,
-        runId: deps.newRunId(),
-        deliveryId,
-        source: "jira",
-        requestedBy: request.requester,
-        now: deps.now().toISOString(),
-      }, ctx);
+      result = await handleCommand(
+        deps.store,
+        request.issueKey,
+        verdict.allowed
+          ? {
+            type: "RequestRun",
+            issueKey: request.issueKey,
+            runId: deps.newRunId(),
+            deliveryId,
+            source: "jira",
+            requestedBy: request.requester,
+            ...(verdict.basis ? { requesterBasis: verdict.basis } : {}),
+            now: deps.now().toISOString(),
+          }
+          : {
+            type: "RefuseRunRequest",
+            issueKey: request.issueKey,
+            runId: deps.newRunId(),
+            deliveryId,
+            requestedBy: request.requester,
+            reason: verdict.reason,
+            now: deps.now().toISOString(),
+          },
+        ctx,
+      );
     } catch (e) {
       if (e instanceof EventSchemaError) throw new HttpError(400, "invalid_event", e.detail);
       throw e;
@@ -152,6 +203,12 @@ export function jiraWebhook(deps: JiraRouteDeps): Handler<IntakeEnv> {
         });
       }
       throw new HttpError(409, result.error.code, result.error.message);
+    }
+    if (!verdict.allowed) {
+      return c.json({
+        status: result.events.length > 0 ? "refused" : "duplicate",
+        reason: verdict.reason,
+      }, 200);
     }
     return c.json(requestOutcome(result, deliveryId), 200);
   };

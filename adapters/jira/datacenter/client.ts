@@ -11,11 +11,12 @@
  *
  * @module
  */
-import type { GitHubProbe, GitProbe, JiraProbe } from "../../../domain/ports/probes.ts";
+import type { JiraProbe } from "../../../domain/ports/probes.ts";
 import {
   type JiraClient,
   type JiraComment,
   type JiraDeployment,
+  type JiraDirectory,
   JiraError,
   type JiraIssue,
   type JiraTransition,
@@ -78,7 +79,7 @@ export interface DcServerInfo {
 }
 
 /** {@link JiraClient} over Jira Data Center / Server REST v2. */
-export class DataCenterJiraClient implements JiraClient, JiraProbe {
+export class DataCenterJiraClient implements JiraClient, JiraDirectory, JiraProbe {
   /** {@inheritDoc JiraClient.deployment} */
   readonly deployment: JiraDeployment = "datacenter";
   readonly #http: DcHttp;
@@ -242,6 +243,18 @@ export class DataCenterJiraClient implements JiraClient, JiraProbe {
       });
     }
     return user;
+  }
+
+  /** {@inheritDoc JiraDirectory.userGroups} (the account is the DC username). */
+  async userGroups(username: string): Promise<string[]> {
+    const json = await this.#http.json({
+      operation: "userGroups",
+      description: "get a user's groups",
+      method: "GET",
+      path: `/rest/api/2/user?username=${encodeURIComponent(username)}&expand=groups`,
+      idempotent: true,
+    }) as { groups?: { items?: { name?: unknown }[] } };
+    return (json?.groups?.items ?? []).flatMap((g) => typeof g.name === "string" ? [g.name] : []);
   }
 
   /** The issue's attachments (`fields.attachment`), newest last. */

@@ -1,14 +1,44 @@
 /**
  * Step `fetch_issue`: reads the ticket and its comments (and, on a later run,
- * the open PR's reviews), decides what is feedback, and stores what the model
- * will see as an artifact.
+ * the open PR's reviews), decides what is feedback and from whom it may be
+ * taken, and stores what the model will see as an artifact.
  *
  * @module
  */
 import type { EventOf } from "../../events.ts";
+import type { Review, ReviewComment } from "../../ports/github.ts";
 import { routeIssue } from "../../routing.ts";
+import { githubTrustSettings, PermissionLookup, requesterCountsForFeedback } from "../../trust.ts";
 import { seenByEarlierRuns, selectFeedback } from "../feedback.ts";
 import type { IssueSnapshot, RunContext } from "../run_context.ts";
+
+/**
+ * Who of the PR's reviewers may steer the model: write access (looked up once
+ * per login for this run) or `GITHUB_TRUSTED_LOGINS`; never bots or the runner.
+ */
+async function githubVerdicts(
+  ctx: RunContext,
+  repo: string,
+  items: readonly (Review | ReviewComment)[],
+): Promise<(login: string | null) => true | string> {
+  const { github, settings } = ctx.deps;
+  if (items.length === 0) return () => "unknown_author";
+  const own = await github.ownLogin().catch(() => null);
+  const trust = githubTrustSettings(settings.githubTrustedLogins ?? [], own ? [own] : []);
+  const lookup = new PermissionLookup(
+    github,
+    repo,
+    (login, error) =>
+      ctx.log.warn("could not read a reviewer's permission; not trusted", { login, error }),
+  );
+  const verdicts = new Map<string | null, true | string>();
+  for (const item of items) {
+    if (verdicts.has(item.author)) continue;
+    const v = await lookup.trustOf({ login: item.author, type: item.authorType }, trust);
+    verdicts.set(item.author, v.trusted ? true : v.reason);
+  }
+  return (login) => verdicts.get(login) ?? "unknown_author";
+}
 
 /** Fetches the issue and records `IssueFetched`. */
 export async function fetchIssue(ctx: RunContext): Promise<EventOf<"IssueFetched">> {
@@ -16,12 +46,19 @@ export async function fetchIssue(ctx: RunContext): Promise<EventOf<"IssueFetched
   const key = ctx.issueKey;
   const [issue, comments] = await Promise.all([jira.getIssue(key), jira.listComments(key)]);
   const requested = ctx.events.find((e) => e.type === "RunRequested" && e.data.runId === ctx.runId);
-  const requestedAt = requested?.type === "RunRequested"
-    ? requested.data.requestedAt
-    : ctx.deps.clock().toISOString();
-  const requesterAccountId = requested?.type === "RunRequested"
-    ? requested.data.requestedBy?.accountId ?? null
-    : null;
+  const request = requested?.type === "RunRequested" ? requested.data : null;
+  const requestedAt = request?.requestedAt ?? ctx.deps.clock().toISOString();
+  const requesterAccountId = request?.requestedBy?.accountId ?? null;
+  // Assigning a ticket makes nobody trusted: only an allowed requester's comments count.
+  const requesterTrusted = requesterAccountId !== null && requesterCountsForFeedback(
+    request?.requestedBy ?? null,
+    {
+      requesterAccountIds: new Set(settings.requesterAccountIds ?? []),
+      requesterGroups: new Set(settings.requesterGroups ?? []),
+      reviewerAccountId: settings.reviewerAccountId,
+    },
+    request?.requesterBasis,
+  );
   const pr = ctx.state.pullRequest;
   const repo = routeIssue(routing, issue);
   const [reviewComments, reviews] = pr && pr.state === "open" && repo
@@ -39,9 +76,11 @@ export async function fetchIssue(ctx: RunContext): Promise<EventOf<"IssueFetched
     trustedJiraAccounts: new Set([
       settings.reviewerAccountId,
       ...settings.trustedAccountIds,
-      ...(requesterAccountId ? [requesterAccountId] : []),
+      ...(requesterTrusted && requesterAccountId ? [requesterAccountId] : []),
     ]),
-    githubTrust: () => true,
+    githubTrust: repo
+      ? await githubVerdicts(ctx, repo.github, [...reviews, ...reviewComments])
+      : () => "unknown_author",
     requestedAt,
   });
   const snapshot: IssueSnapshot = {
@@ -53,6 +92,16 @@ export async function fetchIssue(ctx: RunContext): Promise<EventOf<"IssueFetched
     seen: selection.seen,
   };
   const ref = await ctx.putJson(snapshot);
+  // What was read and not acted on, for auditors (the ones seen by earlier runs are old news).
+  const skippedFeedback = selection.skipped
+    .filter((s) => s.reason !== "seen_before" && s.reason !== "own")
+    .slice(0, 1000)
+    .map((s) => ({
+      source: s.source ?? "jira",
+      id: s.id.slice(0, 200),
+      author: s.author.slice(0, 500),
+      reason: (s.detail ?? s.reason).slice(0, 100),
+    }));
   return {
     type: "IssueFetched",
     data: {
@@ -77,6 +126,7 @@ export async function fetchIssue(ctx: RunContext): Promise<EventOf<"IssueFetched
           displayName: f.author,
         })),
       ],
+      ...(skippedFeedback.length ? { skippedFeedback } : {}),
       snapshot: ref,
       jiraDeployment: jira.deployment ?? "cloud",
       seen: selection.seen.slice(0, 10_000).map((s) => ({

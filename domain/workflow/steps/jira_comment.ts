@@ -11,6 +11,7 @@ import { runMarker } from "../feedback.ts";
 import { RunStopped } from "../failure.ts";
 import { statusMatches } from "../../transitions.ts";
 import { closedComment, mergedComment, noChangeComment, resultComment } from "../messages.ts";
+import { requestRefusedComment } from "../notice.ts";
 import type { RunContext } from "../run_context.ts";
 import { describeSpend } from "../../pricing.ts";
 
@@ -49,6 +50,21 @@ export async function jiraComment(
   ctx: RunContext,
 ): Promise<EventOf<"JiraCommented"> | EventOf<"JiraTransitioned">> {
   const run = ctx.runState;
+  if (run.kind === "notice") {
+    const refusal = ctx.events.findLast((e) =>
+      e.type === "RunRequestRefused" && e.data.noticeRunId === ctx.runId
+    );
+    if (refusal?.type !== "RunRequestRefused") {
+      throw new RunStopped("jira_comment", "permanent", "no refused request to give notice of");
+    }
+    return await postComment(ctx, "refused", () =>
+      requestRefusedComment({
+        issueKey: ctx.issueKey,
+        runId: ctx.runId,
+        refusal: refusal.data,
+        whoCanAsk: [],
+      }));
+  }
   if (run.kind === "completion") {
     const fact = completedFact(ctx);
     if (fact.type === "PrClosed") {

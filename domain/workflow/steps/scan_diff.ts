@@ -7,6 +7,7 @@
  * @module
  */
 import type { EventOf } from "../../events.ts";
+import type { SecretScanner } from "../../ports/secrets.ts";
 import { RunStopped } from "../failure.ts";
 import type { RunContext } from "../run_context.ts";
 
@@ -33,13 +34,15 @@ export async function scanDiff(ctx: RunContext): Promise<EventOf<"DiffScanned">>
     );
   }
   if (secrets.contains(diff)) {
-    const files = diff.split(/^diff --git /m).slice(1).filter((part) => secrets.contains(part))
-      .map((part) => part.split("\n")[0].split(" b/")[1] ?? "?");
+    // Where and what kind; never the value.
+    const findings = "scanDiff" in secrets
+      ? (secrets as SecretScanner).scanDiff(diff).map((f) => `${f.file}: ${f.kind}`)
+      : [];
     throw new RunStopped(
       "scan_diff",
       "permanent",
-      `the change contains what looks like a secret (in ${
-        [...new Set(files)].join(", ")
+      `the change contains what looks like a secret (${
+        findings.length ? `in ${[...new Set(findings)].join(", ")}` : "in the diff"
       }); nothing was pushed`,
     );
   }
