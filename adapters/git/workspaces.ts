@@ -266,6 +266,10 @@ export class GitCliWorkspaces implements GitWorkspaces, GitProbe {
         GIT_AUTHOR_EMAIL: author.email,
         GIT_COMMITTER_NAME: committer.name,
         GIT_COMMITTER_EMAIL: committer.email,
+        // A given date makes the commit reproducible: same tree, parent, message, date.
+        ...(request.date
+          ? { GIT_AUTHOR_DATE: request.date, GIT_COMMITTER_DATE: request.date }
+          : {}),
       },
     });
     const commit = sha.trim();

@@ -152,7 +152,7 @@ Deno.test("audit --transcript <runId>: every turn, tool call and result, with us
   assert.match(text, /1 tool loop\(s\) · \d+ turn\(s\) · [\d,]+ in \+ [\d,]+ out tokens/);
   assert.match(text, /── system prompt \(/);
   assert.match(text, /── \[\+\d+\.\d{3} s\] request, turn 1: 1 message\(s\)/);
-  assert.match(text, /response, turn 1: tool_use; [\d,]+ in \+ [\d,]+ out tokens/);
+  assert.match(text, /response, turn 1: tool_use; [\d,]+ in( \([^)]*\))? \+ [\d,]+ out tokens/);
   assert.match(text, /→ search \{"pattern":"recieve"/);
   assert.match(text, /tool results\n {3}← \S+ ok:/);
   assert.match(text, /→ edit_file \{/);
