@@ -15,6 +15,7 @@ import {
   startFakeJira,
 } from "../../adapters/standins/jira_server.ts";
 import { JiraError } from "../../domain/ports/jira.ts";
+import { prepareAttachments } from "../../domain/attachments.ts";
 
 const PNG_1x1 = Uint8Array.from(
   atob(
@@ -176,5 +177,22 @@ Deno.test("fake jira: the enhanced search refuses the old startAt paging, as Jir
     });
     assert.equal(response.status, 400);
     assert.match((await response.json()).errorMessages[0], /Invalid request payload/);
+  });
+});
+
+Deno.test("jira: the fake's screenshot arrives as an image and its log as text for the prompt", async () => {
+  await withJira(async (_fake, client) => {
+    const issue = await client.getIssue("OPS-2");
+    const prepared = await prepareAttachments(
+      issue.attachments ?? [],
+      (id, max) => client.attachmentContent(id, max),
+    );
+    assert.deepEqual(prepared.images.map((i) => [i.filename, i.mediaType, i.width]), [
+      ["screen.png", "image/png", 1],
+    ]);
+    assert.equal(prepared.images[0].base64, btoa(String.fromCharCode(...PNG_1x1)));
+    assert.deepEqual(prepared.texts.map((t) => [t.filename, t.text.length, t.truncated]), [
+      ["server.log", 1100, false],
+    ]);
   });
 });
