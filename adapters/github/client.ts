@@ -10,6 +10,7 @@
  */
 import { Octokit } from "octokit";
 import {
+  type CommitChecks,
   type GitHubClient,
   GitHubError,
   type NewPullRequest,
@@ -32,7 +33,14 @@ import {
   type TokenSource,
 } from "./auth.ts";
 import { gitHubMessage, toGitHubError } from "./errors.ts";
-import { toPullRequest, toReview, toReviewComment } from "./mapping.ts";
+import {
+  type RestCheckRun,
+  toCheckRun,
+  toCommitStatus,
+  toPullRequest,
+  toReview,
+  toReviewComment,
+} from "./mapping.ts";
 import {
   DEFAULT_RETRY_POLICY,
   installRequestPolicy,
@@ -91,6 +99,9 @@ function fetchWithTimeout(timeoutMs: number): typeof fetch {
     }
   };
 }
+
+/** Pages of 100 check runs read at most (GitHub lists up to 1,000 suites per commit). */
+const MAX_CHECK_RUN_PAGES = 3;
 
 /** GitHub's largest pull request body, in characters. */
 export const GITHUB_BODY_LIMIT = 65_536;
@@ -271,6 +282,35 @@ export class OctokitGitHubClient implements GitHubClient {
         pull: contents === "read" || contents === "write",
         push: contents === "write",
         source: "installation",
+      };
+    });
+  }
+
+  getCommitChecks(repo: RepoSlug, ref: string): Promise<CommitChecks> {
+    return this.#call(`read the checks of ${ref} in ${repo}`, async () => {
+      const slug = splitRepo(repo);
+      const runs: RestCheckRun[] = [];
+      for (let page = 1; page <= MAX_CHECK_RUN_PAGES; page++) {
+        const { data } = await this.#octokit.rest.checks.listForRef({
+          ...slug,
+          ref,
+          filter: "latest",
+          per_page: 100,
+          page,
+        });
+        runs.push(...data.check_runs);
+        if (data.check_runs.length < 100 || runs.length >= data.total_count) break;
+      }
+      const { data: combined } = await this.#octokit.rest.repos.getCombinedStatusForRef({
+        ...slug,
+        ref,
+        per_page: 100,
+      });
+      return {
+        sha: combined.sha,
+        checkRuns: runs.map(toCheckRun),
+        combinedState: combined.state,
+        statuses: combined.statuses.map(toCommitStatus),
       };
     });
   }
