@@ -22,6 +22,9 @@ const REPO_DESCRIPTIONS: Record<string, string> = {
   validate: "Shell command lines run in the worktree after the LLM's changes (e.g. npm test); " +
     "every one must exit 0. They run with a timeout and without the runner's secrets.",
   validateTimeoutSeconds: "Seconds each validation command may run.",
+  awaitChecks: "Wait for the pull request head's checks (check runs and commit statuses) before " +
+    'handing over, e.g. {"timeoutMinutes": 30, "repairRounds": 1}: failed checks go back to ' +
+    "the model for that many repair rounds; checks still running at the timeout are reported.",
   match: "Which issues route here; every criterion given must hold. A repo without match is " +
     "the default. The first repo that matches wins.",
 };
