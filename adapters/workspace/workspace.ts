@@ -4,7 +4,12 @@
  *
  * @module
  */
-import type { RunTools, ValidationRun, Workspace } from "../../domain/ports/workspace.ts";
+import type {
+  RepoFocus,
+  RunTools,
+  ValidationRun,
+  Workspace,
+} from "../../domain/ports/workspace.ts";
 import { readRepoContext } from "./repo_context.ts";
 import { createWorkspaceTools } from "./tools.ts";
 import { runValidation } from "./validation.ts";
@@ -28,8 +33,8 @@ export class LocalWorkspace implements Workspace {
     });
   }
 
-  context(root: string) {
-    return readRepoContext(root);
+  context(root: string, focus?: RepoFocus) {
+    return readRepoContext(root, focus);
   }
 
   validate(

@@ -34,8 +34,23 @@ export interface RunTools extends ToolExecutor {
 export interface RepoContext {
   /** AGENTS.md, CLAUDE.md, .github/copilot-instructions.md where present. */
   instructions: { file: string; text: string }[];
-  /** A bounded listing of the repository's files. */
+  /**
+   * The repository map within a budget: the tree with file counts, ranked
+   * toward the ticket's focus, and the top-level symbols of the most relevant files.
+   */
   fileTree: string;
+  /** How the map was made: files walked, whether symbols came from ctags, what was left out. */
+  map?: { totalFiles: number; symbols: "ctags" | "none"; relevant: string[]; notes: string[] };
+}
+
+/** What the repository map is ranked toward: the ticket's text and the paths it names. */
+export interface RepoFocus {
+  /** Summary, description, feedback: free text. */
+  text: string;
+  /** Paths named explicitly (review comments' files, earlier runs' files). */
+  paths?: readonly string[];
+  /** Characters the map may take (default 12,000, about 3,000 tokens). */
+  budgetChars?: number;
 }
 
 /** Work inside a worktree. */
@@ -45,8 +60,8 @@ export interface Workspace {
     root: string,
     validate?: (signal?: AbortSignal) => Promise<ValidationRun>,
   ): Promise<RunTools>;
-  /** The repository's instructions and file tree. */
-  context(root: string): Promise<RepoContext>;
+  /** The repository's instructions and its map (ranked toward `focus` when given). */
+  context(root: string, focus?: RepoFocus): Promise<RepoContext>;
   /**
    * Runs validation commands (shell command lines) in the worktree with a
    * timeout each, in an environment scrubbed of every secret.
