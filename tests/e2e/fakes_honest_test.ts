@@ -121,7 +121,11 @@ Deno.test("fake GitHub: every answer the client gets conforms to GitHub's REST d
     await github.listReviews(REPO, opened.pullRequest.number);
     await github.listReviewComments(REPO, opened.pullRequest.number);
     // CI on the head: check runs (one re-run) and commit statuses.
-    fake.addCheckRun(REPO, "ai/DOC-1", { name: "test", conclusion: "failure", summary: "1 failed" });
+    fake.addCheckRun(REPO, "ai/DOC-1", {
+      name: "test",
+      conclusion: "failure",
+      summary: "1 failed",
+    });
     fake.addCheckRun(REPO, "ai/DOC-1", { name: "test", conclusion: "success" });
     fake.addCheckRun(REPO, "ai/DOC-1", { name: "lint", status: "in_progress" });
     fake.addCommitStatus(REPO, "ai/DOC-1", { context: "ci/jenkins", state: "failure" });

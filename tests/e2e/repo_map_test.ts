@@ -51,10 +51,10 @@ Deno.test("repo map: the ticket's files rank first and the map stays within its 
     assert.deepEqual(map.relevant.slice(0, 2), ["docs/install.md", "src/auth/login_form.ts"]);
     assert.match(map.text, /^1204 files in \d+ directories/);
     assert.match(map.text, /^src\/ \(2\)$/m);
-    assert.match(map.text, /^  auth\/ \(2\)$/m);
-    assert.match(map.text, /^    login_form\.ts$/m);
+    assert.match(map.text, /^ {2}auth\/ \(2\)$/m);
+    assert.match(map.text, /^ {4}login_form\.ts$/m);
     assert.match(map.text, /^packages\/ \(1200\)$/m);
-    assert.match(map.text, /^  pkg0\/ \(40\)$/m); // directory sizes, not 1200 file lines
+    assert.match(map.text, /^ {2}pkg0\/ \(40\)$/m); // directory sizes, not 1200 file lines
     if (hasCtags) {
       assert.equal(map.symbols, "ctags");
       assert.match(
