@@ -939,6 +939,14 @@ class FakeGitHubApi {
     if (rest === "/pulls" && method === "GET") return this.#listPulls(repo, u);
     m = rest.match(/^\/commits\/([^/]+)\/(check-runs|status)$/);
     if (m && method === "GET") {
+      // An app's token reads check runs with Checks and statuses with Commit statuses permission.
+      const needed = m[2] === "check-runs" ? "checks" : "statuses";
+      const granted = caller.kind === "installation"
+        ? (caller.app.permissions ?? defaultAppPermissions())[needed]
+        : "read";
+      if (granted !== "read" && granted !== "write") {
+        return error(403, "Resource not accessible by integration");
+      }
       const ref = decodeURIComponent(m[1]);
       return m[2] === "check-runs"
         ? this.#checkRuns(repo, ref, u)
@@ -1236,7 +1244,13 @@ class FakeGitHubApi {
 }
 
 function defaultAppPermissions(): Record<string, string> {
-  return { contents: "write", metadata: "read", pull_requests: "write" };
+  return {
+    contents: "write",
+    metadata: "read",
+    pull_requests: "write",
+    checks: "read",
+    statuses: "read",
+  };
 }
 
 /** Checks an app JWT: structure, `iss`, expiry (real clock) and, with a public key, the signature. */

@@ -4,6 +4,7 @@
  * and the PR head's check runs and combined commit status.
  */
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { createGitHubClient } from "../../adapters/github/client.ts";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../../adapters/standins/github_server.ts";
 import { judgeChecks } from "../../domain/checks.ts";
@@ -126,4 +127,34 @@ Deno.test("github: the PR head's failed check runs and commit statuses", async (
     assert.equal(judgeChecks(none).state, "none");
     await assert.rejects(github.getCommitChecks(REPO, "no-such-branch"), GitHubError);
   });
+});
+
+Deno.test("github: an app installation without the Checks permission is refused, as GitHub does", async () => {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  });
+  const fake = await startFakeGitHub({
+    repos: [{ fullName: REPO }],
+    apps: [{
+      appId: 4242,
+      installationId: 77,
+      publicKey,
+      permissions: { contents: "write", metadata: "read", pull_requests: "write" },
+    }],
+  });
+  try {
+    const github = createGitHubClient({
+      apiUrl: fake.url,
+      app: { appId: 4242, privateKey, installationId: 77 },
+      retry: { minMutationIntervalMs: 0, maxRetries: 0 },
+    });
+    await assert.rejects(
+      github.getCommitChecks(REPO, "f".repeat(40)),
+      (e: GitHubError) => e.status === 403 && e.kind === "permanent",
+    );
+  } finally {
+    await fake.close();
+  }
 });
