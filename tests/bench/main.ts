@@ -9,6 +9,7 @@ import { benchEventStore } from "./event_store_bench.ts";
 import { benchIntake } from "./intake_bench.ts";
 import { benchPostgres } from "./postgres_bench.ts";
 import { benchProjections } from "./projection_bench.ts";
+import { benchRepoMap } from "./repo_map_bench.ts";
 import { benchWorkspace } from "./workspace_bench.ts";
 
 const report = (line: string) => console.log(line);
@@ -23,3 +24,4 @@ await benchProjections(report);
 await benchIntake(report);
 await benchPostgres(report);
 await benchWorkspace(report);
+await benchRepoMap(report);
