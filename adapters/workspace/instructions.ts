@@ -73,11 +73,15 @@ export interface FoundInstructions {
 /**
  * Every `AGENTS.md` / `CLAUDE.md` in the worktree (the root's included, with
  * `dir: ""`), breadth-first so the shallowest win when the count is capped.
+ * `untrustedPaths`: files the branch changed against its base (an earlier
+ * iteration's work), which are not taken as instructions.
  */
 export async function findInstructionFiles(
   root: string,
   limits: Partial<InstructionLimits> = {},
+  untrustedPaths: readonly string[] = [],
 ): Promise<FoundInstructions> {
+  const untrusted = new Set(untrustedPaths);
   const max = { ...DEFAULT_INSTRUCTION_LIMITS, ...limits };
   const realRoot = await Deno.realPath(root);
   const files: InstructionFile[] = [];
@@ -109,6 +113,10 @@ export async function findInstructionFiles(
         continue;
       }
       if (!NESTED_INSTRUCTION_NAMES.includes(e.name)) continue;
+      if (untrusted.has(rel)) {
+        notes.push(`${rel} is changed on this branch, not on its base: not taken as instructions.`);
+        continue;
+      }
       if (files.length >= max.maxFiles) {
         notes.push(
           `More than ${max.maxFiles} instruction files: ${rel} and later ones are left out.`,

@@ -5,11 +5,13 @@
  * @module
  */
 import type {
+  OpenToolsOptions,
   RepoFocus,
   RunTools,
   ValidationRun,
   Workspace,
 } from "../../domain/ports/workspace.ts";
+import { findInstructionFiles, withNestedInstructions } from "./instructions.ts";
 import { readRepoContext } from "./repo_context.ts";
 import { createWorkspaceTools } from "./tools.ts";
 import { runValidation } from "./validation.ts";
@@ -21,8 +23,9 @@ export class LocalWorkspace implements Workspace {
   async openTools(
     root: string,
     validate?: (signal?: AbortSignal) => Promise<ValidationRun>,
+    options: OpenToolsOptions = {},
   ): Promise<RunTools> {
-    return await createWorkspaceTools({
+    const tools = await createWorkspaceTools({
       root,
       runValidation: validate
         ? async (signal) => {
@@ -31,6 +34,10 @@ export class LocalWorkspace implements Workspace {
         }
         : undefined,
     });
+    if (!options.nestedInstructions) return tools;
+    // Read now, before the model writes anything: what it writes is never an instruction.
+    const { files } = await findInstructionFiles(root, {}, options.untrustedPaths);
+    return withNestedInstructions(tools, files);
   }
 
   context(root: string, focus?: RepoFocus) {

@@ -53,12 +53,28 @@ export interface RepoFocus {
   budgetChars?: number;
 }
 
+/** How {@link Workspace.openTools} sets the tools up. */
+export interface OpenToolsOptions {
+  /**
+   * Show nested instruction files (`AGENTS.md`, `CLAUDE.md` in subdirectories,
+   * read when the tools open) with the first tool result under their directory.
+   */
+  nestedInstructions?: boolean;
+  /**
+   * Paths the run's branch changes against its base (an earlier iteration's
+   * work, possibly the model's): instruction files among them are not taken
+   * as instructions, so a model cannot write its own rules for a later run.
+   */
+  untrustedPaths?: readonly string[];
+}
+
 /** Work inside a worktree. */
 export interface Workspace {
   /** The model's tools; `validate` backs the `run_validation` tool. */
   openTools(
     root: string,
     validate?: (signal?: AbortSignal) => Promise<ValidationRun>,
+    options?: OpenToolsOptions,
   ): Promise<RunTools>;
   /** The repository's instructions and its map (ranked toward `focus` when given). */
   context(root: string, focus?: RepoFocus): Promise<RepoContext>;
