@@ -33,6 +33,7 @@ export async function readRepoContext(root: string, focus?: RepoFocus): Promise<
       symbols: map.symbols,
       relevant: map.relevant,
       notes: map.notes,
+      files: map.files,
     },
   };
 }

@@ -60,6 +60,8 @@ export interface RepoMap {
   relevant: string[];
   /** What went wrong or was left out (ctags missing, timed out, …). */
   notes: string[];
+  /** Every file walked, relative to the root. */
+  files: string[];
 }
 
 /** Directories never mapped. */
@@ -154,6 +156,7 @@ export async function buildRepoMap(root: string, options: RepoMapOptions = {}): 
     symbols: used,
     relevant: ranked.filter((f) => f.score > 0).slice(0, 50).map((f) => f.path),
     notes,
+    files: files.map((f) => f.path),
   };
 }
 

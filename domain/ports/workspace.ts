@@ -40,7 +40,14 @@ export interface RepoContext {
    */
   fileTree: string;
   /** How the map was made: files walked, whether symbols came from ctags, what was left out. */
-  map?: { totalFiles: number; symbols: "ctags" | "none"; relevant: string[]; notes: string[] };
+  map?: {
+    totalFiles: number;
+    symbols: "ctags" | "none";
+    relevant: string[];
+    notes: string[];
+    /** Every file walked (at most 50,000): e.g. `repoFiles` for `checkClaims`. */
+    files: string[];
+  };
 }
 
 /** What the repository map is ranked toward: the ticket's text and the paths it names. */

@@ -87,6 +87,8 @@ Deno.test("repo map: without ctags the ranked tree is the map", async () => {
     const context = await readRepoContext(root, { text: "session", budgetChars: 1500 });
     assert.ok(context.fileTree.length <= 1500);
     assert.equal(context.map?.relevant[0], "src/auth/session.ts");
+    assert.equal(context.map?.files.length, 1204);
+    assert.ok(context.map?.files.includes("docs/install.md"));
   } finally {
     await Deno.remove(root, { recursive: true });
   }
