@@ -863,9 +863,10 @@ class FakeJiraApi {
       : 0;
     const page = records.slice(from, from + pageSize);
     const isLast = from + pageSize >= records.length;
-    const fields = (request.fields as unknown[] | undefined)?.map(String) ?? ["*navigable"];
+    const fields = (request.fields as unknown[] | undefined)?.map(String);
     return json(200, {
-      issues: page.map((r) => this.issueBean(r, fields)),
+      // Unlike the old search, the enhanced one answers only issue ids unless fields are named.
+      issues: page.map((r) => fields ? this.issueBean(r, fields) : { id: r.id }),
       ...(isLast ? {} : { nextPageToken: btoa(String(from + pageSize)) }),
       isLast,
     });
