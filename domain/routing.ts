@@ -41,6 +41,16 @@ export const RepoRoute = z.object({
   allowHosts: z.array(AllowHost).optional(),
   /** Declared, non-secret variables for setup, validation and `run_command`. */
   env: DeclaredEnv.default({}),
+  /**
+   * Wait for the pull request head's checks (check runs and commit statuses)
+   * before handing over; failures get a bounded repair round.
+   */
+  awaitChecks: z.object({
+    /** How long to wait for every check to finish, minutes. */
+    timeoutMinutes: z.number().int().positive().max(240).default(30),
+    /** Repair rounds with the failures before handing over anyway (0: report only). */
+    repairRounds: z.number().int().min(0).max(3).default(1),
+  }).strict().optional(),
   match: z.object({
     labels: z.array(z.string().min(1)).optional(),
     components: z.array(z.string().min(1)).optional(),

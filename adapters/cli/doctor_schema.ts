@@ -30,6 +30,9 @@ const REPO_DESCRIPTIONS: Record<string, string> = {
     "commands never have a network.",
   env: "Non-secret variables for setup, validation and the model's commands " +
     '({"NODE_ENV": "test"}). Never a secret: the model can read them.',
+  awaitChecks: "Wait for the pull request head's checks (check runs and commit statuses) before " +
+    'handing over, e.g. {"timeoutMinutes": 30, "repairRounds": 1}: failed checks go back to ' +
+    "the model for that many repair rounds; checks still running at the timeout are reported.",
   match: "Which issues route here; every criterion given must hold. A repo without match is " +
     "the default. The first repo that matches wins.",
 };

@@ -284,6 +284,25 @@ export class GitCliWorkspaces implements GitWorkspaces, GitProbe {
     return { sha: commit, filesChanged: names.split("\0").filter(Boolean).sort() };
   }
 
+  /** The merge base of the base branch (as last fetched) and HEAD. */
+  async mergeBase(worktree: Worktree): Promise<string> {
+    const base = `refs/remotes/origin/${checkBranch(worktree.baseBranch)}`;
+    const { stdout } = await this.#git.run({
+      action: "merge-base",
+      args: ["merge-base", base, "HEAD"],
+      cwd: worktree.path,
+    });
+    const sha = stdout.trim();
+    if (!/^[0-9a-f]{40,64}$/.test(sha)) {
+      throw new GitError(
+        "permanent",
+        "not_found",
+        `no merge base of ${worktree.baseBranch} and HEAD`,
+      );
+    }
+    return sha;
+  }
+
   async applyPatch(worktree: Worktree, patch: string): Promise<void> {
     if (!patch.trim()) return;
     try {

@@ -12,6 +12,7 @@ import type { GitHubProbe } from "../../domain/ports/probes.ts";
 import { Octokit } from "octokit";
 import {
   type CollaboratorPermission,
+  type CommitChecks,
   type GitHubClient,
   GitHubError,
   type NewPullRequest,
@@ -34,7 +35,15 @@ import {
   type TokenSource,
 } from "./auth.ts";
 import { gitHubMessage, toGitHubError } from "./errors.ts";
-import { toCollaboratorPermission, toPullRequest, toReview, toReviewComment } from "./mapping.ts";
+import {
+  type RestCheckRun,
+  toCheckRun,
+  toCollaboratorPermission,
+  toCommitStatus,
+  toPullRequest,
+  toReview,
+  toReviewComment,
+} from "./mapping.ts";
 import {
   DEFAULT_RETRY_POLICY,
   installRequestPolicy,
@@ -93,6 +102,9 @@ function fetchWithTimeout(timeoutMs: number): typeof fetch {
     }
   };
 }
+
+/** Pages of 100 check runs read at most (GitHub lists up to 1,000 suites per commit). */
+const MAX_CHECK_RUN_PAGES = 3;
 
 /** GitHub's largest pull request body, in characters. */
 export const GITHUB_BODY_LIMIT = 65_536;
@@ -306,6 +318,35 @@ export class OctokitGitHubClient implements GitHubClient, GitHubProbe {
       throw error;
     });
     return this.#ownLogin;
+  }
+
+  getCommitChecks(repo: RepoSlug, ref: string): Promise<CommitChecks> {
+    return this.#call(`read the checks of ${ref} in ${repo}`, async () => {
+      const slug = splitRepo(repo);
+      const runs: RestCheckRun[] = [];
+      for (let page = 1; page <= MAX_CHECK_RUN_PAGES; page++) {
+        const { data } = await this.#octokit.rest.checks.listForRef({
+          ...slug,
+          ref,
+          filter: "latest",
+          per_page: 100,
+          page,
+        });
+        runs.push(...data.check_runs);
+        if (data.check_runs.length < 100 || runs.length >= data.total_count) break;
+      }
+      const { data: combined } = await this.#octokit.rest.repos.getCombinedStatusForRef({
+        ...slug,
+        ref,
+        per_page: 100,
+      });
+      return {
+        sha: combined.sha,
+        checkRuns: runs.map(toCheckRun),
+        combinedState: combined.state,
+        statuses: combined.statuses.map(toCommitStatus),
+      };
+    });
   }
 
   tokenForGit(): Promise<string> {

@@ -5,12 +5,15 @@
  * @module
  */
 import type {
+  CheckRun,
   CollaboratorPermission,
+  CommitStatus,
   PullRequest,
   Review,
   ReviewComment,
   ReviewState,
 } from "../../domain/ports/github.ts";
+import { shortenMiddle } from "../../domain/shorten.ts";
 
 /** The fields of a REST pull request the runner reads (list items lack `merged`). */
 export interface RestPullRequest {
@@ -49,10 +52,45 @@ export interface RestReviewComment {
   body: string;
   path: string;
   line?: number | null;
+  original_line?: number | null;
+  start_line?: number | null;
+  side?: string | null;
+  diff_hunk?: string;
+  commit_id?: string;
   html_url: string;
   created_at: string;
   updated_at: string;
 }
+
+/** The fields of a REST check run the runner reads. */
+export interface RestCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  details_url: string | null;
+  html_url: string | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  app: { slug?: string } | null;
+}
+
+/** The fields of a REST commit status the runner reads. */
+export interface RestCommitStatus {
+  context: string;
+  state: string;
+  description: string | null;
+  target_url: string | null;
+}
+
+/** Longest check-run title kept, in characters. */
+export const CHECK_TITLE_CHARS = 300;
+/** Longest check-run summary kept. */
+export const CHECK_SUMMARY_CHARS = 2000;
+/** Longest check-run text kept. */
+export const CHECK_TEXT_CHARS = 4000;
+/** Longest diff hunk kept on a review comment. */
+export const DIFF_HUNK_CHARS = 4000;
 
 /** A REST pull request as the port's {@link PullRequest}. */
 export function toPullRequest(pr: RestPullRequest): PullRequest {
@@ -110,6 +148,44 @@ export function toReviewComment(comment: RestReviewComment): ReviewComment {
     url: comment.html_url,
     createdAt: comment.created_at,
     updatedAt: comment.updated_at,
+    diffHunk: tailOf(comment.diff_hunk ?? "", DIFF_HUNK_CHARS),
+    originalLine: comment.original_line ?? null,
+    startLine: comment.start_line ?? null,
+    side: comment.side === "LEFT" || comment.side === "RIGHT" ? comment.side : null,
+    ...(comment.commit_id ? { commitId: comment.commit_id } : {}),
+  };
+}
+
+/** The end of a hunk: the commented line is its last line, so keep the tail. */
+function tailOf(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const tail = text.slice(text.length - max);
+  return `…\n${tail.slice(tail.indexOf("\n") + 1)}`;
+}
+
+/** A REST check run as the port's {@link CheckRun}, its texts bounded. */
+export function toCheckRun(run: RestCheckRun): CheckRun {
+  return {
+    id: run.id,
+    name: run.name,
+    status: run.status,
+    conclusion: run.conclusion ?? null,
+    title: shortenMiddle(run.output?.title ?? "", CHECK_TITLE_CHARS),
+    summary: shortenMiddle(run.output?.summary ?? "", CHECK_SUMMARY_CHARS),
+    text: shortenMiddle(run.output?.text ?? "", CHECK_TEXT_CHARS),
+    url: run.details_url || run.html_url || "",
+    headSha: run.head_sha,
+    app: run.app?.slug ?? null,
+  };
+}
+
+/** A REST commit status as the port's {@link CommitStatus}. */
+export function toCommitStatus(status: RestCommitStatus): CommitStatus {
+  return {
+    context: status.context,
+    state: status.state,
+    description: shortenMiddle(status.description ?? "", CHECK_TITLE_CHARS),
+    url: status.target_url || null,
   };
 }
 

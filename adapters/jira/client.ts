@@ -27,11 +27,13 @@
  */
 import type { JiraProbe } from "../../domain/ports/probes.ts";
 import {
+  type JiraAttachmentContent,
   type JiraClient,
   type JiraComment,
   type JiraDirectory,
   JiraError,
   type JiraIssue,
+  type JiraIssueBrief,
   type JiraTransition,
   type JiraUser,
 } from "../../domain/ports/jira.ts";
@@ -39,7 +41,15 @@ import type { Logger } from "../../domain/ports/logger.ts";
 import { fitComment } from "./comment_limit.ts";
 import { validateAdf } from "./adf_validate.ts";
 import { hintFor, jiraMessagesOf, SecretScrubber } from "./error_text.ts";
-import { ISSUE_FIELDS, toComment, toIssue, toTransition, toUser } from "./mapping.ts";
+import {
+  BRIEF_FIELDS,
+  ISSUE_FIELDS,
+  toComment,
+  toIssue,
+  toIssueBrief,
+  toTransition,
+  toUser,
+} from "./mapping.ts";
 import {
   backoffDelay,
   isConnectFailure,
@@ -95,6 +105,45 @@ interface Call {
   query?: Record<string, string>;
   body?: unknown;
   idempotent: boolean;
+}
+
+/** Redirects followed when downloading an attachment. */
+const MAX_REDIRECTS = 3;
+/** Most related issues read in one search. */
+const MAX_BRIEF_ISSUES = 50;
+/** A Jira issue key: a project key (a letter, then letters, digits or `_`), `-`, a number. */
+const ISSUE_KEY = /^[A-Z][A-Z0-9_]{0,254}-\d{1,18}$/;
+
+/** Reads at most `max` bytes of a body, then stops the download. */
+async function readBounded(
+  response: Response,
+  max: number,
+): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  const reader = response.body?.getReader();
+  if (!reader) return { bytes: new Uint8Array(0), truncated: false };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.length > max) {
+      chunks.push(value.subarray(0, max - size));
+      size = max;
+      truncated = true;
+      await reader.cancel();
+      break;
+    }
+    chunks.push(value);
+    size += value.length;
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return { bytes, truncated };
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -323,6 +372,130 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
       });
     }
     return user;
+  }
+
+  /** {@inheritDoc JiraClient.attachmentContent} */
+  async attachmentContent(id: string, maxBytes: number): Promise<JiraAttachmentContent> {
+    const call: Call = {
+      operation: "attachmentContent",
+      description: `download attachment ${id}`,
+      method: "GET",
+      path: `/rest/api/3/attachment/content/${encodeURIComponent(id)}`,
+      idempotent: true,
+    };
+    if (!/^\d{1,20}$/.test(id)) {
+      throw new JiraError(`Jira ${call.description} refused: not an attachment id`, {
+        operation: call.operation,
+        status: null,
+        kind: "permanent",
+      });
+    }
+    for (let attempt = 0;; attempt++) {
+      let response: Response;
+      try {
+        response = await this.#followRedirects(this.#url(call));
+      } catch (error) {
+        if (error instanceof JiraError) throw error;
+        if (attempt < this.#maxRetries) {
+          await this.#wait(call, attempt, null, undefined);
+          continue;
+        }
+        throw this.#networkError(call, error, attempt, false);
+      }
+      if (response.ok) {
+        const type = (response.headers.get("content-type") ?? "").split(";")[0].trim();
+        const { bytes, truncated } = await readBounded(response, Math.max(0, maxBytes));
+        return { bytes, mimeType: type || "application/octet-stream", truncated };
+      }
+      const text = await response.text().catch(() => "");
+      const messages = jiraMessagesOf(text).map((m) => this.#scrubber.scrub(m));
+      if (!isTransientStatus(response.status)) throw this.#statusError(call, response, messages);
+      const asked = requestedWait(response.status, response.headers, this.#now());
+      if (attempt < this.#maxRetries && !(asked !== undefined && asked > this.#maxRetryAfterMs)) {
+        await this.#wait(call, attempt, response.status, asked);
+        continue;
+      }
+      throw this.#statusError(call, response, messages, {
+        attempts: attempt + 1,
+        retryAfterMs: asked,
+        ambiguous: false,
+      });
+    }
+  }
+
+  /**
+   * GETs a URL, following at most {@link MAX_REDIRECTS} redirects by hand:
+   * Jira answers an attachment with 303 to its media store, whose URL carries
+   * its own short-lived token. The Basic credentials go only to Jira's own
+   * origin, never to wherever a `Location` points.
+   */
+  async #followRedirects(start: string): Promise<Response> {
+    const origin = new URL(this.#base).origin;
+    let url = start;
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const target = new URL(url);
+      const headers: Record<string, string> = { Accept: "*/*" };
+      if (target.origin === origin) headers.Authorization = this.#authorization;
+      const response = await this.#fetch(url, {
+        method: "GET",
+        headers,
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      if (![301, 302, 303, 307, 308].includes(response.status)) return response;
+      await response.body?.cancel();
+      const location = response.headers.get("location");
+      const next = location ? URL.parse(location, url) : null;
+      if (!next || (next.protocol !== "https:" && next.protocol !== "http:")) break;
+      // Never from https down to http.
+      if (target.protocol === "https:" && next.protocol === "http:") break;
+      url = next.href;
+    }
+    throw new JiraError("Jira download attachment failed: too many or unsafe redirects", {
+      operation: "attachmentContent",
+      status: null,
+      kind: "permanent",
+    });
+  }
+
+  /** {@inheritDoc JiraClient.briefIssues} */
+  async briefIssues(keys: readonly string[], descriptionChars = 600): Promise<JiraIssueBrief[]> {
+    let wanted = [...new Set(keys.map((k) => k.trim().toUpperCase()))]
+      .filter((k) => ISSUE_KEY.test(k)).slice(0, MAX_BRIEF_ISSUES);
+    // JQL names each key: Jira answers 400 for one it cannot find (deleted, or
+    // invisible to this account). Drop the keys it names and ask again.
+    for (let round = 0; round < 3 && wanted.length > 0; round++) {
+      try {
+        const json = await this.#call({
+          operation: "briefIssues",
+          description: `search ${wanted.length} related issue(s)`,
+          method: "POST",
+          path: "/rest/api/3/search/jql",
+          body: {
+            jql: `key in (${wanted.join(", ")})`,
+            fields: [...BRIEF_FIELDS],
+            maxResults: MAX_BRIEF_ISSUES,
+          },
+          idempotent: true,
+        }) as Record<string, unknown>;
+        const issues = Array.isArray(json?.issues) ? json.issues : [];
+        const briefs = issues.map((raw) => toIssueBrief(raw, descriptionChars))
+          .filter((b): b is JiraIssueBrief => b !== null);
+        const order = new Map(wanted.map((k, i) => [k, i]));
+        return briefs.filter((b) => order.has(b.key))
+          .sort((a, b) => order.get(a.key)! - order.get(b.key)!);
+      } catch (error) {
+        if (!(error instanceof JiraError) || error.status !== 400) throw error;
+        const missing = new Set(
+          error.jiraMessages.flatMap((m) => [...m.matchAll(/'([A-Z][A-Z0-9_]*-\d+)'/g)])
+            .map((m) => m[1]),
+        );
+        const left = wanted.filter((k) => !missing.has(k));
+        if (left.length === wanted.length) throw error;
+        wanted = left;
+      }
+    }
+    return [];
   }
 
   #url(call: Call): string {

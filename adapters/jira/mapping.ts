@@ -7,8 +7,12 @@
  * @module
  */
 import type {
+  JiraAttachment,
   JiraComment,
   JiraIssue,
+  JiraIssueBrief,
+  JiraIssueLink,
+  JiraIssueRef,
   JiraTransition,
   JiraTransitionField,
   JiraUser,
@@ -36,7 +40,17 @@ export const ISSUE_FIELDS = [
   "reporter",
   "issuetype",
   "updated",
+  "attachment",
+  "issuelinks",
+  "parent",
+  "subtasks",
 ] as const;
+
+/** The fields the client asks for when reading related issues briefly. */
+export const BRIEF_FIELDS = ["summary", "status", "issuetype", "description"] as const;
+
+/** Most attachments, links and sub-tasks kept from one issue (Jira allows 2,000 of each). */
+export const MAX_RELATED = 200;
 
 /**
  * A Jira time as ISO-8601 UTC. Jira writes offsets without a colon
@@ -84,7 +98,78 @@ export function toIssue(value: unknown, customFieldIds: readonly string[] = []):
       customFieldIds.map((id) => [id, fields[id] === undefined ? null : fields[id]]),
     );
   }
+  issue.attachments = list(fields.attachment).map(toAttachment)
+    .filter((a): a is JiraAttachment => a !== null).slice(0, MAX_RELATED);
+  issue.links = list(fields.issuelinks).map(toIssueLink)
+    .filter((l): l is JiraIssueLink => l !== null).slice(0, MAX_RELATED);
+  const parent = toIssueRef(fields.parent);
+  if (parent) issue.parent = parent;
+  const subtasks = list(fields.subtasks).map(toIssueRef)
+    .filter((r): r is JiraIssueRef => r !== null).slice(0, MAX_RELATED);
+  if (subtasks.length > 0) issue.subtasks = subtasks;
   return issue;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** One `fields.attachment[]` entry, or null without an id. */
+export function toAttachment(value: unknown): JiraAttachment | null {
+  const json = obj(value);
+  const id = str(json.id);
+  if (!id) return null;
+  const size = typeof json.size === "number" && Number.isFinite(json.size) && json.size >= 0
+    ? json.size
+    : 0;
+  return {
+    id,
+    filename: str(json.filename, `attachment-${id}`),
+    mimeType: str(json.mimeType, "application/octet-stream"),
+    size,
+    created: toIsoTime(json.created),
+    author: toUser(json.author),
+  };
+}
+
+/** An issue as a link, the parent or a sub-task carries it (`{key, fields{summary,status,issuetype}}`). */
+export function toIssueRef(value: unknown): JiraIssueRef | null {
+  const json = obj(value);
+  const key = str(json.key);
+  if (!key) return null;
+  const fields = obj(json.fields);
+  return {
+    key,
+    summary: str(fields.summary),
+    status: str(obj(fields.status).name),
+    issueType: str(obj(fields.issuetype).name),
+  };
+}
+
+/**
+ * One `issuelinks[]` entry: an `outwardIssue` means this issue is the link's
+ * source (`type.outward`, "blocks"), an `inwardIssue` that it is the target
+ * (`type.inward`, "is blocked by").
+ */
+export function toIssueLink(value: unknown): JiraIssueLink | null {
+  const json = obj(value);
+  const type = obj(json.type);
+  const outward = toIssueRef(json.outwardIssue);
+  const inward = toIssueRef(json.inwardIssue);
+  if (outward) {
+    return { ...outward, type: str(type.outward, str(type.name)), direction: "outward" };
+  }
+  if (inward) return { ...inward, type: str(type.inward, str(type.name)), direction: "inward" };
+  return null;
+}
+
+/** A search result issue as a {@link JiraIssueBrief}, its description cut to `chars`. */
+export function toIssueBrief(value: unknown, chars: number): JiraIssueBrief | null {
+  const ref = toIssueRef(value);
+  if (!ref) return null;
+  const text = adfToText(obj(obj(value).fields).description).trim();
+  const description = text.length > chars ? `${text.slice(0, Math.max(0, chars - 1))}…` : text;
+  return { ...ref, description };
 }
 
 /** A `Comment` as a {@link JiraComment}. */

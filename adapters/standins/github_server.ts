@@ -166,8 +166,43 @@ export interface FakeReviewCommentInit {
   body: string;
   path: string;
   line?: number;
-  /** Id of the comment this one answers. */
+  /** Id of the comment this one answers (a reply takes its path, lines and hunk). */
   inReplyTo?: number;
+  /** The diff hunk GitHub shows above the comment; default a one-line hunk. */
+  diffHunk?: string;
+  /** Default `RIGHT`. */
+  side?: "LEFT" | "RIGHT";
+  /** First line of a multi-line comment. */
+  startLine?: number;
+}
+
+/** A check run CI reports on a commit. */
+export interface FakeCheckRunInit {
+  name: string;
+  /** Default `completed`. */
+  status?: "queued" | "in_progress" | "completed";
+  /** Default `success` when completed, else none. */
+  conclusion?:
+    | "success"
+    | "failure"
+    | "neutral"
+    | "cancelled"
+    | "skipped"
+    | "timed_out"
+    | "action_required";
+  title?: string;
+  summary?: string;
+  text?: string;
+  /** The app that runs it (default `github-actions`). */
+  app?: string;
+}
+
+/** A commit status a CI system sets (`POST /repos/{o}/{r}/statuses/{sha}`). */
+export interface FakeCommitStatusInit {
+  context: string;
+  state: "error" | "failure" | "pending" | "success";
+  description?: string;
+  targetUrl?: string;
 }
 
 /** A JSON object as served. */
@@ -189,6 +224,10 @@ export interface FakeGitHub {
   addReview(repo: string, number: number, review: FakeReviewInit): FakeWebhookDelivery;
   /** A person comments on a line; answers the comment as served. */
   addReviewComment(repo: string, number: number, comment: FakeReviewCommentInit): Json;
+  /** CI reports a check run on a commit (`ref`: a sha, or a pull request's head branch). */
+  addCheckRun(repo: string, ref: string, run: FakeCheckRunInit): Json;
+  /** CI sets a commit status (`ref`: a sha, or a pull request's head branch). */
+  addCommitStatus(repo: string, ref: string, status: FakeCommitStatusInit): Json;
   /** A person merges: the `pull_request` `closed` delivery with `merged: true`. */
   mergePullRequest(
     repo: string,
@@ -265,9 +304,38 @@ interface CommentRecord {
   body: string;
   path: string;
   line: number | null;
+  startLine: number | null;
+  side: "LEFT" | "RIGHT";
+  diffHunk: string;
   commitId: string;
   createdAt: string;
   updatedAt: string;
+}
+
+interface CheckRunRecord {
+  id: number;
+  repo: Repo;
+  headSha: string;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  title: string | null;
+  summary: string | null;
+  text: string | null;
+  app: string;
+  startedAt: string;
+  completedAt: string | null;
+}
+
+interface StatusRecord {
+  id: number;
+  repo: Repo;
+  sha: string;
+  context: string;
+  state: string;
+  description: string | null;
+  targetUrl: string | null;
+  createdAt: string;
 }
 
 interface IssuedToken {
@@ -406,6 +474,8 @@ class FakeGitHubState {
   readonly pulls: Pull[] = [];
   readonly reviews: ReviewRecord[] = [];
   readonly comments: CommentRecord[] = [];
+  readonly checkRuns: CheckRunRecord[] = [];
+  readonly statuses: StatusRecord[] = [];
   readonly tokens: IssuedToken[] = [];
   readonly #userIds = new Map<string, number>();
   #nextId = 1000;
@@ -748,7 +818,7 @@ class FakeGitHubState {
       pull_request_review_id: comment.reviewId,
       id: comment.id,
       node_id: `PRRC_kwDO${comment.id}`,
-      diff_hunk: `@@ -1,1 +1,1 @@`,
+      diff_hunk: comment.diffHunk,
       path: comment.path,
       position: comment.line,
       original_position: comment.line ?? 1,
@@ -763,13 +833,89 @@ class FakeGitHubState {
       pull_request_url: pullUrl,
       author_association: "COLLABORATOR",
       _links: { self: { href: url }, html: { href: html }, pull_request: { href: pullUrl } },
-      start_line: null,
-      original_start_line: null,
-      start_side: null,
+      start_line: comment.startLine,
+      original_start_line: comment.startLine,
+      start_side: comment.startLine === null ? null : comment.side,
       line: comment.line,
       original_line: comment.line ?? 1,
-      side: "RIGHT",
+      side: comment.side,
       subject_type: comment.line === null ? "file" : "line",
+    };
+  }
+
+  /** The commit a ref names: a full sha, or the head of a pull request's branch. */
+  resolveRef(repo: Repo, ref: string): string | null {
+    if (/^[0-9a-f]{40}$/.test(ref)) return ref;
+    const branch = ref.replace(/^(refs\/)?heads\//, "");
+    const pull = [...this.pulls].reverse().find((p) => p.repo === repo && p.headRef === branch);
+    return pull?.headSha ?? null;
+  }
+
+  checkRunJson(run: CheckRunRecord): Json {
+    const api = `${this.base()}/repos/${run.repo.fullName}`;
+    const html = `${this.base()}/${run.repo.fullName}/runs/${run.id}`;
+    const pulls = this.pulls.filter((p) => p.repo === run.repo && p.headSha === run.headSha);
+    return {
+      id: run.id,
+      head_sha: run.headSha,
+      node_id: `CR_kwDO${run.id}`,
+      external_id: String(run.id),
+      url: `${api}/check-runs/${run.id}`,
+      html_url: html,
+      details_url: html,
+      status: run.status,
+      conclusion: run.conclusion,
+      started_at: run.startedAt,
+      completed_at: run.completedAt,
+      output: {
+        title: run.title,
+        summary: run.summary,
+        text: run.text,
+        annotations_count: 0,
+        annotations_url: `${api}/check-runs/${run.id}/annotations`,
+      },
+      name: run.name,
+      check_suite: { id: run.id + 100_000 },
+      app: {
+        id: 15368,
+        slug: run.app,
+        node_id: "MDM6QXBwMTUzNjg=",
+        owner: this.user("github"),
+        name: run.app === "github-actions" ? "GitHub Actions" : run.app,
+        description: "Automate your workflow from idea to production",
+        external_url: "https://help.github.com/en/actions",
+        html_url: `${this.base()}/apps/${run.app}`,
+        created_at: "2018-07-30T09:30:17Z",
+        updated_at: "2024-04-10T20:33:16Z",
+        permissions: { checks: "write", contents: "write", metadata: "read" },
+        events: ["check_run", "check_suite", "pull_request", "push"],
+      },
+      pull_requests: pulls.map((p) => ({
+        id: p.id,
+        number: p.number,
+        url: `${api}/pulls/${p.number}`,
+        head: { ref: p.headRef, sha: p.headSha, repo: this.refRepo(p.repo) },
+        base: { ref: p.baseRef, sha: "0".repeat(40), repo: this.refRepo(p.repo) },
+      })),
+    };
+  }
+
+  refRepo(repo: Repo): Json {
+    return { id: repo.id, url: `${this.base()}/repos/${repo.fullName}`, name: repo.name };
+  }
+
+  statusJson(status: StatusRecord): Json {
+    return {
+      url: `${this.base()}/repos/${status.repo.fullName}/statuses/${status.sha}`,
+      avatar_url: `${this.base()}/avatars/ci`,
+      id: status.id,
+      node_id: `SC_kwDO${status.id}`,
+      state: status.state,
+      description: status.description,
+      target_url: status.targetUrl,
+      context: status.context,
+      created_at: status.createdAt,
+      updated_at: status.createdAt,
     };
   }
 
@@ -836,6 +982,21 @@ class FakeGitHubApi {
     if (rest === "/pulls" && method === "GET") return this.#listPulls(repo, u);
     m = rest.match(/^\/collaborators\/([^/]+)\/permission$/);
     if (m && method === "GET") return this.#collaboratorPermission(repo, caller, m[1]);
+    m = rest.match(/^\/commits\/([^/]+)\/(check-runs|status)$/);
+    if (m && method === "GET") {
+      // An app's token reads check runs with Checks and statuses with Commit statuses permission.
+      const needed = m[2] === "check-runs" ? "checks" : "statuses";
+      const granted = caller.kind === "installation"
+        ? (caller.app.permissions ?? defaultAppPermissions())[needed]
+        : "read";
+      if (granted !== "read" && granted !== "write") {
+        return error(403, "Resource not accessible by integration");
+      }
+      const ref = decodeURIComponent(m[1]);
+      return m[2] === "check-runs"
+        ? this.#checkRuns(repo, ref, u)
+        : this.#combinedStatus(repo, ref, u);
+    }
     if (rest === "/pulls" && method === "POST") return await this.#createPull(repo, caller, raw);
     m = rest.match(/^\/pulls\/(\d+)(\/reviews|\/comments)?$/);
     if (!m) return error(404, "Not Found");
@@ -1008,6 +1169,68 @@ class FakeGitHubApi {
     return this.#paginate(u, comments.map((c) => this.state.commentJson(c)));
   }
 
+  /** `GET /repos/{o}/{r}/commits/{ref}/check-runs` (`check-run-list`). */
+  #checkRuns(repo: Repo, ref: string, u: URL): Response {
+    const sha = this.state.resolveRef(repo, ref);
+    if (!sha) {
+      return error(422, `No commit found for SHA: ${ref}`);
+    }
+    const filter = u.searchParams.get("filter") ?? "latest";
+    if (filter !== "latest" && filter !== "all") {
+      return error(422, "Validation Failed", {
+        errors: [{ resource: "CheckRun", field: "filter", code: "invalid" }],
+      });
+    }
+    const name = u.searchParams.get("check_name");
+    const status = u.searchParams.get("status");
+    let runs = this.state.checkRuns.filter((r) =>
+      r.repo === repo && r.headSha === sha && (!name || r.name === name) &&
+      (!status || r.status === status)
+    );
+    if (filter === "latest") {
+      // The most recent run of each name.
+      runs = runs.filter((r) => !runs.some((o) => o.name === r.name && o.id > r.id));
+    }
+    runs.sort((a, b) => b.id - a.id);
+    const perPage = Math.min(100, Math.max(1, Number(u.searchParams.get("per_page") ?? 30) || 30));
+    const page = Math.max(1, Number(u.searchParams.get("page") ?? 1) || 1);
+    return json(200, {
+      total_count: runs.length,
+      check_runs: runs.slice((page - 1) * perPage, page * perPage).map((r) =>
+        this.state.checkRunJson(r)
+      ),
+    });
+  }
+
+  /** `GET /repos/{o}/{r}/commits/{ref}/status` (`combined-commit-status`). */
+  #combinedStatus(repo: Repo, ref: string, u: URL): Response {
+    const sha = this.state.resolveRef(repo, ref);
+    if (!sha) return error(404, `No commit found for SHA: ${ref}`);
+    // The latest status of each context, newest first.
+    const all = this.state.statuses.filter((s) => s.repo === repo && s.sha === sha)
+      .sort((a, b) => b.id - a.id);
+    const latest = all.filter((s, i) => all.findIndex((o) => o.context === s.context) === i);
+    const state = latest.some((s) => s.state === "error" || s.state === "failure")
+      ? "failure"
+      : latest.length === 0 || latest.some((s) => s.state === "pending")
+      ? "pending"
+      : "success";
+    const perPage = Math.min(100, Math.max(1, Number(u.searchParams.get("per_page") ?? 30) || 30));
+    const page = Math.max(1, Number(u.searchParams.get("page") ?? 1) || 1);
+    const api = `${this.state.base()}/repos/${repo.fullName}`;
+    return json(200, {
+      state,
+      statuses: latest.slice((page - 1) * perPage, page * perPage).map((s) =>
+        this.state.statusJson(s)
+      ),
+      sha,
+      total_count: latest.length,
+      repository: this.state.repoJson(repo, false),
+      commit_url: `${api}/commits/${sha}`,
+      url: `${api}/commits/${sha}/status`,
+    });
+  }
+
   #rateLimit(): Response {
     const reset = Math.floor(this.state.now().getTime() / 1000) + 3600;
     const core = { limit: 5000, used: 0, remaining: 5000, reset };
@@ -1077,7 +1300,13 @@ class FakeGitHubApi {
 }
 
 function defaultAppPermissions(): Record<string, string> {
-  return { contents: "write", metadata: "read", pull_requests: "write" };
+  return {
+    contents: "write",
+    metadata: "read",
+    pull_requests: "write",
+    checks: "read",
+    statuses: "read",
+  };
 }
 
 /** Checks an app JWT: structure, `iss`, expiry (real clock) and, with a public key, the signature. */
@@ -1286,6 +1515,13 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGi
     addReviewComment(repo, number, init) {
       const pull = state.pull(repo, number);
       const now = state.time();
+      // GitHub answers only top-level comments; a reply sits on its parent's lines.
+      const parent = init.inReplyTo === undefined
+        ? undefined
+        : state.comments.find((c) => c.id === init.inReplyTo && c.pull === pull);
+      if (init.inReplyTo !== undefined && (!parent || parent.inReplyTo !== null)) {
+        throw new Error(`fake GitHub: ${init.inReplyTo} is not a top-level comment on #${number}`);
+      }
       const comment: CommentRecord = {
         id: state.nextId(),
         pull,
@@ -1293,8 +1529,11 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGi
         inReplyTo: init.inReplyTo ?? null,
         user: init.user,
         body: init.body,
-        path: init.path,
-        line: init.line ?? null,
+        path: parent?.path ?? init.path,
+        line: parent ? parent.line : init.line ?? null,
+        startLine: parent ? parent.startLine : init.startLine ?? null,
+        side: parent?.side ?? init.side ?? "RIGHT",
+        diffHunk: parent?.diffHunk ?? init.diffHunk ?? "@@ -1,1 +1,1 @@",
         commitId: pull.headSha,
         createdAt: now,
         updatedAt: now,
@@ -1312,6 +1551,50 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGi
       state.reviews.push(review);
       state.comments.push(comment);
       return state.commentJson(comment);
+    },
+    addCheckRun(repo, ref, init) {
+      const r = state.repos.get(repo.toLowerCase()) ??
+        state.repo(...repo.split("/") as [string, string]);
+      if (!r) throw new Error(`fake GitHub: no repository ${repo}`);
+      const sha = state.resolveRef(r, ref);
+      if (!sha) throw new Error(`fake GitHub: no commit for ${ref} in ${repo}`);
+      const status = init.status ?? "completed";
+      const now = state.time();
+      const run: CheckRunRecord = {
+        id: state.nextId(),
+        repo: r,
+        headSha: sha,
+        name: init.name,
+        status,
+        conclusion: status === "completed" ? init.conclusion ?? "success" : null,
+        title: init.title ?? null,
+        summary: init.summary ?? null,
+        text: init.text ?? null,
+        app: init.app ?? "github-actions",
+        startedAt: now,
+        completedAt: status === "completed" ? now : null,
+      };
+      state.checkRuns.push(run);
+      return state.checkRunJson(run);
+    },
+    addCommitStatus(repo, ref, init) {
+      const r = state.repos.get(repo.toLowerCase()) ??
+        state.repo(...repo.split("/") as [string, string]);
+      if (!r) throw new Error(`fake GitHub: no repository ${repo}`);
+      const sha = state.resolveRef(r, ref);
+      if (!sha) throw new Error(`fake GitHub: no commit for ${ref} in ${repo}`);
+      const record: StatusRecord = {
+        id: state.nextId(),
+        repo: r,
+        sha,
+        context: init.context,
+        state: init.state,
+        description: init.description ?? null,
+        targetUrl: init.targetUrl ?? null,
+        createdAt: state.time(),
+      };
+      state.statuses.push(record);
+      return state.statusJson(record);
     },
     mergePullRequest(repo, number, by = {}) {
       const pull = state.pull(repo, number);

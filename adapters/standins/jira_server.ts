@@ -161,7 +161,31 @@ export interface FakeIssueInit {
   reporter?: string;
   issueType?: string;
   customFields?: Record<string, unknown>;
+  /** The parent's key (an epic, or the story of a sub-task); it must exist already. */
+  parent?: string;
+  /** Files attached to the issue. */
+  attachments?: FakeAttachmentInit[];
 }
+
+/** A file attached to an issue. */
+export interface FakeAttachmentInit {
+  filename: string;
+  /** Bytes, or text stored as UTF-8. */
+  content: Uint8Array | string;
+  /** Default `application/octet-stream` (Jira stores what the uploader's browser said). */
+  mimeType?: string;
+  /** Account id of the uploader (default the reporter of the fake site). */
+  author?: string;
+  created?: Date | string;
+}
+
+/** Jira's default issue link types: `name`, and how each end reads. */
+export const FAKE_LINK_TYPES = [
+  { id: "10000", name: "Blocks", inward: "is blocked by", outward: "blocks" },
+  { id: "10001", name: "Cloners", inward: "is cloned by", outward: "clones" },
+  { id: "10002", name: "Duplicate", inward: "is duplicated by", outward: "duplicates" },
+  { id: "10003", name: "Relates", inward: "relates to", outward: "relates to" },
+] as const;
 
 /** What to seed a comment with. */
 export interface FakeCommentInit {
@@ -247,6 +271,11 @@ export interface FakeJiraOptions {
   issues?: FakeIssueInit[];
   /** Most comments per page whatever `maxResults` asks (default 100). */
   maxCommentsPerPage?: number;
+  /**
+   * Serve attachment bytes from a second loopback server (another origin), as
+   * Jira Cloud's media store is: shows which headers reach it.
+   */
+  separateMediaHost?: boolean;
   hostname?: string;
   /** Default 0: any free port. */
   port?: number;
@@ -261,7 +290,35 @@ export interface FakeJira {
   requests: FakeRequestRecord[];
   /** Queues a fault for the next matching request(s). */
   injectFault(fault: FakeFault): void;
+  /** Requests the media store received (attachment downloads after the redirect). */
+  mediaRequests: FakeMediaRequest[];
   close(): Promise<void>;
+}
+
+/** One download the media store served. */
+export interface FakeMediaRequest {
+  path: string;
+  /** The `Authorization` header it received, if any (Jira's credentials must not reach it). */
+  authorization: string | null;
+  status: number;
+}
+
+interface AttachmentRecord {
+  id: string;
+  filename: string;
+  mimeType: string;
+  bytes: Uint8Array;
+  author: string | null;
+  created: Date;
+  /** The media store's file id (the redirect target). */
+  mediaId: string;
+}
+
+interface LinkRecord {
+  id: string;
+  typeName: string;
+  outward: string;
+  inward: string;
 }
 
 interface IssueRecord {
@@ -280,6 +337,8 @@ interface IssueRecord {
   created: Date;
   updated: Date;
   comments: CommentRecord[];
+  parent: string | null;
+  attachments: AttachmentRecord[];
 }
 
 interface CommentRecord {
@@ -314,8 +373,11 @@ export class FakeJiraState {
   readonly #users = new Map<string, FakeUser>();
   readonly #issues = new Map<string, IssueRecord>();
   readonly #now: () => Date;
+  readonly #links: LinkRecord[] = [];
   #nextIssueId = 10001;
   #nextCommentId = 10000;
+  #nextAttachmentId = 20000;
+  #nextLinkId = 30000;
 
   /** An empty site with these users and workflow; `now` stamps times. */
   constructor(myself: FakeUser, users: FakeUser[], workflow: FakeWorkflow, now: () => Date) {
@@ -355,9 +417,73 @@ export class FakeJiraState {
       created: now,
       updated: now,
       comments: [],
+      parent: null,
+      attachments: [],
     };
+    if (init.parent !== undefined) record.parent = this.#record(init.parent).key;
     this.#issues.set(record.key, record);
+    for (const a of init.attachments ?? []) this.addAttachment(record.key, a);
     return this.issue(record.key);
+  }
+
+  /** Attaches a file to an issue; answers its id. */
+  addAttachment(key: string, init: FakeAttachmentInit): string {
+    const r = this.#record(key);
+    const id = String(this.#nextAttachmentId++);
+    r.attachments.push({
+      id,
+      filename: init.filename,
+      mimeType: init.mimeType ?? "application/octet-stream",
+      bytes: typeof init.content === "string"
+        ? new TextEncoder().encode(init.content)
+        : init.content.slice(),
+      author: init.author ?? r.reporter,
+      created: toDate(init.created, this.#now()),
+      mediaId: crypto.randomUUID(),
+    });
+    r.updated = this.#now();
+    return id;
+  }
+
+  /** Links two issues: `outwardKey` `<type's outward>` `inwardKey` ("A blocks B"). */
+  linkIssues(typeName: string, outwardKey: string, inwardKey: string): void {
+    if (!FAKE_LINK_TYPES.some((t) => t.name === typeName)) {
+      throw new Error(`no issue link type ${typeName}`);
+    }
+    this.#links.push({
+      id: String(this.#nextLinkId++),
+      typeName,
+      outward: this.#record(outwardKey).key,
+      inward: this.#record(inwardKey).key,
+    });
+  }
+
+  /** @internal The links touching an issue. */
+  linksOf(key: string): LinkRecord[] {
+    return this.#links.filter((l) => l.outward === key || l.inward === key);
+  }
+
+  /** @internal Issues whose parent is this one. */
+  childrenOf(key: string): IssueRecord[] {
+    return [...this.#issues.values()].filter((i) => i.parent === key);
+  }
+
+  /** @internal An attachment by id, with its issue. */
+  attachment(id: string): { issue: IssueRecord; attachment: AttachmentRecord } | undefined {
+    for (const issue of this.#issues.values()) {
+      const attachment = issue.attachments.find((a) => a.id === id);
+      if (attachment) return { issue, attachment };
+    }
+    return undefined;
+  }
+
+  /** @internal An attachment by its media store id. */
+  media(mediaId: string): AttachmentRecord | undefined {
+    for (const issue of this.#issues.values()) {
+      const attachment = issue.attachments.find((a) => a.mediaId === mediaId);
+      if (attachment) return attachment;
+    }
+    return undefined;
   }
 
   /** The issue with this key; throws when unknown. */
@@ -522,11 +648,89 @@ const NOT_FOUND = "Issue does not exist or you do not have permission to see it.
 
 /** The REST surface over a {@link FakeJiraState}. */
 class FakeJiraApi {
+  /** Media store tokens handed out in redirects: token → media id. */
+  readonly mediaTokens = new Map<string, string>();
+
   constructor(
     readonly state: FakeJiraState,
     readonly base: () => string,
     readonly maxPerPage: number,
+    readonly mediaBase: () => string,
   ) {}
+
+  /** An issue as a link, the parent or a sub-task carries it. */
+  issueRef(r: IssueRecord): unknown {
+    return {
+      id: r.id,
+      key: r.key,
+      self: `${this.base()}/rest/api/3/issue/${r.id}`,
+      fields: {
+        summary: r.summary,
+        status: this.status(r.status),
+        priority: {
+          self: `${this.base()}/rest/api/3/priority/3`,
+          iconUrl: `${this.base()}/images/icons/priorities/medium.svg`,
+          name: "Medium",
+          id: "3",
+        },
+        issuetype: this.issueType(r),
+      },
+    };
+  }
+
+  issueType(r: IssueRecord): unknown {
+    const subtask = /^sub-?task$/i.test(r.issueType);
+    return {
+      self: `${this.base()}/rest/api/3/issuetype/${subtask ? "10003" : "10001"}`,
+      id: subtask ? "10003" : "10001",
+      description: "",
+      iconUrl: `${this.base()}/images/icons/issuetypes/task.svg`,
+      name: r.issueType,
+      subtask,
+      hierarchyLevel: subtask ? -1 : 0,
+    };
+  }
+
+  /** `fields.attachment[]` entry (`Attachment`). */
+  attachmentJson(a: AttachmentRecord): unknown {
+    return {
+      self: `${this.base()}/rest/api/3/attachment/${a.id}`,
+      id: a.id,
+      filename: a.filename,
+      author: this.user(a.author),
+      created: jiraTime(a.created),
+      size: a.bytes.length,
+      mimeType: a.mimeType,
+      content: `${this.base()}/rest/api/3/attachment/content/${a.id}`,
+      ...(a.mimeType.startsWith("image/")
+        ? { thumbnail: `${this.base()}/rest/api/3/attachment/thumbnail/${a.id}` }
+        : {}),
+    };
+  }
+
+  /** `fields.issuelinks[]` of an issue (`IssueLink`). */
+  issueLinks(r: IssueRecord): unknown[] {
+    return this.state.linksOf(r.key).map((l) => {
+      const type = FAKE_LINK_TYPES.find((t) => t.name === l.typeName)!;
+      const typeJson = {
+        id: type.id,
+        name: type.name,
+        inward: type.inward,
+        outward: type.outward,
+        self: `${this.base()}/rest/api/3/issueLinkType/${type.id}`,
+      };
+      // On the outward end the other issue is the `outwardIssue`, and vice versa.
+      const other = this.state.find(l.outward === r.key ? l.inward : l.outward)!;
+      return {
+        id: l.id,
+        self: `${this.base()}/rest/api/3/issueLink/${l.id}`,
+        type: typeJson,
+        ...(l.outward === r.key
+          ? { outwardIssue: this.issueRef(other) }
+          : { inwardIssue: this.issueRef(other) }),
+      };
+    });
+  }
 
   user(accountId: string | null): unknown {
     const u = accountId ? this.state.user(accountId) : undefined;
@@ -562,6 +766,12 @@ class FakeJiraApi {
   }
 
   issue(r: IssueRecord, wanted: string | null): Response {
+    return json(200, this.issueBean(r, wanted?.split(",") ?? null));
+  }
+
+  /** An `IssueBean` with the wanted fields (null: all navigable ones). */
+  issueBean(r: IssueRecord, wanted: string[] | null): unknown {
+    const parent = r.parent ? this.state.find(r.parent) : undefined;
     const all: Record<string, unknown> = {
       summary: r.summary,
       description: r.description,
@@ -574,20 +784,18 @@ class FakeJiraApi {
       })),
       assignee: this.user(r.assignee),
       reporter: this.user(r.reporter),
-      issuetype: {
-        self: `${this.base()}/rest/api/3/issuetype/10001`,
-        id: "10001",
-        description: "",
-        iconUrl: `${this.base()}/images/icons/issuetypes/task.svg`,
-        name: r.issueType,
-        subtask: false,
-        hierarchyLevel: 0,
-      },
+      issuetype: this.issueType(r),
       created: jiraTime(r.created),
       updated: jiraTime(r.updated),
+      attachment: r.attachments.map((a) => this.attachmentJson(a)),
+      issuelinks: this.issueLinks(r),
+      subtasks: this.state.childrenOf(r.key).filter((c) => /^sub-?task$/i.test(c.issueType))
+        .map((c) => this.issueRef(c)),
+      // Jira leaves `parent` out of an issue that has none.
+      ...(parent ? { parent: this.issueRef(parent) } : {}),
       ...r.customFields,
     };
-    const names = wanted?.split(",").map((f) => f.trim()).filter((f) => f !== "");
+    const names = wanted?.map((f) => f.trim()).filter((f) => f !== "");
     const fields = !names || names.includes("*all") || names.includes("*navigable")
       ? all
       : Object.fromEntries(
@@ -595,12 +803,119 @@ class FakeJiraApi {
           (n) => [n, all[n] ?? null],
         ),
       );
-    return json(200, {
+    return {
       expand: "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
       id: r.id,
       self: `${this.base()}/rest/api/3/issue/${r.id}`,
       key: r.key,
       fields,
+    };
+  }
+
+  /**
+   * `POST /rest/api/3/search/jql` (the enhanced search): a body of `jql`,
+   * `fields`, `maxResults`, `nextPageToken` (and the few other documented
+   * properties; anything else, such as the old `startAt`, is 400 as on Jira).
+   * The fake reads only `key in (…)` / `key = …` JQL; a key that does not exist
+   * is Jira's 400.
+   */
+  searchJql(body: unknown): Response {
+    const invalid = () =>
+      jiraError(400, [
+        "Invalid request payload. Refer to the REST API documentation and try again.",
+      ]);
+    if (typeof body !== "object" || body === null || Array.isArray(body)) return invalid();
+    const request = body as Record<string, unknown>;
+    const known = [
+      "jql",
+      "nextPageToken",
+      "maxResults",
+      "fields",
+      "expand",
+      "properties",
+      "fieldsByKeys",
+      "failFast",
+      "reconcileIssues",
+    ];
+    if (Object.keys(request).some((k) => !known.includes(k))) return invalid();
+    if (typeof request.jql !== "string") return invalid();
+    if (request.fields !== undefined && !Array.isArray(request.fields)) return invalid();
+    const m = /^\s*key\s*(?:in\s*\(([^)]*)\)|=\s*([^\s()]+))\s*$/i.exec(request.jql);
+    if (!m) {
+      return jiraError(400, [
+        "Unbounded JQL queries are not allowed here. Please add a search restriction to your query.",
+      ]);
+    }
+    const keys = (m[1] ?? m[2]).split(",").map((k) => k.trim().replace(/^"(.*)"$/, "$1"))
+      .filter((k) => k !== "");
+    const records: IssueRecord[] = [];
+    for (const key of keys) {
+      const r = this.state.find(key.toUpperCase());
+      if (!r) return jiraError(400, [`An issue with key '${key}' does not exist for field 'key'.`]);
+      if (!records.includes(r)) records.push(r);
+    }
+    // Jira orders by created date, newest first, without an ORDER BY.
+    records.sort((a, b) =>
+      b.created.getTime() - a.created.getTime() || Number(b.id) - Number(a.id)
+    );
+    const asked = typeof request.maxResults === "number" ? request.maxResults : 50;
+    const pageSize = Math.max(1, Math.min(5000, asked));
+    const from = typeof request.nextPageToken === "string"
+      ? Number(atob(request.nextPageToken)) || 0
+      : 0;
+    const page = records.slice(from, from + pageSize);
+    const isLast = from + pageSize >= records.length;
+    const fields = (request.fields as unknown[] | undefined)?.map(String);
+    return json(200, {
+      // Unlike the old search, the enhanced one answers only issue ids unless fields are named.
+      issues: page.map((r) => fields ? this.issueBean(r, fields) : { id: r.id }),
+      ...(isLast ? {} : { nextPageToken: btoa(String(from + pageSize)) }),
+      isLast,
+    });
+  }
+
+  /**
+   * `GET /rest/api/3/attachment/content/{id}`: by default 303 to the media
+   * store with a token in the URL, as Jira Cloud does; `redirect=false` serves
+   * the bytes itself.
+   */
+  attachmentContent(id: string, query: URLSearchParams): Response {
+    const found = this.state.attachment(id);
+    if (!found) {
+      return jiraError(404, [
+        "The attachment does not exist or you do not have permission to see it.",
+      ]);
+    }
+    const a = found.attachment;
+    if (query.get("redirect") === "false") {
+      return new Response(a.bytes.slice(), {
+        status: 200,
+        headers: {
+          "Content-Type": a.mimeType,
+          "Content-Length": String(a.bytes.length),
+          "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(a.filename)}`,
+        },
+      });
+    }
+    const token = crypto.randomUUID().replaceAll("-", "");
+    this.mediaTokens.set(token, a.mediaId);
+    const location = `${this.mediaBase()}/file/${a.mediaId}/binary?token=${token}` +
+      `&client=fake-jira&dl=true&name=${encodeURIComponent(a.filename)}`;
+    return new Response(null, { status: 303, headers: { Location: location } });
+  }
+
+  /** The media store: bytes for a valid token, whatever `Authorization` says. */
+  media(path: string, query: URLSearchParams): Response {
+    const m = /^\/file\/([0-9a-f-]+)\/binary$/.exec(path);
+    const token = query.get("token") ?? "";
+    if (!m || this.mediaTokens.get(token) !== m[1]) {
+      return json(401, { error: { code: "Unauthorized", title: "Invalid or expired token" } });
+    }
+    const a = this.state.media(m[1]);
+    if (!a) return json(404, { error: { code: "FileNotFound", title: "Not found" } });
+    return new Response(a.bytes.slice(), {
+      status: 200,
+      headers: { "Content-Type": a.mimeType, "Content-Length": String(a.bytes.length) },
     });
   }
 
@@ -780,6 +1095,15 @@ class FakeJiraApi {
     if (path === "/rest/api/3/user/groups") {
       return method === "GET" ? this.userGroups(query) : notAllowed();
     }
+    if (path === "/rest/api/3/search/jql") {
+      return method === "POST" ? this.searchJql(body) : notAllowed();
+    }
+    const content = /^\/rest\/api\/3\/attachment\/content\/([^/]+)$/.exec(path);
+    if (content) {
+      return method === "GET"
+        ? this.attachmentContent(decodeURIComponent(content[1]), query)
+        : notAllowed();
+    }
     const m = /^\/rest\/api\/3\/issue\/([^/]+)(?:\/(comment|transitions|assignee))?\/?$/.exec(path);
     if (!m) return jiraError(404, [`No route for ${method} ${path} in the fake Jira.`]);
     const issue = this.state.find(decodeURIComponent(m[1]));
@@ -911,11 +1235,33 @@ export function startFakeJira(options: FakeJiraOptions = {}): Promise<FakeJira> 
   const faults: { fault: FakeFault; left: number }[] = [];
   const closing = new AbortController();
   let url = "";
-  const api = new FakeJiraApi(state, () => url, Math.max(1, options.maxCommentsPerPage ?? 100));
+  let mediaUrl = "";
+  const mediaRequests: FakeMediaRequest[] = [];
+  const api = new FakeJiraApi(
+    state,
+    () => url,
+    Math.max(1, options.maxCommentsPerPage ?? 100),
+    () => mediaUrl,
+  );
+  const serveMedia = (request: Request, path: string): Response => {
+    const u = new URL(request.url);
+    const response = request.method === "GET"
+      ? api.media(path, u.searchParams)
+      : json(405, { error: { code: "MethodNotAllowed" } });
+    mediaRequests.push({
+      path: u.pathname,
+      authorization: request.headers.get("authorization"),
+      status: response.status,
+    });
+    return response;
+  };
 
   const handle = async (request: Request): Promise<Response> => {
     const u = new URL(request.url);
     const method = request.method.toUpperCase();
+    if (!options.separateMediaHost && u.pathname.startsWith("/media/")) {
+      return serveMedia(request, u.pathname.slice("/media".length));
+    }
     const record: FakeRequestRecord = {
       method,
       path: u.pathname,
@@ -987,17 +1333,29 @@ export function startFakeJira(options: FakeJiraOptions = {}): Promise<FakeJira> 
     onListen: () => {},
   }, handle);
   url = `http://${server.addr.hostname}:${server.addr.port}`;
+  // Jira Cloud's media store is another origin; by default the fake serves it under /media.
+  const mediaServer = options.separateMediaHost
+    ? Deno.serve(
+      { hostname: options.hostname ?? "127.0.0.1", port: 0, onListen: () => {} },
+      (request) => serveMedia(request, new URL(request.url).pathname),
+    )
+    : null;
+  mediaUrl = mediaServer
+    ? `http://${mediaServer.addr.hostname}:${mediaServer.addr.port}`
+    : `${url}/media`;
 
   return Promise.resolve({
     url,
     state,
     requests,
+    mediaRequests,
     injectFault(fault: FakeFault) {
       faults.push({ fault, left: Math.max(1, fault.times ?? 1) });
     },
     async close() {
       closing.abort();
       await server.shutdown();
+      await mediaServer?.shutdown();
     },
   });
 }

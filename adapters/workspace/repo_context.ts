@@ -4,12 +4,11 @@
  *
  * @module
  */
-import type { RepoContext } from "../../domain/ports/workspace.ts";
+import type { RepoContext, RepoFocus } from "../../domain/ports/workspace.ts";
+import { buildRepoMap } from "./repo_map.ts";
 
 /** Files whose text is given to the model as the repository's instructions. */
 export const INSTRUCTION_FILES = ["AGENTS.md", "CLAUDE.md", ".github/copilot-instructions.md"];
-
-const SKIP_DIRS = new Set([".git", "node_modules", "vendor", "dist", "build", ".venv", "target"]);
 
 /** Largest instruction file read, in bytes; a bigger one is left out. */
 export const MAX_INSTRUCTION_BYTES = 200_000;
@@ -64,29 +63,26 @@ export async function readConfinedFile(
   }
 }
 
-/** Reads the instructions and lists up to `maxFiles` paths (breadth-first, sorted). */
-export async function readRepoContext(root: string, maxFiles = 400): Promise<RepoContext> {
+/** Reads the instructions (confined, see {@link readConfinedFile}) and maps the repository, ranked toward `focus`. */
+export async function readRepoContext(root: string, focus?: RepoFocus): Promise<RepoContext> {
   const instructions: RepoContext["instructions"] = [];
   for (const file of INSTRUCTION_FILES) {
     const text = await readConfinedFile(root, file);
     if (text !== null) instructions.push({ file, text });
   }
-  const files: string[] = [];
-  let more = 0;
-  const queue = [""];
-  while (queue.length > 0) {
-    const dir = queue.shift()!;
-    const entries: Deno.DirEntry[] = [];
-    for await (const e of Deno.readDir(`${root}/${dir}`)) entries.push(e);
-    entries.sort((a, b) => a.name.localeCompare(b.name));
-    for (const e of entries) {
-      const rel = dir ? `${dir}/${e.name}` : e.name;
-      if (e.isDirectory) {
-        if (!SKIP_DIRS.has(e.name)) queue.push(rel);
-      } else if (files.length < maxFiles) files.push(rel);
-      else more++;
-    }
-  }
-  const fileTree = files.join("\n") + (more ? `\n… and ${more} more files` : "");
-  return { instructions, fileTree };
+  const map = await buildRepoMap(root, {
+    focus: focus ? { text: focus.text, paths: focus.paths } : undefined,
+    budgetChars: focus?.budgetChars,
+  });
+  return {
+    instructions,
+    fileTree: map.text,
+    map: {
+      totalFiles: map.totalFiles,
+      symbols: map.symbols,
+      relevant: map.relevant,
+      notes: map.notes,
+      files: map.files,
+    },
+  };
 }

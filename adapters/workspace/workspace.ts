@@ -7,13 +7,15 @@
  */
 import type { Sandbox, SandboxKind } from "../../domain/ports/sandbox.ts";
 import type {
+  OpenToolsOptions,
+  RepoFocus,
   RunTools,
   SetupOptions,
   SetupRun,
-  ToolOptions,
   ValidationRun,
   Workspace,
 } from "../../domain/ports/workspace.ts";
+import { findInstructionFiles, withNestedInstructions } from "./instructions.ts";
 import { readRepoContext } from "./repo_context.ts";
 import { createWorkspaceTools } from "./tools.ts";
 import { runCommands } from "./validation.ts";
@@ -32,9 +34,9 @@ export class LocalWorkspace implements Workspace {
   async openTools(
     root: string,
     validate?: (signal?: AbortSignal) => Promise<ValidationRun>,
-    options: ToolOptions = {},
+    options: OpenToolsOptions = {},
   ): Promise<RunTools> {
-    return await createWorkspaceTools({
+    const tools = await createWorkspaceTools({
       root,
       runValidation: validate
         ? async (signal) => {
@@ -47,10 +49,14 @@ export class LocalWorkspace implements Workspace {
       redact: this.redact,
       limits: options.maxCommandSeconds ? { maxCommandSeconds: options.maxCommandSeconds } : {},
     });
+    if (!options.nestedInstructions) return tools;
+    // Read now, before the model writes anything: what it writes is never an instruction.
+    const { files } = await findInstructionFiles(root, {}, options.untrustedPaths);
+    return withNestedInstructions(tools, files);
   }
 
-  context(root: string) {
-    return readRepoContext(root);
+  context(root: string, focus?: RepoFocus) {
+    return readRepoContext(root, focus);
   }
 
   validate(

@@ -193,6 +193,12 @@ export interface GitWorkspaces {
   /** The worktree's HEAD commit. */
   head(worktree: Worktree): Promise<string>;
   /**
+   * Where the run's branch left the base branch: the merge base of the
+   * remote base branch (as last fetched) and HEAD. `diff(worktree, {from})`
+   * from it is the branch's whole change against the base: the work so far.
+   */
+  mergeBase(worktree: Worktree): Promise<string>;
+  /**
    * Moves the worktree's branch back to `sha`: `hard` also puts every tracked
    * file back and removes untracked ones (ignored files, such as installed
    * dependencies, stay); `soft` keeps the files as they are.

@@ -94,6 +94,55 @@ export interface ReviewComment {
   url: string;
   createdAt: string;
   updatedAt: string;
+  /** The diff around the commented line(s), as GitHub shows it (`diff_hunk`). */
+  diffHunk?: string;
+  /** The line when the comment was written (stays when the code moved on). */
+  originalLine?: number | null;
+  /** First line of a multi-line comment, when it spans several. */
+  startLine?: number | null;
+  /** `RIGHT`: the new code; `LEFT`: the removed code. */
+  side?: "LEFT" | "RIGHT" | null;
+  /** The commit the comment was made on. */
+  commitId?: string;
+}
+
+/** A check run's outcome (`GET /repos/{o}/{r}/commits/{ref}/check-runs`). */
+export interface CheckRun {
+  id: number;
+  name: string;
+  /** `queued`, `in_progress`, `completed` (and GitHub Actions' `waiting`, `requested`, `pending`). */
+  status: string;
+  /** Set once completed: `success`, `failure`, `neutral`, `cancelled`, `skipped`, `timed_out`, `action_required`, `stale`. */
+  conclusion: string | null;
+  /** `output.title`, `output.summary` and `output.text`, each cut to a bounded length. */
+  title: string;
+  summary: string;
+  text: string;
+  /** Where a person reads the details (`details_url`, else `html_url`). */
+  url: string;
+  headSha: string;
+  /** The app that ran it (`github-actions`), when GitHub says. */
+  app: string | null;
+}
+
+/** One commit status (`GET /repos/{o}/{r}/commits/{ref}/status`, `statuses[]`). */
+export interface CommitStatus {
+  /** The status's name (`ci/jenkins`). */
+  context: string;
+  /** `error`, `failure`, `pending` or `success`. */
+  state: string;
+  description: string;
+  url: string | null;
+}
+
+/** The checks on a commit: check runs and the combined commit status. */
+export interface CommitChecks {
+  /** The commit the ref pointed at (from the combined status). */
+  sha: string;
+  checkRuns: CheckRun[];
+  /** The combined state of the commit statuses: `failure`, `pending` or `success` (also with none). */
+  combinedState: string;
+  statuses: CommitStatus[];
 }
 
 /** A review's verdict. */
@@ -198,6 +247,12 @@ export interface GitHubClient {
    * App, whose `<slug>[bot]` account is a bot anyway. Its reviews are never feedback.
    */
   ownLogin(): Promise<string | null>;
+  /**
+   * The checks on a commit or branch head (`ref`: a sha or a branch name): the
+   * latest check run of each name (at most 300) and the combined commit status.
+   * Texts are cut to a bounded length; they are written by CI, so untrusted.
+   */
+  getCommitChecks(repo: RepoSlug, ref: string): Promise<CommitChecks>;
   /**
    * A token git can use over HTTPS (`x-access-token:<token>`): the personal access
    * token, or a current installation token with minutes of life left.

@@ -59,6 +59,61 @@ export interface JiraIssue {
   updated: string;
   /** The custom fields the client was asked for, raw, keyed by id (`customfield_10020`). */
   customFields?: Record<string, unknown>;
+  /** The issue's attachments (the `attachment` field), oldest first; `[]` when none. */
+  attachments?: JiraAttachment[];
+  /** Links to other issues (`issuelinks`); `[]` when none. */
+  links?: JiraIssueLink[];
+  /** The parent (epic or the story of a sub-task), when there is one. */
+  parent?: JiraIssueRef;
+  /** Sub-tasks, when there are any. */
+  subtasks?: JiraIssueRef[];
+}
+
+/** An attachment's metadata (`fields.attachment[]`); its bytes come from `attachmentContent`. */
+export interface JiraAttachment {
+  id: string;
+  /** As uploaded: untrusted text, never a path to open. */
+  filename: string;
+  /** What Jira says it is (`image/png`); the uploader chose it, so check the bytes too. */
+  mimeType: string;
+  /** Bytes. */
+  size: number;
+  /** ISO-8601, UTC. */
+  created: string;
+  author: JiraUser | null;
+}
+
+/** Another issue, as a link, the parent or a sub-task names it. */
+export interface JiraIssueRef {
+  key: string;
+  summary: string;
+  /** Status name; `""` when Jira sent none. */
+  status: string;
+  /** Issue type name; `""` when Jira sent none. */
+  issueType: string;
+}
+
+/** A link from this issue to another (`issuelinks[]`). */
+export interface JiraIssueLink extends JiraIssueRef {
+  /** How this issue relates to the other, read from this issue: `blocks`, `is blocked by`. */
+  type: string;
+  /** `outward`: this issue → the other (`blocks`); `inward`: the other → this (`is blocked by`). */
+  direction: "inward" | "outward";
+}
+
+/** A related issue read briefly for the prompt ({@link JiraClient.briefIssues}). */
+export interface JiraIssueBrief extends JiraIssueRef {
+  /** The description as text, shortened to the asked length. */
+  description: string;
+}
+
+/** An attachment's bytes ({@link JiraClient.attachmentContent}). */
+export interface JiraAttachmentContent {
+  bytes: Uint8Array;
+  /** The `Content-Type` Jira served (without parameters), else the attachment's `mimeType`. */
+  mimeType: string;
+  /** True when the attachment is larger than the bytes read (`maxBytes`). */
+  truncated: boolean;
 }
 
 /** A comment on an issue. */
@@ -138,6 +193,19 @@ export interface JiraClient {
   transition(key: string, transitionId: string, fields?: Record<string, unknown>): Promise<void>;
   /** Assigns the issue to an account, or unassigns it with `null`. */
   assign(key: string, accountId: string | null): Promise<void>;
+  /**
+   * An attachment's bytes (`GET /rest/api/3/attachment/content/{id}`, following
+   * Jira's redirect to its media store), at most `maxBytes` of them: a bigger
+   * one is cut there and marked `truncated` (nothing more is downloaded).
+   */
+  attachmentContent(id: string, maxBytes: number): Promise<JiraAttachmentContent>;
+  /**
+   * Other issues (links, parent, sub-tasks) in one search (`POST
+   * /rest/api/3/search/jql`, `key in (…)`): key, type, status, summary and the
+   * description as text cut to `descriptionChars`. Keys that are not issue keys
+   * are dropped; issues the account cannot see are simply absent. At most 50.
+   */
+  briefIssues(keys: readonly string[], descriptionChars?: number): Promise<JiraIssueBrief[]>;
 }
 
 /** Jira's user directory, for the intake's requester check (`JIRA_REQUESTER_GROUPS`). */

@@ -59,8 +59,45 @@ export interface RunTools extends ToolExecutor {
 export interface RepoContext {
   /** AGENTS.md, CLAUDE.md, .github/copilot-instructions.md where present. */
   instructions: { file: string; text: string }[];
-  /** A bounded listing of the repository's files. */
+  /**
+   * The repository map within a budget: the tree with file counts, ranked
+   * toward the ticket's focus, and the top-level symbols of the most relevant files.
+   */
   fileTree: string;
+  /** How the map was made: files walked, whether symbols came from ctags, what was left out. */
+  map?: {
+    totalFiles: number;
+    symbols: "ctags" | "none";
+    relevant: string[];
+    notes: string[];
+    /** Every file walked (at most 50,000): e.g. `repoFiles` for `checkClaims`. */
+    files: string[];
+  };
+}
+
+/** What the repository map is ranked toward: the ticket's text and the paths it names. */
+export interface RepoFocus {
+  /** Summary, description, feedback: free text. */
+  text: string;
+  /** Paths named explicitly (review comments' files, earlier runs' files). */
+  paths?: readonly string[];
+  /** Characters the map may take (default 12,000, about 3,000 tokens). */
+  budgetChars?: number;
+}
+
+/** How {@link Workspace.openTools} sets the tools up. */
+export interface OpenToolsOptions extends ToolOptions {
+  /**
+   * Show nested instruction files (`AGENTS.md`, `CLAUDE.md` in subdirectories,
+   * read when the tools open) with the first tool result under their directory.
+   */
+  nestedInstructions?: boolean;
+  /**
+   * Paths the run's branch changes against its base (an earlier iteration's
+   * work, possibly the model's): instruction files among them are not taken
+   * as instructions, so a model cannot write its own rules for a later run.
+   */
+  untrustedPaths?: readonly string[];
 }
 
 /** Work inside a worktree. */
@@ -74,10 +111,10 @@ export interface Workspace {
   openTools(
     root: string,
     validate?: (signal?: AbortSignal) => Promise<ValidationRun>,
-    options?: ToolOptions,
+    options?: OpenToolsOptions,
   ): Promise<RunTools>;
-  /** The repository's instructions and file tree. */
-  context(root: string): Promise<RepoContext>;
+  /** The repository's instructions and its map (ranked toward `focus` when given). */
+  context(root: string, focus?: RepoFocus): Promise<RepoContext>;
   /**
    * Runs validation commands (shell command lines) in the worktree, in the
    * sandbox without network, with a timeout each; stops at the first failure.

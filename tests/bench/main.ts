@@ -11,6 +11,7 @@ import { benchLlmCache } from "./llm_cache_bench.ts";
 import { benchPostgres } from "./postgres_bench.ts";
 import { benchProjections } from "./projection_bench.ts";
 import { benchSandbox } from "./sandbox_bench.ts";
+import { benchRepoMap } from "./repo_map_bench.ts";
 import { benchWorkspace } from "./workspace_bench.ts";
 
 const report = (line: string) => console.log(line);
@@ -27,3 +28,4 @@ await benchPostgres(report);
 await benchWorkspace(report);
 await benchLlmCache(report);
 await benchSandbox(report);
+await benchRepoMap(report);

@@ -104,8 +104,42 @@ Deno.test("fake GitHub: every answer the client gets conforms to GitHub's REST d
       path: "docs/install.md",
       line: 3,
     });
+    const top = fake.addReviewComment(REPO, opened.pullRequest.number, {
+      user: "leigh",
+      body: "And this heading.",
+      path: "docs/install.md",
+      line: 12,
+      startLine: 10,
+      diffHunk: "@@ -8,3 +8,5 @@\n # Install\n+## Linux\n+Run it.",
+    });
+    fake.addReviewComment(REPO, opened.pullRequest.number, {
+      user: "ai-runner-bot",
+      body: "Done.",
+      path: "docs/install.md",
+      inReplyTo: top.id,
+    });
     await github.listReviews(REPO, opened.pullRequest.number);
     await github.listReviewComments(REPO, opened.pullRequest.number);
+    // CI on the head: check runs (one re-run) and commit statuses.
+    fake.addCheckRun(REPO, "ai/DOC-1", {
+      name: "test",
+      conclusion: "failure",
+      summary: "1 failed",
+    });
+    fake.addCheckRun(REPO, "ai/DOC-1", { name: "test", conclusion: "success" });
+    fake.addCheckRun(REPO, "ai/DOC-1", { name: "lint", status: "in_progress" });
+    fake.addCommitStatus(REPO, "ai/DOC-1", { context: "ci/jenkins", state: "failure" });
+    fake.addCommitStatus(REPO, "ai/DOC-1", {
+      context: "docs/preview",
+      state: "success",
+      targetUrl: "https://preview.example/1",
+      description: "Preview ready",
+    });
+    const checks = await github.getCommitChecks(REPO, "ai/DOC-1");
+    assert.equal(checks.checkRuns.length, 2);
+    assert.equal(checks.combinedState, "failure");
+    await github.getCommitChecks(REPO, opened.pullRequest.headSha!); // a sha without a branch
+    await github.getCommitChecks(REPO, "f".repeat(40)); // no checks at all
     await github.getRepoAccess(REPO);
     // A repository without drafts: GitHub's 422, then a ready pull request.
     const refused = await github.createPullRequest({
@@ -150,6 +184,18 @@ Deno.test("fake GitHub honesty check: a drifted answer is caught", () => {
   };
   assert.notDeepEqual(responseProblems("POST", "/repos/o/r/pulls", 201, pr), []);
   assert.notDeepEqual(responseProblems("POST", "/repos/o/r/pulls", 418, {}), []);
+  const run = { id: 1, name: "test", status: "done" }; // not a status GitHub has; fields missing
+  assert.notDeepEqual(
+    responseProblems("GET", "/repos/o/r/commits/main/check-runs", 200, {
+      total_count: 1,
+      check_runs: [run],
+    }),
+    [],
+  );
+  assert.notDeepEqual(
+    responseProblems("GET", "/repos/o/r/commits/main/status", 200, { state: "failure" }),
+    [],
+  );
 });
 
 Deno.test("fake Jira: every ADF body it serves conforms to Atlassian's ADF schema", async () => {

@@ -580,3 +580,23 @@ Deno.test("a run's patch (text and binary) is put back on a fresh worktree; a st
     assertEquals([error.kind, error.code], ["permanent", "conflict"]);
   });
 });
+
+Deno.test("a later run's diff from the merge base is the branch's work so far, not the base's progress", async () => {
+  await withRemote(async (f) => {
+    const first = await prepare(f, "run-1");
+    await Deno.writeTextFile(join(first.path, "docs", "intro.md"), "Intro, clarified.\n");
+    await f.workspaces.commit(first, { message: "DOC-1: Clarify the intro", author: AUTHOR });
+    await f.workspaces.push(first, { branch: "ai/DOC-1" });
+    await f.workspaces.remove(first);
+    // Meanwhile main moves on.
+    await personPushes(f, "main", "README.md", "# Docs\n\nChanged on main.\n");
+    const second = await prepare(f, "run-2");
+    assertEquals(second.continued, true);
+    const base = await f.workspaces.mergeBase(second);
+    assertEquals(base, f.mainSha);
+    const diff = await f.workspaces.diff(second, { from: base });
+    assertStringIncludes(diff, "+Intro, clarified.");
+    assert.ok(!diff.includes("Changed on main"), diff);
+    assert.ok(!diff.includes("README.md"), diff);
+  });
+});

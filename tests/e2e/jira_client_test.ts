@@ -118,7 +118,8 @@ Deno.test("getIssue reads the fields the worker needs, description as text", asy
     const query = fake.requests[0].query;
     assert.equal(
       query.fields,
-      "summary,description,status,labels,components,assignee,reporter,issuetype,updated",
+      "summary,description,status,labels,components,assignee,reporter,issuetype,updated," +
+        "attachment,issuelinks,parent,subtasks",
     );
   });
 });

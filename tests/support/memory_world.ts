@@ -128,6 +128,8 @@ export class MemoryWorld {
       return Promise.resolve({ id });
     },
     listTransitions: () => Promise.resolve(structuredClone(this.transitionsTo)),
+    attachmentContent: () => Promise.reject(new Error("no attachments in the memory world")),
+    briefIssues: () => Promise.resolve([]),
     transition: (_key, id) => {
       const t = this.transitionsTo.find((x) => x.id === id)!;
       this.issue.status = { name: t.toStatus, categoryKey: t.toCategoryKey };
@@ -185,6 +187,8 @@ export class MemoryWorld {
     tokenForGit: () => Promise.resolve("unused"),
     getCollaboratorPermission: () => Promise.resolve({ permission: "write", roleName: "write" }),
     ownLogin: () => Promise.resolve("ai-runner"),
+    getCommitChecks: (_repo, ref) =>
+      Promise.resolve({ sha: ref, checkRuns: [], combinedState: "success", statuses: [] }),
   };
 
   #tree(commit: string): Files {
@@ -266,6 +270,7 @@ export class MemoryWorld {
       return { sha: id, filesChanged: (JSON.parse(diff) as [string][]).map(([p]) => p) };
     },
     head: (worktree) => Promise.resolve(this.#wt(worktree).head),
+    mergeBase: (worktree) => Promise.resolve(worktree.startSha),
     reset: (worktree, to, mode) => {
       const wt = this.#wt(worktree);
       wt.head = to;

@@ -25,6 +25,8 @@ Deno.test("an IssueBean with missing parts still maps", () => {
     assignee: null,
     updated: "",
     customFields: { customfield_10020: null },
+    attachments: [],
+    links: [],
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseRouting, RoutingFileError } from "../../adapters/config/routing_file.ts";
-import { routeIssue, routingFieldIds } from "../../domain/routing.ts";
+import { routeIssue, RoutingConfig, routingFieldIds } from "../../domain/routing.ts";
 
 const config = parseRouting(
   "runner.config.json",
@@ -71,4 +71,22 @@ Deno.test("routing: a bad file names every problem", () => {
       /colour/.test(e.message),
   );
   assert.throws(() => parseRouting("r.json", JSON.stringify({ repos: [] })), /at least one repo/);
+});
+
+Deno.test("routing: awaitChecks takes a time limit and repair rounds, with defaults", () => {
+  const parsed = RoutingConfig.parse({
+    repos: [
+      { id: "a", github: "acme/a", awaitChecks: {} },
+      { id: "b", github: "acme/b", awaitChecks: { timeoutMinutes: 5, repairRounds: 0 } },
+      { id: "c", github: "acme/c" },
+    ],
+  });
+  assert.deepEqual(parsed.repos[0].awaitChecks, { timeoutMinutes: 30, repairRounds: 1 });
+  assert.deepEqual(parsed.repos[1].awaitChecks, { timeoutMinutes: 5, repairRounds: 0 });
+  assert.equal(parsed.repos[2].awaitChecks, undefined);
+  for (const bad of [{ timeoutMinutes: 0 }, { timeoutMinutes: 1000 }, { wait: true }]) {
+    assert.throws(() =>
+      RoutingConfig.parse({ repos: [{ id: "a", github: "acme/a", awaitChecks: bad }] })
+    );
+  }
 });

@@ -13,12 +13,14 @@
  */
 import type { JiraProbe } from "../../../domain/ports/probes.ts";
 import {
+  type JiraAttachmentContent,
   type JiraClient,
   type JiraComment,
   type JiraDeployment,
   type JiraDirectory,
   JiraError,
   type JiraIssue,
+  type JiraIssueBrief,
   type JiraTransition,
   type JiraUser,
 } from "../../../domain/ports/jira.ts";
@@ -37,6 +39,8 @@ import {
   toDcUser,
 } from "./mapping.ts";
 import { markdownToWiki } from "./markdown_to_wiki.ts";
+import { wikiToText } from "./wiki_to_text.ts";
+import { toIssueRef } from "../mapping.ts";
 
 /** Jira's limit on a comment body (characters). */
 export const DC_COMMENT_LIMIT = 32_767;
@@ -243,6 +247,64 @@ export class DataCenterJiraClient implements JiraClient, JiraDirectory, JiraProb
       });
     }
     return user;
+  }
+
+  /**
+   * {@inheritDoc JiraClient.attachmentContent}: the attachment's metadata
+   * (`/rest/api/2/attachment/{id}`), then its content from this site only.
+   */
+  async attachmentContent(id: string, maxBytes: number): Promise<JiraAttachmentContent> {
+    const meta = await this.#http.json({
+      operation: "attachmentContent",
+      description: `read attachment ${id}`,
+      method: "GET",
+      path: `/rest/api/2/attachment/${encodeURIComponent(id)}`,
+      idempotent: true,
+    }) as { content?: unknown; size?: unknown; mimeType?: unknown; filename?: unknown };
+    const size = typeof meta?.size === "number" ? meta.size : 0;
+    const mimeType = typeof meta?.mimeType === "string"
+      ? meta.mimeType
+      : "application/octet-stream";
+    const bytes = await this.downloadAttachment({
+      id,
+      filename: typeof meta?.filename === "string" ? meta.filename : id,
+      mimeType,
+      size: Math.min(size, maxBytes),
+      contentUrl: typeof meta?.content === "string" ? meta.content : "",
+      author: null,
+      created: "",
+    }, maxBytes);
+    return { bytes: bytes.slice(0, maxBytes), mimeType, truncated: size > maxBytes };
+  }
+
+  /** {@inheritDoc JiraClient.briefIssues}: one v2 search, `key in (…)`. */
+  async briefIssues(keys: readonly string[], descriptionChars = 600): Promise<JiraIssueBrief[]> {
+    const wanted = [...new Set(keys.map((k) => k.trim().toUpperCase()))]
+      .filter((k) => /^[A-Z][A-Z0-9_]{0,49}-[1-9][0-9]{0,14}$/.test(k)).slice(0, 50);
+    if (wanted.length === 0) return [];
+    const json = await this.#http.json({
+      operation: "briefIssues",
+      description: `search ${wanted.length} related issue(s)`,
+      method: "POST",
+      path: "/rest/api/2/search",
+      body: {
+        jql: `key in (${wanted.join(", ")})`,
+        fields: ["summary", "status", "issuetype", "description"],
+        maxResults: 50,
+        validateQuery: "warn",
+      },
+      idempotent: true,
+    }) as { issues?: unknown[] };
+    return (json?.issues ?? []).flatMap((raw) => {
+      const ref = toIssueRef(raw);
+      if (!ref) return [];
+      const fields = (raw as { fields?: { description?: unknown } }).fields;
+      const text = wikiToText(fields?.description ?? "").trim();
+      const description = text.length > descriptionChars
+        ? `${text.slice(0, Math.max(0, descriptionChars - 1))}…`
+        : text;
+      return [{ ...ref, description }];
+    });
   }
 
   /** {@inheritDoc JiraDirectory.userGroups} (the account is the DC username). */
