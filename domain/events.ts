@@ -205,6 +205,14 @@ export const eventDataSchemas = {
     costUsd: z.number().nonnegative().optional(),
     /** Times older tool results were elided to fit the context window. */
     contextElisions: z.number().int().nonnegative().optional(),
+    /** The self-review before hand-over: each reviewer round's verdict, in order. */
+    selfReview: z.object({
+      model: z.string().max(200),
+      rounds: z.array(z.object({
+        approve: z.boolean(),
+        problems: z.array(z.string().max(500)).max(10),
+      })).min(1).max(3),
+    }).optional(),
     transcript: ArtifactRef.optional(),
     /** The changes as a binary git patch from the start commit, to resume elsewhere. */
     patch: ArtifactRef.optional(),

@@ -200,7 +200,17 @@ export function toAnthropicMessages(
   return messages.map((m): Anthropic.MessageParam => {
     switch (m.role) {
       case "user":
-        return { role: "user", content: m.text || "(empty)" };
+        if (!m.images?.length) return { role: "user", content: m.text || "(empty)" };
+        return {
+          role: "user",
+          content: [
+            ...m.images.map((i): Anthropic.ImageBlockParam => ({
+              type: "image",
+              source: { type: "base64", media_type: i.mediaType, data: i.base64 },
+            })),
+            { type: "text", text: m.text || "(empty)" },
+          ],
+        };
       case "assistant": {
         const replay = m.replay;
         if (

@@ -213,7 +213,21 @@ export function toResponsesInput(
   for (const m of messages) {
     switch (m.role) {
       case "user":
-        out.push({ role: "user", content: m.text || "(empty)" });
+        out.push(
+          m.images?.length
+            ? {
+              role: "user",
+              content: [
+                { type: "input_text", text: m.text || "(empty)" },
+                ...m.images.map((i) => ({
+                  type: "input_image" as const,
+                  image_url: `data:${i.mediaType};base64,${i.base64}`,
+                  detail: "auto" as const,
+                })),
+              ],
+            }
+            : { role: "user", content: m.text || "(empty)" },
+        );
         break;
       case "assistant": {
         const replay = m.replay;
@@ -361,7 +375,20 @@ export function toOpenAiMessages(
   for (const m of messages) {
     switch (m.role) {
       case "user":
-        out.push({ role: "user", content: m.text || "(empty)" });
+        out.push(
+          m.images?.length
+            ? {
+              role: "user",
+              content: [
+                { type: "text", text: m.text || "(empty)" },
+                ...m.images.map((i) => ({
+                  type: "image_url" as const,
+                  image_url: { url: `data:${i.mediaType};base64,${i.base64}` },
+                })),
+              ],
+            }
+            : { role: "user", content: m.text || "(empty)" },
+        );
         break;
       case "assistant":
         out.push({

@@ -177,6 +177,26 @@ export const responsesShape: ProviderShape = {
         if (!["user", "assistant", "system", "developer"].includes(String(item.role))) {
           return `Invalid value: '${String(item.role)}' for 'input[${i}].role'.`;
         }
+        for (
+          const [j, part] of (Array.isArray(item.content) ? item.content as Obj[] : []).entries()
+        ) {
+          const where = `input[${i}].content[${j}]`;
+          if (part?.type === "input_image") {
+            if (item.role !== "user") return `Invalid '${where}': images only in user messages.`;
+            const url = String(part.image_url ?? "");
+            if (
+              !/^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+={0,2}$/.test(url) &&
+              !/^https:\/\//.test(url)
+            ) {
+              return `Invalid '${where}.image_url': expected a base64 data URL or an https URL.`;
+            }
+            if (!["low", "high", "auto"].includes(String(part.detail ?? "auto"))) {
+              return `Invalid value: '${String(part.detail)}' for '${where}.detail'.`;
+            }
+          } else if (!["input_text", "output_text", "refusal"].includes(String(part?.type))) {
+            return `Invalid value: '${String(part?.type)}' for '${where}.type'.`;
+          }
+        }
       }
       if (type === "function_call") {
         if (typeof item.call_id !== "string" || typeof item.arguments !== "string") {

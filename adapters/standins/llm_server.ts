@@ -356,6 +356,10 @@ const anthropicShape: ProviderShape = {
       if (Array.isArray(m.content) && blocks.length === 0) {
         return `messages.${i}: all messages must have non-empty content`;
       }
+      for (const [j, b] of blocks.entries()) {
+        const image = anthropicImageProblem(b, m.role as string);
+        if (image) return `messages.${i}.content.${j}: ${image}`;
+      }
       const uses = m.role === "assistant"
         ? blocks.filter((b) => b.type === "tool_use").map((b) => String(b.id))
         : [];
@@ -698,6 +702,22 @@ function anthropicUsageOf(
 }
 
 /** Anthropic's rules for `cache_control`: at most 4, ephemeral, a known TTL. */
+/** What the Messages API says about a bad image block (base64 images only, four types). */
+function anthropicImageProblem(block: Record<string, unknown>, role: string): string | null {
+  if (block?.type !== "image") return null;
+  if (role !== "user") return "image blocks are only allowed in user messages";
+  const source = block.source as Record<string, unknown> | undefined;
+  if (source?.type !== "base64") return "source.type: Input should be 'base64' or 'url'";
+  const types = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+  if (!types.includes(String(source.media_type))) {
+    return `source.media_type: Input should be ${types.map((t) => `'${t}'`).join(", ")}`;
+  }
+  if (typeof source.data !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(source.data)) {
+    return "source.data: the image data is not valid base64";
+  }
+  return null;
+}
+
 function validateAnthropicCaching(body: Record<string, unknown>): string | null {
   const marks: Record<string, unknown>[] = [];
   const visit = (block: unknown) => {

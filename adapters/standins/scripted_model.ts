@@ -82,6 +82,12 @@ const id = () => `call_${++calls}`;
 
 /** The scripted editor's reply to one request. */
 export function scriptedEditorReply(req: FakeLlmRequest): FakeReply {
+  // Asked to review a change (the self-review before hand-over): it approves.
+  if (req.toolNames.includes("submit_review")) {
+    return {
+      toolCalls: [{ id: id(), name: "submit_review", input: { approve: true, problems: [] } }],
+    };
+  }
   const turns = conversation(req.body);
   const task = turns.find((t) => t.role === "user")?.text ?? "";
   const assistantTurns = turns.filter((t) => t.role === "assistant").length;

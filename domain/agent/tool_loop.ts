@@ -26,6 +26,7 @@ import {
   LlmError,
   type TokenUsage,
   type ToolResult,
+  type UserImage,
 } from "../ports/llm.ts";
 import {
   addUsage,
@@ -73,6 +74,8 @@ export interface ToolLoopOptions {
   system: string;
   /** The new user message (the task, or the next instruction of a continued conversation). */
   userPrompt: string;
+  /** Images to show with `userPrompt` (the ticket's screenshots). */
+  images?: readonly UserImage[];
   /**
    * An earlier conversation to continue (a previous result's `messages`): sent
    * as it is, before `userPrompt`, so its cached prefix is reused. The system
@@ -217,7 +220,11 @@ class Loop {
       ...(history.length ? { continuedMessages: history.length } : {}),
     });
     for (const m of history) this.#say(m);
-    this.#say({ role: "user", text: this.#redact(o.userPrompt) });
+    this.#say({
+      role: "user",
+      text: this.#redact(o.userPrompt),
+      ...(o.images?.length ? { images: o.images } : {}),
+    });
 
     while (true) {
       if (o.signal?.aborted) return this.#end("stopped", { reason: "stopped by the caller" });

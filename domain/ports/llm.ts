@@ -59,6 +59,14 @@ export interface ToolResult {
 export interface UserMessage {
   role: "user";
   text: string;
+  /** Images shown with the text (the ticket's screenshots), base64 without a data: prefix. */
+  images?: readonly UserImage[];
+}
+
+/** An image in a user turn. */
+export interface UserImage {
+  mediaType: "image/png" | "image/jpeg" | "image/gif" | "image/webp";
+  base64: string;
 }
 
 /**

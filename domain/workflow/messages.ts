@@ -25,6 +25,10 @@ export interface RunReport {
   pr: { number: number; url: string; draft: boolean; opened: boolean; draftRefused?: boolean };
   /** The model's use in one line (`describeSpend`): tokens by kind and the cost. */
   spend: string;
+  /** What the runner found checking the summary against the diff (`formatClaimFindings`). */
+  claims?: string;
+  /** The self-review's verdict (`selfReviewLine`). */
+  review?: string;
   jiraFeedback: readonly JiraComment[];
   prFeedback: readonly PullRequestFeedback[];
 }
@@ -62,6 +66,8 @@ export function resultComment(r: RunReport): string {
     "",
     r.summary,
     "",
+    ...(r.claims ? [r.claims, ""] : []),
+    ...(r.review ? [`**Self-review:** ${r.review}`, ""] : []),
   ];
   const feedback = feedbackLines(r);
   if (feedback.length) lines.push("**Feedback acted on:**", ...feedback, "");
@@ -148,12 +154,18 @@ export function pullRequestBody(input: {
   summary: string;
   validation: RunReport["validation"];
   iterations: readonly PreviousIteration[];
+  /** What the runner found checking the summary against the diff (`formatClaimFindings`). */
+  claims?: string;
+  /** The self-review's verdict (`selfReviewLine`). */
+  review?: string;
 }): string {
   const lines = [
     `Resolves [${input.issueKey}](${input.issueUrl}).`,
     "",
     input.summary,
     "",
+    ...(input.claims ? [input.claims, ""] : []),
+    ...(input.review ? [`**Self-review:** ${input.review}`, ""] : []),
     `**Validation:** ${validationLine(input.validation)}`,
     "",
     "### Iterations",

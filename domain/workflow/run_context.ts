@@ -17,6 +17,7 @@ import type { LlmClient } from "../ports/llm.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { SecretFilter } from "../ports/secrets.ts";
 import type { SetupRun, Workspace } from "../ports/workspace.ts";
+import type { PreparedAttachments } from "../attachments.ts";
 import type { StepEvent } from "../run/commands.ts";
 import { isDomainError } from "../run/errors.ts";
 import {
@@ -49,6 +50,8 @@ export interface WorkflowDeps {
   random: () => number;
   /** A new unique id (lease ids). */
   newId: () => string;
+  /** The model of the self-review (default: `llm`), e.g. a cheaper one. */
+  reviewLlm?: LlmClient;
   logger: Logger;
   workerId: string;
   /** What a repository's runs spent on the LLM on a UTC day (`YYYY-MM-DD`), in USD. */
@@ -76,6 +79,14 @@ export interface IssueSnapshot {
   skipped: SkippedComment[];
   requesterAccountId: string | null;
   seen?: SeenComment[];
+  /** The ticket's attachments, ready for the prompt (images as base64). */
+  attachments?: PreparedAttachments;
+  /** Linked issues, parent and sub-tasks as Markdown. */
+  related?: string;
+  /** PR review threads holding new trusted feedback, each with its hunk, as Markdown. */
+  threads?: string[];
+  /** Checks that failed on the open PR's head, as Markdown. */
+  failedChecks?: string;
 }
 
 /** The step event of a given type, as recorded. */

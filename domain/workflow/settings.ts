@@ -43,6 +43,8 @@ export interface WorkflowSettings {
   pricing?: ModelPrice | null;
   /** Most tokens of one model reply. */
   maxOutputTokens?: number;
+  /** Whether a reviewer in a fresh context checks the change before hand-over (default on). */
+  selfReview?: boolean;
 }
 
 /** Default budgets: generous for a docs pilot, bounded for cost. */

@@ -67,7 +67,6 @@ async function recordHistory(loop: Loop): Promise<void> {
   assert.deepEqual(await loop.drain(), ["failed"]);
   await loop.assign("MWC-2");
   assert.deepEqual(await loop.drain(), ["succeeded"]);
-  await new Promise((r) => setTimeout(r, 5));
   loop.world.jira.state.addComment("MWC-1", {
     author: FAKE_REVIEWER.accountId,
     body: 'Thanks! Please also replace "dashbord" with "dashboard".',

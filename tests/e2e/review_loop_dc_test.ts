@@ -20,7 +20,6 @@ const TICKET = {
     'replace "recieve" with "receive".\n\n* reported by *support*\n* see [the guide|https://docs.example.com/install]',
   reporter: FAKE_DC_REPORTER.name,
 };
-const tick = () => new Promise((r) => setTimeout(r, 5));
 
 Deno.test("jira dc loop: first run, a review iteration, merge → Done, audit", async () => {
   await using loop = await startLoop({ jira: "datacenter", issues: [TICKET] });
@@ -58,7 +57,6 @@ Deno.test("jira dc loop: first run, a review iteration, merge → Done, audit", 
   assert.deepEqual(assignBody, { name: FAKE_DC_REVIEWER.name });
 
   // Iteration 2: the reviewer's wiki comment is feedback; the reporter's is not trusted.
-  await tick();
   jira.state.addComment("MWC-1", {
     author: FAKE_DC_REVIEWER.name,
     body: 'h3. Review\nThanks! Please also replace "dashbord" with "dashboard".',

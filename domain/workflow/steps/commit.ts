@@ -9,6 +9,8 @@ import type { EventOf } from "../../events.ts";
 import type { CommitRequest } from "../../ports/git.ts";
 import { RunStopped } from "../failure.ts";
 import { commitTitle } from "../prompt.ts";
+import { summaryContradictsDiff } from "../claims.ts";
+import { claimFindings } from "./claims.ts";
 import type { RunContext } from "../run_context.ts";
 
 const encoder = new TextEncoder();
@@ -23,7 +25,10 @@ export async function commitRequest(ctx: RunContext, date: string): Promise<Comm
   const generated = ctx.required("generate_changes", "ChangesGenerated");
   const snapshot = await ctx.snapshot();
   const key = ctx.issueKey;
-  const title = commitTitle(key, generated.summary, snapshot.issue.summary);
+  // A summary that contradicts the diff ("No change made" over changes) is no title.
+  const title = summaryContradictsDiff(claimFindings(ctx))
+    ? commitTitle(key, snapshot.issue.summary, snapshot.issue.summary)
+    : commitTitle(key, generated.summary, snapshot.issue.summary);
   const requester = snapshot.requesterAccountId;
   return {
     message: `${title}\n\n${ctx.deps.secrets.redact(generated.summary)}`.slice(0, 9_000),

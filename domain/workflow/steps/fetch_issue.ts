@@ -9,6 +9,10 @@ import type { EventOf } from "../../events.ts";
 import type { Review, ReviewComment } from "../../ports/github.ts";
 import { routeIssue } from "../../routing.ts";
 import { githubTrustSettings, PermissionLookup, requesterCountsForFeedback } from "../../trust.ts";
+import { prepareAttachments } from "../../attachments.ts";
+import { formatFailedChecks, judgeChecks } from "../../checks.ts";
+import { formatRelatedIssues, relatedIssueKeys } from "../../related_issues.ts";
+import { formatReviewThread, groupReviewThreads } from "../../review_threads.ts";
 import { seenByEarlierRuns, selectFeedback } from "../feedback.ts";
 import type { IssueSnapshot, RunContext } from "../run_context.ts";
 
@@ -83,6 +87,27 @@ export async function fetchIssue(ctx: RunContext): Promise<EventOf<"IssueFetched
       : () => "unknown_author",
     requestedAt,
   });
+  // The whole ticket: attachments (screenshots as images), related issues.
+  const attachments = await prepareAttachments(
+    issue.attachments ?? [],
+    (id, max) => jira.attachmentContent(id, max),
+  );
+  const relatedKeys = relatedIssueKeys(issue);
+  const related = relatedKeys.length
+    ? formatRelatedIssues(issue, await jira.briefIssues(relatedKeys).catch(() => []))
+    : "";
+  // Later iterations: the review threads the new feedback is in, and failed checks.
+  const feedbackIds = new Set(selection.pr.map((f) => f.id));
+  const threads = groupReviewThreads(
+    reviewComments.filter((c) => feedbackIds.has(`review_comment:${c.id}`)),
+  ).map(formatReviewThread);
+  const checks = pr && pr.state === "open" && repo
+    ? await github.getCommitChecks(repo.github, `ai/${key}`).catch((error) => {
+      ctx.log.warn("could not read the pull request's checks", { error });
+      return null;
+    })
+    : null;
+  const failed = checks ? judgeChecks(checks).failed : [];
   const snapshot: IssueSnapshot = {
     issue,
     jiraFeedback: selection.jira,
@@ -90,6 +115,10 @@ export async function fetchIssue(ctx: RunContext): Promise<EventOf<"IssueFetched
     skipped: selection.skipped,
     requesterAccountId,
     seen: selection.seen,
+    attachments,
+    ...(related ? { related } : {}),
+    ...(threads.length ? { threads } : {}),
+    ...(failed.length ? { failedChecks: formatFailedChecks(failed) } : {}),
   };
   const ref = await ctx.putJson(snapshot);
   // What was read and not acted on, for auditors (the ones seen by earlier runs are old news).

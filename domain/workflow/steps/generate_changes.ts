@@ -14,8 +14,17 @@ import type { EventData, EventOf, TokenUsage } from "../../events.ts";
 import type { ChatMessage } from "../../ports/llm.ts";
 import type { ValidationRun } from "../../ports/workspace.ts";
 import { addUsage, NO_USAGE } from "../../pricing.ts";
+import { boundDiff } from "../../diff_summary.ts";
 import { LeaseLost, RunStopped } from "../failure.ts";
 import { type PromptInput, repairPrompt, systemPrompt, taskPrompt } from "../prompt.ts";
+import {
+  parseVerdict,
+  reviewFeedbackPrompt,
+  reviewSystemPrompt,
+  reviewTaskPrompt,
+  reviewTools,
+  type ReviewVerdict,
+} from "../self_review.ts";
 import type { RunContext } from "../run_context.ts";
 import { previousIterations } from "./history.ts";
 
@@ -24,6 +33,66 @@ export function combinedSummary(first: string, repairs: readonly string[]): stri
   const added = repairs.map((r) => r.trim()).filter((r) => r && r !== first.trim());
   if (!added.length) return first;
   return `${first}\n\nAfter validation:\n${added.map((r) => `- ${r.split("\n")[0]}`).join("\n")}`;
+}
+
+/**
+ * The reviewer's look at the change in a fresh context: the ticket, the diff,
+ * validation. Null when there is nothing to review or no verdict came.
+ */
+async function selfReview(
+  ctx: RunContext,
+  prompt: PromptInput,
+  validation: ValidationRun | undefined,
+  spent: { turns: number; billedTokens: number; costUsd: number },
+  elapsedMs: number,
+): Promise<
+  | (Pick<ToolLoopResult, "usage" | "turns" | "billedTokens" | "costUsd" | "transcript"> & {
+    verdict: ReviewVerdict;
+  })
+  | null
+> {
+  const { git, settings, secrets, clock } = ctx.deps;
+  const llm = ctx.deps.reviewLlm ?? ctx.deps.llm;
+  const worktree = await ctx.worktree();
+  const { startSha } = ctx.required("prepare_workspace", "WorkspacePrepared");
+  const diff = await git.diff(worktree, { from: startSha });
+  if (!diff.trim()) return null;
+  const i = prompt.issue;
+  const result = await runToolLoop({
+    llm,
+    system: reviewSystemPrompt(),
+    userPrompt: reviewTaskPrompt({
+      ticket: `${i.key}: ${i.summary}\n\n${i.descriptionText}`,
+      diff,
+      validation: validation
+        ? (validation.passed ? "passed" : "failed")
+        : "no validation commands are configured",
+    }),
+    tools: reviewTools(),
+    cacheKey: `ai-runner-review:${ctx.issueKey}`,
+    ...(llm === ctx.deps.llm && settings.pricing !== undefined
+      ? { pricing: settings.pricing }
+      : {}),
+    budgets: remainingBudgets({
+      ...settings.budgets,
+      maxTurns: Math.min(settings.budgets.maxTurns, 3 + spent.turns),
+    }, {
+      ...spent,
+      elapsedMs,
+    }),
+    now: () => clock().getTime(),
+    signal: ctx.run.signal,
+    redact: (t) => secrets.redact(t),
+  });
+  if (result.outcome === "stopped") throw new LeaseLost(ctx.runId, "stopped");
+  if (result.outcome !== "finished" || !result.summary) return null;
+  let verdict: ReviewVerdict;
+  try {
+    verdict = parseVerdict(JSON.parse(result.summary));
+  } catch {
+    return null;
+  }
+  return { ...result, verdict };
 }
 
 /** Runs the model (and its repairs) and records `ChangesGenerated`. */
@@ -44,11 +113,26 @@ export async function generateChanges(ctx: RunContext): Promise<EventOf<"Changes
         repo.env,
       )
     : undefined;
+  // A later iteration sees the branch's work so far; instruction files on it are not trusted.
+  const branchDiff = prepared.continued
+    ? boundDiff(await git.diff(worktree, { from: await git.mergeBase(worktree) }), 24_000)
+    : null;
   const tools = await workspace.openTools(worktree.path, validate, {
     env: repo.env,
     maxCommandSeconds: repo.validateTimeoutSeconds,
+    nestedInstructions: true,
+    untrustedPaths: branchDiff?.files.flatMap((f) => f.oldPath ? [f.path, f.oldPath] : [f.path]),
   });
-  const context = await workspace.context(worktree.path);
+  const context = await workspace.context(worktree.path, {
+    text: [
+      snapshot.issue.summary,
+      snapshot.issue.descriptionText,
+      ...snapshot.jiraFeedback.map((c) => c.bodyText),
+      ...snapshot.prFeedback.map((f) => f.body),
+    ].join("\n"),
+    paths: snapshot.prFeedback.flatMap((f) => f.path ? [f.path] : []),
+  });
+  const attachments = snapshot.attachments;
   const prompt: PromptInput = {
     issue: snapshot.issue,
     repo: {
@@ -63,6 +147,16 @@ export async function generateChanges(ctx: RunContext): Promise<EventOf<"Changes
     previousIterations: previousIterations(ctx.events, ctx.runId),
     jiraFeedback: snapshot.jiraFeedback,
     prFeedback: snapshot.prFeedback,
+    related: snapshot.related,
+    attachments: attachments && {
+      texts: attachments.texts,
+      listed: attachments.listed,
+      notes: attachments.notes,
+      images: attachments.images.length,
+    },
+    branchDiff: branchDiff ?? undefined,
+    threads: snapshot.threads,
+    failedChecks: snapshot.failedChecks,
   };
   const system = systemPrompt(prompt);
   const now = () => clock().getTime();
@@ -76,6 +170,7 @@ export async function generateChanges(ctx: RunContext): Promise<EventOf<"Changes
   const summaries: string[] = [];
   let validation: ValidationRun | undefined;
   let repairs = 0;
+  const reviews: ReviewVerdict[] = [];
   for (;;) {
     let result: ToolLoopResult;
     try {
@@ -83,6 +178,8 @@ export async function generateChanges(ctx: RunContext): Promise<EventOf<"Changes
         llm,
         system,
         userPrompt,
+        // The ticket's screenshots go with the first message only.
+        images: history.length === 0 ? attachments?.images : undefined,
         history,
         tools,
         cacheKey: `ai-runner:${ctx.issueKey}`,
@@ -118,13 +215,30 @@ export async function generateChanges(ctx: RunContext): Promise<EventOf<"Changes
       throw new RunStopped("generate_changes", "budget", result.reason ?? "a budget ran out");
     }
     summaries.push(result.summary ?? "");
-    if (!validate) break;
-    validation = await validate(ctx.run.signal);
-    if (validation.passed || repairs >= settings.maxRepairs) break;
-    repairs++;
-    // The repair continues the same conversation: same system text and tools, its history.
     history = result.messages;
-    userPrompt = repairPrompt(validation.output, repairs, settings.maxRepairs);
+    if (validate) {
+      validation = await validate(ctx.run.signal);
+      if (!validation.passed && repairs < settings.maxRepairs) {
+        // The repair continues the same conversation: same system text and tools, its history.
+        repairs++;
+        userPrompt = repairPrompt(validation.output, repairs, settings.maxRepairs);
+        continue;
+      }
+    }
+    // Green (or nothing to run): a fresh reviewer looks before a person does; one more round
+    // on its objections, then its second look is the last word.
+    if (settings.selfReview === false || (validation && !validation.passed)) break;
+    if (reviews.length >= 2) break;
+    const review = await selfReview(ctx, prompt, validation, spent, now() - startedAt);
+    if (!review) break;
+    transcripts.push(review.transcript);
+    usage = addUsage(usage, review.usage);
+    spent.turns += review.turns;
+    spent.billedTokens += review.billedTokens;
+    spent.costUsd += review.costUsd;
+    reviews.push(review.verdict);
+    if (review.verdict.approve || reviews.length >= 2) break;
+    userPrompt = reviewFeedbackPrompt(review.verdict.problems);
   }
   const [first = "", ...later] = summaries;
   const summary = combinedSummary(
@@ -155,6 +269,9 @@ export async function generateChanges(ctx: RunContext): Promise<EventOf<"Changes
     },
     ...(priced ? { costUsd: Math.round(spent.costUsd * 1e6) / 1e6 } : {}),
     ...(spent.elisions ? { contextElisions: spent.elisions } : {}),
+    ...(reviews.length
+      ? { selfReview: { model: (ctx.deps.reviewLlm ?? llm).model, rounds: reviews } }
+      : {}),
   };
   return { type: "ChangesGenerated", data };
 }

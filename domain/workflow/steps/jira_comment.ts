@@ -14,6 +14,8 @@ import { closedComment, mergedComment, noChangeComment, resultComment } from "..
 import { requestRefusedComment } from "../notice.ts";
 import type { RunContext } from "../run_context.ts";
 import { describeSpend } from "../../pricing.ts";
+import { claimsText } from "./claims.ts";
+import { selfReviewLine } from "../self_review.ts";
 
 type Purpose = EventData<"JiraCommented">["purpose"];
 
@@ -140,6 +142,8 @@ export async function jiraComment(
       branch: `ai/${ctx.issueKey}`,
       pr,
       spend: describeSpend(generated.usage, generated.costUsd ?? null),
+      claims: claimsText(ctx),
+      review: selfReviewLine(generated.selfReview),
       jiraFeedback: snapshot.jiraFeedback,
       prFeedback: snapshot.prFeedback,
     }));

@@ -10,6 +10,8 @@ import { pullRequestBody, pullRequestTitle } from "../messages.ts";
 import { runMarker } from "../feedback.ts";
 import type { RunContext } from "../run_context.ts";
 import { previousIterations } from "./history.ts";
+import { claimsText } from "./claims.ts";
+import { selfReviewLine } from "../self_review.ts";
 
 /** Opens or updates the PR and records `PullRequestOpened` / `PullRequestUpdated`. */
 export async function pullRequest(
@@ -37,6 +39,8 @@ export async function pullRequest(
       ...previousIterations(ctx.events, ctx.runId),
       { runId: ctx.runId, summary: generated.summary, filesChanged: [] },
     ],
+    claims: claimsText(ctx),
+    review: selfReviewLine(generated.selfReview),
   }));
   const existing = await github.findOpenPullRequest(repo.github, branch);
   if (existing?.body.includes(runMarker(ctx.runId))) {
