@@ -17,6 +17,7 @@ import { GitCliWorkspaces } from "../git/mod.ts";
 import { createGitHubClient } from "../github/mod.ts";
 import { buildJiraClient } from "./jira_client.ts";
 import { createLlmClient } from "../llm/mod.ts";
+import { planReasoning } from "../../domain/agent/reasoning.ts";
 import { Redactor } from "../log/redact.ts";
 import { openSandbox } from "../sandbox/mod.ts";
 import { repoSpendOnDay } from "../../projections/spend.ts";
@@ -32,6 +33,23 @@ export function cloneUrlFor(apiUrl: string, repo: RepoRoute): string {
     ? "https://github.com"
     : `${api.protocol}//${api.host}`; // GHES: https://host/api/v3 → https://host
   return `${web}/${repo.github}.git`;
+}
+
+/** The self-review's model client: same provider and key, its own model and reasoning defaults. */
+function reviewClient(config: RunnerConfig, model: string) {
+  const plan = planReasoning(config.llm.provider, model, {
+    maxOutputTokens: config.llm.maxOutputTokens,
+    openaiApi: config.llm.openaiApi,
+  });
+  return createLlmClient({
+    provider: config.llm.provider,
+    model,
+    anthropicApiKey: config.llm.anthropicApiKey ?? undefined,
+    openaiApiKey: config.llm.openaiApiKey ?? undefined,
+    baseURL: config.llm.baseUrl ?? undefined,
+    ...(plan.ok ? { reasoning: plan.plan } : {}),
+    openaiApi: config.llm.openaiApi,
+  });
 }
 
 /** Builds the workflow's dependencies from the configuration. */
@@ -73,6 +91,7 @@ export function buildWorkflowDeps(
       reasoning: config.llm.reasoning,
       openaiApi: config.llm.openaiApi,
     }),
+    ...(config.llm.reviewModel ? { reviewLlm: reviewClient(config, config.llm.reviewModel) } : {}),
     workspace: new LocalWorkspace(
       (t) => redactor.redact(t),
       openSandbox(config.ops.sandbox, logger.child({ component: "sandbox" })),
@@ -92,6 +111,7 @@ export function buildWorkflowDeps(
       budgets: config.ops.budgets,
       maxDiffBytes: config.ops.budgets.maxDiffBytes,
       pricing: priceOf(config.llm.model, priceTable),
+      selfReview: config.llm.selfReview,
       githubTrustedLogins: config.ops.githubTrustedLogins,
       requesterAccountIds: config.ops.requesterAccountIds,
       requesterGroups: config.ops.requesterGroups,

@@ -77,6 +77,10 @@ export interface RunnerConfig {
     priceFile: string | null;
     /** The reasoning fields every request carries, decided (and checked) at start. */
     reasoning: ReasoningPlan;
+    /** `SELF_REVIEW`: a reviewer in a fresh context checks each change before hand-over. */
+    selfReview: boolean;
+    /** `LLM_REVIEW_MODEL`: the reviewer's model (same provider); null: `LLM_MODEL`. */
+    reviewModel: string | null;
   };
   /** Defence-in-depth and worker tuning, with safe defaults. */
   ops: {
@@ -262,6 +266,11 @@ export function loadConfig(
     ? null
     : num("LLM_THINKING_BUDGET_TOKENS", 0, 1024, 128_000);
   const maxOutputTokens = num("LLM_MAX_OUTPUT_TOKENS", 16_000, 256, 128_000);
+  const selfReviewText = get("SELF_REVIEW") ?? "on";
+  if (selfReviewText !== "on" && selfReviewText !== "off") {
+    problems.push(`SELF_REVIEW must be "on" or "off" (got "${selfReviewText.slice(0, 20)}")`);
+  }
+  const selfReview = selfReviewText !== "off";
   const openaiApi = get("OPENAI_API") ?? "responses";
   if (openaiApi !== "responses" && openaiApi !== "chat_completions") {
     problems.push(`OPENAI_API must be "responses" or "chat_completions" (got "${openaiApi}")`);
@@ -395,6 +404,8 @@ export function loadConfig(
       maxOutputTokens,
       openaiApi: openaiApi === "chat_completions" ? "chat_completions" : "responses",
       priceFile: get("LLM_PRICE_FILE") ?? null,
+      selfReview,
+      reviewModel: get("LLM_REVIEW_MODEL") || null,
       reasoning: decision.ok
         ? decision.plan
         : { provider: "anthropic", anthropic: { kind: "default" } },
