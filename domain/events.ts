@@ -91,7 +91,8 @@ export const eventDataSchemas = {
     runId: RunId,
     issueKey: IssueKey,
     deliveryId: z.string().min(1).max(200),
-    source: z.enum(["jira", "cli", "admin", "demo", "github"]),
+    /** `checks`: a repair round the runner queued itself after the PR's checks failed. */
+    source: z.enum(["jira", "cli", "admin", "demo", "github", "checks"]),
     requestedBy: Person.nullable(),
     requestedAt: Iso,
     /**
@@ -186,6 +187,11 @@ export const eventDataSchemas = {
     continued: z.boolean(),
     /** What confines this run's commands; `off` = unconfined (`SANDBOX=off`). Absent before it was recorded. */
     sandbox: z.enum(["bwrap", "off"]).optional(),
+    /** The routing entry's `awaitChecks`, when the run waits for the PR's checks. */
+    awaitChecks: z.object({
+      timeoutMinutes: z.number().int().positive(),
+      repairRounds: z.number().int().nonnegative(),
+    }).optional(),
     /** The routing entry's setup commands, run in the sandbox before the model started. */
     setup: z.object({
       passed: z.boolean(),
@@ -244,6 +250,20 @@ export const eventDataSchemas = {
     patch: ArtifactRef.optional(),
     /** The git tree that was scanned: what the commit step commits, and nothing else. */
     tree: z.string().regex(/^[0-9a-f]{40,64}$/).optional(),
+  }),
+  ChecksAwaited: z.object({
+    runId: RunId,
+    /** The PR head the checks ran on. */
+    sha: Sha,
+    state: z.enum(["passed", "failed", "pending", "none"]),
+    failed: z.array(z.object({
+      name: z.string().max(300),
+      conclusion: z.string().max(100),
+    })).max(100),
+    /** True when the wait ended at the time limit with checks still running. */
+    timedOut: z.boolean(),
+    /** True when a repair round was queued (another run acts on the failures). */
+    repairQueued: z.boolean(),
   }),
   ChangesCommitted: z.object({
     runId: RunId,
@@ -305,7 +325,8 @@ export const eventDataSchemas = {
   }),
   RunSucceeded: z.object({
     runId: RunId,
-    outcome: z.enum(["pr_opened", "pr_updated", "no_changes", "completed"]),
+    /** `checks_repair`: the PR's checks failed; a repair run was queued to hand over instead. */
+    outcome: z.enum(["pr_opened", "pr_updated", "no_changes", "completed", "checks_repair"]),
     summary: z.string().max(10_000),
   }),
   RunFailed: z.object({

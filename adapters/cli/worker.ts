@@ -121,6 +121,16 @@ export function buildWorkflowDeps(
     clock: () => new Date(),
     random: Math.random,
     newId: () => crypto.randomUUID(),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", done);
+          resolve();
+        }
+        signal?.addEventListener("abort", done, { once: true });
+      }),
     spentOnDay: (repoId, day) => repoSpendOnDay(store, repoId, day),
     logger,
     workerId,

@@ -13,6 +13,7 @@ export type StepEvent =
   | EventOf<"ChangesGenerated">
   | EventOf<"ValidationCompleted">
   | EventOf<"DiffScanned">
+  | EventOf<"ChecksAwaited">
   | EventOf<"ChangesCommitted">
   | EventOf<"BranchPushed">
   | EventOf<"PullRequestOpened">
@@ -74,8 +75,10 @@ export interface CompleteRun {
   runId: string;
   leaseId: string;
   now: string;
-  outcome: "pr_opened" | "pr_updated" | "no_changes" | "completed";
+  outcome: "pr_opened" | "pr_updated" | "no_changes" | "completed" | "checks_repair";
   summary: string;
+  /** With `checks_repair`: the id of the repair run to queue. */
+  followUpRunId?: string;
 }
 
 /** The lease holder ends the run as failed. */

@@ -236,9 +236,24 @@ function recordStep(c: RecordStep, s: IssueState): Decision {
 function completeRun(c: CompleteRun, s: IssueState): Decision {
   const run = heldRun(s, c.runId, c.leaseId, c.now);
   if (isDomainError(run)) return run;
-  return [{
+  const succeeded: DomainEvent = {
     type: "RunSucceeded",
     data: { runId: c.runId, outcome: c.outcome, summary: c.summary },
+  };
+  if (c.outcome !== "checks_repair" || s.queuedRunId !== null || !c.followUpRunId) {
+    // A run already waiting acts on the failed checks too (it fetches them).
+    return [succeeded];
+  }
+  return [succeeded, {
+    type: "RunRequested",
+    data: {
+      runId: c.followUpRunId,
+      issueKey: s.issueKey ?? "",
+      deliveryId: `checks:${c.runId}`,
+      source: "checks",
+      requestedBy: null,
+      requestedAt: c.now,
+    },
   }];
 }
 

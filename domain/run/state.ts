@@ -26,6 +26,7 @@ export type StepName =
   | "commit"
   | "push"
   | "pull_request"
+  | "await_checks"
   | "jira_comment"
   | "jira_transition"
   | "jira_assign";
@@ -44,6 +45,7 @@ export const STEP_OF_EVENT: Partial<Record<EventType, StepName>> = {
   BranchPushed: "push",
   PullRequestOpened: "pull_request",
   PullRequestUpdated: "pull_request",
+  ChecksAwaited: "await_checks",
   JiraCommented: "jira_comment",
   JiraTransitioned: "jira_transition",
   JiraAssigned: "jira_assign",
@@ -216,6 +218,7 @@ export function evolve(state: IssueState, event: DomainEvent): IssueState {
     case "ChangesGenerated":
     case "ValidationCompleted":
     case "DiffScanned":
+    case "ChecksAwaited":
     case "ChangesCommitted":
       return recordStep(state, event.data.runId, event);
     case "JiraCommented":

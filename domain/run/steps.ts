@@ -17,7 +17,7 @@ import type { DomainEvent, EventType } from "../events.ts";
 import { type RunState, STEP_OF_EVENT, type StepName } from "./state.ts";
 
 /** How a run ended well. */
-export type RunOutcome = "pr_opened" | "pr_updated" | "no_changes" | "completed";
+export type RunOutcome = "pr_opened" | "pr_updated" | "no_changes" | "completed" | "checks_repair";
 
 /** What a run does next: a step, or nothing more (with how it ended). */
 export type Next =
@@ -34,6 +34,7 @@ export const CHANGE_STEPS: readonly StepName[] = [
   "commit",
   "push",
   "pull_request",
+  "await_checks",
   "jira_comment",
   "jira_transition",
   "jira_assign",
@@ -74,8 +75,15 @@ export function stepsOf(run: RunState): readonly StepName[] {
 /** The run's next step, or its outcome when every step it needs is recorded. */
 export function nextStep(run: RunState): Next {
   const table = stepsOf(run);
+  const prepared = stepData(run, "prepare_workspace", "WorkspacePrepared");
   for (const step of table) {
     if (run.steps[step]) continue;
+    // Only a repository whose routing asks for it waits for the PR's checks.
+    if (step === "await_checks" && !prepared?.awaitChecks) continue;
+    // Failed checks with a repair round queued: that run hands over, this one ends here.
+    if (stepData(run, "await_checks", "ChecksAwaited")?.repairQueued) {
+      return { done: true, outcome: "checks_repair" };
+    }
     // A merged PR whose issue a person had already closed: recorded as found, no comment.
     if (run.kind === "completion" && stepData(run, "jira_transition", "JiraTransitioned")) {
       return { done: true, outcome: "completed" };

@@ -29,6 +29,8 @@ export interface RunReport {
   claims?: string;
   /** The self-review's verdict (`selfReviewLine`). */
   review?: string;
+  /** How the PR's checks ended, when the repository waits for them (`checksLine`). */
+  checks?: string;
   jiraFeedback: readonly JiraComment[];
   prFeedback: readonly PullRequestFeedback[];
 }
@@ -77,6 +79,7 @@ export function resultComment(r: RunReport): string {
     ...(r.filesChanged.length > 30 ? [`- … and ${r.filesChanged.length - 30} more`] : []),
     "",
     `- **Validation:** ${validationLine(r.validation, r.pr.draftRefused)}`,
+    ...(r.checks ? [`- **Checks:** ${r.checks}`] : []),
     `- **Branch:** \`${r.branch}\``,
     `- **Pull request:** ${r.pr.url}`,
     `- **Model use:** ${r.spend}`,
@@ -219,4 +222,21 @@ export function closedComment(input: {
     "",
     `\`${runMarker(input.runId)}\``,
   ].join("\n");
+}
+
+/** How the PR's checks ended, in a few words for the hand-over. */
+export function checksLine(c: {
+  state: "passed" | "failed" | "pending" | "none";
+  failed: readonly { name: string; conclusion: string }[];
+}): string {
+  switch (c.state) {
+    case "passed":
+      return "passed";
+    case "none":
+      return "none reported";
+    case "pending":
+      return "still running when the wait ended";
+    case "failed":
+      return `**failed**: ${c.failed.map((f) => `${f.name} (${f.conclusion})`).join(", ")}`;
+  }
 }

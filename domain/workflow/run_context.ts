@@ -48,8 +48,10 @@ export interface WorkflowDeps {
   clock: () => Date;
   /** Uniform in [0, 1): backoff jitter. */
   random: () => number;
-  /** A new unique id (lease ids). */
+  /** A new unique id (lease ids, follow-up runs). */
   newId: () => string;
+  /** Waits `ms` (polling an outside system), or until `signal` aborts. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The model of the self-review (default: `llm`), e.g. a cheaper one. */
   reviewLlm?: LlmClient;
   logger: Logger;

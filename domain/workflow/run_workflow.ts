@@ -51,6 +51,12 @@ export class RunWorkflow {
     const ctx = this.#ctx;
     const run = ctx.runState;
     if (run.kind === "change") {
+      const checks = ctx.recorded("await_checks", "ChecksAwaited");
+      if (checks?.repairQueued) {
+        return `checks failed on the pull request (${
+          checks.failed.map((f) => f.name).join(", ")
+        }); a repair run was queued`;
+      }
       return ctx.recorded("generate_changes", "ChangesGenerated")?.summary ?? "";
     }
     if (run.kind === "notice") return "told the requester why no run was started";

@@ -45,6 +45,8 @@ export interface WorkflowSettings {
   maxOutputTokens?: number;
   /** Whether a reviewer in a fresh context checks the change before hand-over (default on). */
   selfReview?: boolean;
+  /** How often `awaitChecks` asks GitHub about the PR's checks, in ms (default 30 s). */
+  checksPollMs?: number;
 }
 
 /** Default budgets: generous for a docs pilot, bounded for cost. */

@@ -165,6 +165,7 @@ export class Worker {
         now: this.#deps.clock().toISOString(),
         outcome: result.outcome,
         summary: this.#deps.secrets.redact(result.summary).slice(0, 10_000),
+        ...(result.outcome === "checks_repair" ? { followUpRunId: this.#deps.newId() } : {}),
       });
       log.info(ended ? `run succeeded (${result.outcome})` : "run ended elsewhere");
       return ended ? "succeeded" : "lease_lost";

@@ -146,3 +146,48 @@ Deno.test("agent: a summary that says no change over a real diff is flagged, nev
   const comment = loop.world.jira.state.postedComments("MWC-1")[0].text;
   assert.match(comment, /checked the summary against the diff/);
 });
+
+Deno.test("agent: with awaitChecks, failed checks get a repair round before the hand-over", async () => {
+  await using loop = await startLoop({
+    issues: [TICKET],
+    route: { awaitChecks: { timeoutMinutes: 5, repairRounds: 1 } },
+  });
+  // CI: reports on each new head of the branch when the runner next looks; the first fails
+  // and says what to fix (the scripted model acts on replacements it reads in its task).
+  let reported = 0;
+  const seen = new Set<string>();
+  // (The runner's poll interval passes at once: CI has reported by the time it looks again.)
+  const ci = async () => {
+    const head = await loop.world.remoteHead("ai/MWC-1");
+    if (!head || seen.has(head)) return;
+    seen.add(head);
+    loop.world.github.addCheckRun(PILOT_REPO, head, {
+      name: "docs-lint",
+      conclusion: ++reported === 1 ? "failure" : "success",
+      summary: reported === 1
+        ? 'docs/install.md: replace "Run the installer" with "Start the installer".'
+        : "ok",
+    });
+  };
+  await loop.assign("MWC-1");
+  assert.deepEqual(await loop.newWorker("w-ci", { sleep: ci }).drain(), ["succeeded", "succeeded"]);
+  const events = await loop.events("MWC-1");
+  const ends = events.flatMap((e) => e.type === "RunSucceeded" ? [e.data.outcome] : []);
+  assert.deepEqual(ends, ["checks_repair", "pr_updated"]);
+  const repair = events.find((e) => e.type === "RunRequested" && e.data.source === "checks");
+  assert.ok(repair, "the repair run was queued by the runner");
+  const awaited = events.flatMap((e) =>
+    e.type === "ChecksAwaited" ? [[e.data.state, e.data.repairQueued]] : []
+  );
+  assert.deepEqual(awaited, [["failed", true], ["passed", false]]);
+  assert.match(
+    await loop.world.remoteFile("ai/MWC-1", "docs/install.md"),
+    /Start the installer/,
+    "the repair acted on the failure",
+  );
+  // One hand-over, after the checks passed.
+  const comments = loop.world.jira.state.postedComments("MWC-1");
+  assert.equal(comments.length, 1);
+  assert.match(comments[0].text, /Checks:\*\* passed/);
+  assert.equal(events.filter((e) => e.type === "JiraAssigned").length, 1);
+});

@@ -820,3 +820,49 @@ Deno.test("a merge while a refusal notice waits drops the notice and queues the 
       completionRequested("gh-1"),
     );
 });
+
+Deno.test("a run whose PR checks failed ends as checks_repair and queues the repair run", () => {
+  const base = [requested("r1", "d1"), claimed("r1", "L1")];
+  given(...base)
+    .when({
+      type: "CompleteRun",
+      runId: "r1",
+      leaseId: "L1",
+      now: at(30),
+      outcome: "checks_repair",
+      summary: "checks failed",
+      followUpRunId: "r2",
+    })
+    .then(
+      {
+        type: "RunSucceeded",
+        data: { runId: "r1", outcome: "checks_repair", summary: "checks failed" },
+      },
+      {
+        type: "RunRequested",
+        data: {
+          runId: "r2",
+          issueKey: KEY,
+          deliveryId: "checks:r1",
+          source: "checks",
+          requestedBy: null,
+          requestedAt: at(30),
+        },
+      },
+    );
+  // A run already waiting fetches the failed checks too: nothing more is queued.
+  given(...base, requested("r3", "d3"))
+    .when({
+      type: "CompleteRun",
+      runId: "r1",
+      leaseId: "L1",
+      now: at(30),
+      outcome: "checks_repair",
+      summary: "checks failed",
+      followUpRunId: "r2",
+    })
+    .then({
+      type: "RunSucceeded",
+      data: { runId: "r1", outcome: "checks_repair", summary: "checks failed" },
+    });
+});

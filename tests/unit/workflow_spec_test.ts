@@ -71,6 +71,7 @@ async function setUp() {
     clock,
     random: () => 0.5,
     newId: () => crypto.randomUUID(),
+    sleep: () => Promise.resolve(),
     logger,
     workerId: "spec",
   });

@@ -10,7 +10,13 @@ import type { EventData, EventOf } from "../../events.ts";
 import { runMarker } from "../feedback.ts";
 import { RunStopped } from "../failure.ts";
 import { statusMatches } from "../../transitions.ts";
-import { closedComment, mergedComment, noChangeComment, resultComment } from "../messages.ts";
+import {
+  checksLine,
+  closedComment,
+  mergedComment,
+  noChangeComment,
+  resultComment,
+} from "../messages.ts";
 import { requestRefusedComment } from "../notice.ts";
 import type { RunContext } from "../run_context.ts";
 import { describeSpend } from "../../pricing.ts";
@@ -117,6 +123,7 @@ export async function jiraComment(
   const repo = await ctx.route();
   const validation = ctx.required("validate", "ValidationCompleted");
   const committed = ctx.required("commit", "ChangesCommitted");
+  const checks = ctx.recorded("await_checks", "ChecksAwaited");
   const opened = ctx.recorded("pull_request", "PullRequestOpened");
   const updated = ctx.recorded("pull_request", "PullRequestUpdated");
   const pr = opened
@@ -144,6 +151,7 @@ export async function jiraComment(
       spend: describeSpend(generated.usage, generated.costUsd ?? null),
       claims: claimsText(ctx),
       review: selfReviewLine(generated.selfReview),
+      ...(checks ? { checks: checksLine(checks) } : {}),
       jiraFeedback: snapshot.jiraFeedback,
       prFeedback: snapshot.prFeedback,
     }));

@@ -8,6 +8,7 @@
 import type { StepEvent } from "../../run/commands.ts";
 import type { StepName } from "../../run/state.ts";
 import type { RunContext } from "../run_context.ts";
+import { awaitChecks } from "./await_checks.ts";
 import { commit } from "./commit.ts";
 import { fetchIssue } from "./fetch_issue.ts";
 import { generateChanges } from "./generate_changes.ts";
@@ -33,6 +34,7 @@ export const STEPS: Record<StepName, Step> = {
   commit,
   push,
   pull_request: pullRequest,
+  await_checks: awaitChecks,
   jira_comment: jiraComment,
   jira_transition: jiraTransition,
   jira_assign: jiraAssign,

@@ -60,6 +60,7 @@ export async function prepareWorkspace(ctx: RunContext): Promise<EventOf<"Worksp
       startSha: worktree.startSha,
       continued: worktree.continued,
       sandbox: ctx.deps.workspace.sandboxKind,
+      ...(repo.awaitChecks ? { awaitChecks: repo.awaitChecks } : {}),
       ...(setup
         ? {
           setup: {
