@@ -161,6 +161,8 @@ export function pullRequestBody(input: {
   claims?: string;
   /** The self-review's verdict (`selfReviewLine`). */
   review?: string;
+  /** The model's use in one line (`describeSpend`). */
+  spend?: string;
 }): string {
   const lines = [
     `Resolves [${input.issueKey}](${input.issueUrl}).`,
@@ -170,6 +172,7 @@ export function pullRequestBody(input: {
     ...(input.claims ? [input.claims, ""] : []),
     ...(input.review ? [`**Self-review:** ${input.review}`, ""] : []),
     `**Validation:** ${validationLine(input.validation)}`,
+    ...(input.spend ? ["", `**Model use:** ${input.spend}`] : []),
     "",
     "### Iterations",
     ...input.iterations.map((it, n) =>

@@ -11,6 +11,7 @@ import { runMarker } from "../feedback.ts";
 import type { RunContext } from "../run_context.ts";
 import { previousIterations } from "./history.ts";
 import { claimsText } from "./claims.ts";
+import { describeSpend } from "../../pricing.ts";
 import { selfReviewLine } from "../self_review.ts";
 
 /** Opens or updates the PR and records `PullRequestOpened` / `PullRequestUpdated`. */
@@ -41,6 +42,7 @@ export async function pullRequest(
     ],
     claims: claimsText(ctx),
     review: selfReviewLine(generated.selfReview),
+    spend: describeSpend(generated.usage, generated.costUsd ?? null),
   }));
   const existing = await github.findOpenPullRequest(repo.github, branch);
   if (existing?.body.includes(runMarker(ctx.runId))) {
