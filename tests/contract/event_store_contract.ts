@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { storedCoalesced as coalesced, storedRequest as requested } from "../support/events.ts";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
@@ -55,36 +56,6 @@ export interface StoreHarness {
 }
 
 const NOW = "2025-06-01T12:00:00.000Z";
-
-/** A realistic `RunRequested` for issue `MWC-<n>`. */
-function requested(n: number, delivery: string): NewEvent {
-  return {
-    type: "RunRequested",
-    data: {
-      runId: `run-${delivery}`,
-      issueKey: `MWC-${n}`,
-      deliveryId: delivery,
-      source: "jira",
-      requestedBy: { accountId: "5b10ac8d82e05b22cc7d4ef5", displayName: "Leigh Reviewer" },
-      requestedAt: NOW,
-    },
-    metadata: {
-      actor: "jira:5b10ac8d82e05b22cc7d4ef5",
-      correlationId: `run-${delivery}`,
-      causationId: delivery,
-      deliveryId: delivery,
-    },
-  };
-}
-
-/** A `RunRequestCoalesced` (a small event to pad streams with). */
-function coalesced(delivery: string): NewEvent {
-  return {
-    type: "RunRequestCoalesced",
-    data: { runId: "run-1", deliveryId: delivery, requestedBy: null, requestedAt: NOW },
-    metadata: { actor: "jira:someone", deliveryId: delivery },
-  };
-}
 
 function okResult(result: AppendResult): Extract<AppendResult, { ok: true }> {
   if (!result.ok) assert.fail(`expected a successful append, got ${JSON.stringify(result)}`);

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { storedCoalesced as coalesced, storedRequest as requested } from "../support/events.ts";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import postgres from "postgres";
@@ -130,34 +131,6 @@ async function openHarness(
     },
   };
   return harness;
-}
-
-function coalesced(delivery: string): NewEvent {
-  return {
-    type: "RunRequestCoalesced",
-    data: {
-      runId: "run-1",
-      deliveryId: delivery,
-      requestedBy: null,
-      requestedAt: "2025-06-01T12:00:00.000Z",
-    },
-    metadata: { actor: "cli:test", deliveryId: delivery },
-  };
-}
-
-function requested(n: number, delivery: string, summaryish = "Leigh Reviewer"): NewEvent {
-  return {
-    type: "RunRequested",
-    data: {
-      runId: `run-${delivery}`,
-      issueKey: `MWC-${n}`,
-      deliveryId: delivery,
-      source: "jira",
-      requestedBy: { accountId: "5b10ac8d82e05b22cc7d4ef5", displayName: summaryish },
-      requestedAt: "2025-06-01T12:00:00.000Z",
-    },
-    metadata: { actor: "jira:5b10ac8d82e05b22cc7d4ef5", deliveryId: delivery },
-  };
 }
 
 async function readEverything(store: ContractStore): Promise<RecordedEvent[]> {

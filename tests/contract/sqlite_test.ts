@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { storedCoalesced as coalesced } from "../support/events.ts";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
@@ -104,19 +105,6 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-function coalesced(delivery: string): NewEvent {
-  return {
-    type: "RunRequestCoalesced",
-    data: {
-      runId: "run-1",
-      deliveryId: delivery,
-      requestedBy: null,
-      requestedAt: "2025-06-01T12:00:00.000Z",
-    },
-    metadata: { actor: "cli:test", deliveryId: delivery },
-  };
 }
 
 const LATEST = loadMigrations().at(-1)!.version;

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { storedCoalesced as coalesced } from "../support/events.ts";
 import assert from "node:assert/strict";
 import { openPostgresStore } from "../../adapters/eventstore/postgres/mod.ts";
 import { issueStream, type RecordedEvent } from "../../domain/events.ts";
@@ -18,19 +19,6 @@ import { verifyLog } from "../../domain/verify_log.ts";
 import { startPostgres, warnSkipped } from "../support/postgres_cluster.ts";
 
 const LOOPS_PER_WRITER = 4;
-
-function coalesced(delivery: string): NewEvent {
-  return {
-    type: "RunRequestCoalesced",
-    data: {
-      runId: "run-1",
-      deliveryId: delivery,
-      requestedBy: null,
-      requestedAt: "2025-06-01T12:00:00.000Z",
-    },
-    metadata: { actor: "worker:e2e", deliveryId: delivery },
-  };
-}
 
 /** Writer mode: append batches of three from a few loops, one line per acknowledgement. */
 async function writer(url: string, id: string, appends: number): Promise<void> {

@@ -96,16 +96,12 @@ export function withMeta(event: DomainEvent, metadata: Partial<EventMetadata> = 
 }
 
 /** A realistic stored `RunRequested` for issue `MWC-<n>` (store and projection tests). */
-export function storedRequest(
-  n: number,
-  delivery: string,
-  requestedAt = "2025-06-01T12:00:00.000Z",
-) {
+export function storedRequest(n: number, delivery: string, displayName = "Leigh Reviewer") {
   return withMeta(
     requested(`run-${delivery}`, delivery, 0, {
       issueKey: `MWC-${n}`,
-      requestedBy: { accountId: "5b10ac8d82e05b22cc7d4ef5", displayName: "Leigh Reviewer" },
-      requestedAt,
+      requestedBy: { accountId: "5b10ac8d82e05b22cc7d4ef5", displayName },
+      requestedAt: "2025-06-01T12:00:00.000Z",
     }),
     { causationId: delivery },
   );

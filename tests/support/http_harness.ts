@@ -192,6 +192,20 @@ async function recordWorked(
       now,
     },
     { type: "ClaimRun", runId, workerId: "seed", leaseId, leaseMs: 600_000, now },
+    // The steps in the order a run records them (the decider refuses any other).
+    step({
+      type: "IssueFetched",
+      data: {
+        runId,
+        summary: "seeded",
+        status: "In Progress",
+        labels: [],
+        components: [],
+        assigneeAccountId: null,
+        commentCount: 0,
+        feedbackCommentIds: [],
+      },
+    }),
     step({
       type: "WorkspacePrepared",
       data: {
@@ -203,6 +217,30 @@ async function recordWorked(
         startSha: "0123456789abcdef0123456789abcdef01234567",
         continued: false,
       },
+    }),
+    step({
+      type: "ChangesGenerated",
+      data: {
+        runId,
+        summary: "seeded",
+        filesChanged: ["a.md"],
+        turns: 1,
+        usage: { inputTokens: 1, outputTokens: 1 },
+        provider: "anthropic",
+        model: "seed",
+      },
+    }),
+    step({
+      type: "ValidationCompleted",
+      data: { runId, passed: true, commands: [], repairs: 0 },
+    }),
+    step({
+      type: "DiffScanned",
+      data: { runId, empty: false, bytes: 10, filesChanged: ["a.md"] },
+    }),
+    step({
+      type: "ChangesCommitted",
+      data: { runId, sha: "1234567", message: "seeded", filesChanged: ["a.md"] },
     }),
     step({ type: "BranchPushed", data: { runId, branch, sha: "1234567" } }),
     ...(number === null ? [] : [step({
