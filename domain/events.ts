@@ -76,6 +76,8 @@ export const eventDataSchemas = {
      * PR; `completion` reports a merged or closed PR back to Jira.
      */
     kind: z.enum(["change", "completion"]).optional(),
+    /** Set when an operator retried a failed (or needs-attention) run: the run it retries. */
+    retryOf: RunId.optional(),
   }),
   RunRequestCoalesced: z.object({
     runId: RunId,
@@ -94,6 +96,17 @@ export const eventDataSchemas = {
     runId: RunId,
     leaseId: z.string().min(1).max(200),
     leaseExpiresAt: Iso,
+    /**
+     * How far the run has got so far (sent with each heartbeat while the model
+     * works), for the dashboard's live view. Absent on older events.
+     */
+    progress: z.object({
+      turns: z.number().int().nonnegative(),
+      toolCalls: z.number().int().nonnegative(),
+      inputTokens: z.number().int().nonnegative(),
+      outputTokens: z.number().int().nonnegative(),
+      costUsd: z.number().nonnegative().optional(),
+    }).optional(),
   }),
   IssueFetched: z.object({
     runId: RunId,

@@ -106,6 +106,25 @@ export interface CancelRun {
 }
 
 /**
+ * An operator retries a failed run, or one whose Jira hand-over failed (the
+ * CLI's `retry`, the dashboard's admin action): a new run is queued for the
+ * issue, recording which run it retries.
+ */
+export interface RetryRun {
+  type: "RetryRun";
+  issueKey: string;
+  /** The run to retry; when omitted, the issue's latest run. */
+  retryOf?: string;
+  /** Id of the new run. */
+  runId: string;
+  /** Makes a repeated retry request a no-op (e.g. `retry:<retryOf>:<nonce>`). */
+  deliveryId: string;
+  source: "cli" | "admin";
+  requestedBy: Person | null;
+  now: string;
+}
+
+/**
  * GitHub reported a review, merge or close of the issue's pull request. A merge
  * or close also queues a completion run (id `runId`) that reports it on Jira.
  */
@@ -133,5 +152,6 @@ export type RunCommand =
   | FailRun
   | ScheduleRetry
   | CancelRun
+  | RetryRun
   | RecordPullRequestFact
   | RecordIssueEffect;

@@ -22,6 +22,7 @@ import type {
   RecordPullRequestFact,
   RecordStep,
   RequestRun,
+  RetryRun,
   RunCommand,
   ScheduleRetry,
 } from "./commands.ts";
@@ -50,6 +51,8 @@ export function decide(command: RunCommand, state: IssueState): Decision {
       return scheduleRetry(command, state);
     case "CancelRun":
       return cancelRun(command, state);
+    case "RetryRun":
+      return retryRun(command, state);
     case "RecordPullRequestFact":
       return recordPullRequestFact(command, state);
     case "RecordIssueEffect":
@@ -232,6 +235,59 @@ function cancelRun(c: CancelRun, s: IssueState): Decision {
   return [{
     type: "RunCancelled",
     data: { runId, reason: c.reason, cancelledBy: c.cancelledBy },
+  }];
+}
+
+/**
+ * True when a finished run left the ticket without its Jira hand-over: it
+ * failed at a Jira step, or it ended without the run's Jira comment recorded
+ * (the ticket may still sit with the AI user with nothing said on it).
+ */
+export function jiraHandOverFailed(run: RunState): boolean {
+  if (!TERMINAL_STATUSES.has(run.status) || run.status === "cancelled") return false;
+  return run.steps.jira_comment === undefined;
+}
+
+function retryRun(c: RetryRun, s: IssueState): Decision {
+  if (s.issueKey !== null && s.issueKey !== c.issueKey) {
+    return domainError("issue_mismatch", `stream belongs to ${s.issueKey}, not ${c.issueKey}`);
+  }
+  if (c.deliveryId in s.deliveries) return [];
+  const ids = Object.keys(s.runs);
+  const targetId = c.retryOf ?? ids[ids.length - 1];
+  if (targetId === undefined) return domainError("run_not_found", "this issue has no run");
+  const target = findRun(s, targetId);
+  if (isDomainError(target)) return target;
+  if (s.activeRunId !== null || s.queuedRunId !== null) {
+    return domainError(
+      "issue_busy",
+      `run ${s.activeRunId ?? s.queuedRunId} of this issue is active or queued; nothing to retry`,
+    );
+  }
+  if (ids[ids.length - 1] !== targetId) {
+    return domainError("not_retryable", `run ${targetId} was followed by a later run`);
+  }
+  const retryable = target.status === "failed" ||
+    (target.status === "succeeded" && target.kind === "change" && jiraHandOverFailed(target));
+  if (!retryable) {
+    return domainError(
+      "not_retryable",
+      `run ${targetId} ${target.status}: only a failed run, or one whose Jira hand-over ` +
+        "failed, can be retried",
+    );
+  }
+  return [{
+    type: "RunRequested",
+    data: {
+      runId: c.runId,
+      issueKey: c.issueKey,
+      deliveryId: c.deliveryId,
+      source: c.source,
+      requestedBy: c.requestedBy,
+      requestedAt: c.now,
+      ...(target.kind === "completion" ? { kind: "completion" as const } : {}),
+      retryOf: targetId,
+    },
   }];
 }
 

@@ -17,7 +17,8 @@ export type DomainErrorCode =
   | "not_due"
   | "run_finished"
   | "step_already_recorded"
-  | "not_a_step";
+  | "not_a_step"
+  | "not_retryable";
 
 /** A refused command: a code for programs and a sentence for people. */
 export interface DomainError {
