@@ -333,5 +333,11 @@ export async function openPostgresStore(
     await sql.end({ timeout: 1 }).catch(() => {});
     throw error;
   }
-  return new PostgresStore(url, sql, files, report, readOnly ? { ...options, listen: false } : options);
+  return new PostgresStore(
+    url,
+    sql,
+    files,
+    report,
+    readOnly ? { ...options, listen: false } : options,
+  );
 }
