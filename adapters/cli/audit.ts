@@ -11,11 +11,11 @@ import { verifyLog } from "../../domain/verify_log.ts";
 import { ALL_PROJECTIONS } from "../../projections/mod.ts";
 import { Projector } from "../../projections/projector.ts";
 import type { Store } from "../eventstore/open.ts";
-import { COST_LABEL } from "./audit_cost.ts";
+import { COST_LABEL } from "../../projections/cost.ts";
+import { feedbackFromSnapshots } from "../../projections/feedback_authors.ts";
+import { buildTimeline } from "../../projections/issue_story.ts";
+import { formatTranscript, parseTranscript } from "../../projections/transcript_view.ts";
 import { formatTimeline } from "./audit_format.ts";
-import { feedbackFromSnapshots } from "./audit_feedback.ts";
-import { buildTimeline } from "./audit_timeline.ts";
-import { formatTranscript, parseTranscript } from "./audit_transcript.ts";
 import { checkReadModelsReport } from "./audit_verify.ts";
 import { progressLine } from "./progress.ts";
 

@@ -5,40 +5,11 @@
  *
  * @module
  */
-import { handleCommand } from "../../domain/command_handler.ts";
-import { ISSUE_KEY_PATTERN, type Person } from "../../domain/events.ts";
-import type { EventStore } from "../../domain/ports/event_store.ts";
+import { ISSUE_KEY_PATTERN } from "../../domain/events.ts";
+import { retryIssueRun } from "../../domain/workflow/retry.ts";
 import type { Store } from "../eventstore/open.ts";
 import { cliOperator } from "./operator.ts";
 import { resolveRunId } from "./run_ids.ts";
-
-/** What a retry did. */
-export type RetryOutcome =
-  | { ok: true; runId: string; retryOf: string }
-  | { ok: false; reason: string };
-
-/** Queues the retry (shared by the CLI and the dashboard's admin action). */
-export async function retryIssueRun(
-  deps: { store: EventStore; clock: () => Date; newId: () => string },
-  issueKey: string,
-  request: { retryOf?: string; by: Person; actor: string; source: "cli" | "admin" },
-): Promise<RetryOutcome> {
-  const runId = deps.newId();
-  const result = await handleCommand(deps.store, issueKey, {
-    type: "RetryRun",
-    issueKey,
-    retryOf: request.retryOf,
-    runId,
-    deliveryId: `retry:${runId}`,
-    source: request.source,
-    requestedBy: request.by,
-    now: deps.clock().toISOString(),
-  }, { actor: request.actor });
-  if (!result.ok) return { ok: false, reason: result.error.message };
-  const queued = result.events.find((e) => e.type === "RunRequested");
-  if (queued?.type !== "RunRequested") return { ok: false, reason: "nothing was queued" };
-  return { ok: true, runId: queued.data.runId, retryOf: queued.data.retryOf ?? "" };
-}
 
 /** Runs the retry command; returns the exit code. */
 export async function retryCommand(

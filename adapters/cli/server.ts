@@ -8,7 +8,8 @@ import type { RunnerConfig } from "../config/env.ts";
 import type { Store } from "../eventstore/open.ts";
 import { createApp, createMetrics, type RunningServer, startServer } from "../http/mod.ts";
 import type { Logger } from "../../domain/ports/logger.ts";
-import { cancelIssueRun } from "../../domain/workflow/cancel.ts";
+import { cancelIssueRun, recordCancel } from "../../domain/workflow/cancel.ts";
+import { retryIssueRun } from "../../domain/workflow/retry.ts";
 import { HttpJiraClient } from "../jira/client.ts";
 import { Redactor } from "../log/redact.ts";
 
@@ -33,22 +34,37 @@ export async function startHttp(
       dashboardToken: config.dashboardToken ?? undefined,
     },
     dashboard: { jiraBaseUrl: config.jira.baseUrl, artifacts: store },
-    admin: config.jira.baseUrl && config.jira.email && config.jira.apiToken
-      ? {
-        cancel: (issueKey, reason, actor) => {
-          const jira = new HttpJiraClient({
-            baseUrl: config.jira.baseUrl,
-            email: config.jira.email,
-            apiToken: config.jira.apiToken,
-          });
-          return cancelIssueRun(
-            { store, jira, secrets: new Redactor(config.secrets), clock: () => new Date() },
-            issueKey,
-            { reason, by: { displayName: "an operator (admin route)" }, actor },
-          );
-        },
-      }
-      : undefined,
+    admin: {
+      // With Jira configured the comment is posted at once; without, a worker posts it.
+      cancel: (issueKey, reason, actor) => {
+        const request = { reason, by: { displayName: "an operator (admin route)" }, actor };
+        if (!(config.jira.baseUrl && config.jira.email && config.jira.apiToken)) {
+          return recordCancel({ store, clock: () => new Date() }, issueKey, request)
+            .then((r) => r.ok ? { ...r, commentId: null } : r);
+        }
+        const jira = new HttpJiraClient({
+          baseUrl: config.jira.baseUrl,
+          email: config.jira.email,
+          apiToken: config.jira.apiToken,
+        });
+        return cancelIssueRun(
+          { store, jira, secrets: new Redactor(config.secrets), clock: () => new Date() },
+          issueKey,
+          request,
+        );
+      },
+      retry: (issueKey, runId, actor) =>
+        retryIssueRun(
+          { store, clock: () => new Date(), newId: () => crypto.randomUUID() },
+          issueKey,
+          {
+            retryOf: runId,
+            by: { displayName: "an operator (admin route)" },
+            actor,
+            source: "admin",
+          },
+        ),
+    },
   });
   const server = await startServer({
     app,

@@ -17,11 +17,15 @@ export interface Checkpoint {
   version: number;
 }
 
-/** A filter on top-level document fields: equality, or a bound on a string/number. */
+/**
+ * A filter on top-level document fields: equality, a bound on a string/number,
+ * or (`contains`) a string field holding the text, ignoring ASCII case.
+ */
 export type FieldFilter =
   | { field: string; eq: string | number | boolean | null }
   | { field: string; lte: string | number }
-  | { field: string; gte: string | number };
+  | { field: string; gte: string | number }
+  | { field: string; contains: string };
 
 /** A query over one projection's documents. */
 export interface DocQuery {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { estimateCost, formatUsd, priceOf } from "../../adapters/cli/audit_cost.ts";
+import { estimateCost, formatUsd, priceOf } from "../../projections/cost.ts";
 
 Deno.test("priceOf: model ids find their family, most specific first", () => {
   const cases: [string, string | null][] = [

@@ -134,6 +134,15 @@ function compileWhere(where: readonly FieldFilter[] = [], params: Params): strin
           : `CASE WHEN jsonb_typeof(${field}) = 'number' ` +
             `THEN (doc ->> ${name})::numeric ${op} ${b}::numeric ELSE false END`,
       );
+    } else if ("contains" in f) {
+      if (typeof f.contains !== "string") throw new TypeError("contains takes a string");
+      const needle = params.add(f.contains.toLowerCase());
+      // lower() of ASCII only, as SQLite's: the same documents match on both engines.
+      parts.push(
+        `CASE WHEN jsonb_typeof(${field}) = 'string' THEN strpos(` +
+          `translate(doc ->> ${name}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), ` +
+          `${needle}::text) > 0 ELSE false END`,
+      );
     } else {
       throw new TypeError(`unsupported filter ${JSON.stringify(f)}`);
     }

@@ -81,6 +81,10 @@ function compileWhere(
       checkBound(f.gte);
       parts.push(`${typeCondition(f.gte)} AND json_extract(doc, ?) >= ?`);
       params.push(path, path, f.gte);
+    } else if ("contains" in f) {
+      if (typeof f.contains !== "string") throw new TypeError("contains takes a string");
+      parts.push("json_type(doc, ?) = 'text' AND instr(lower(json_extract(doc, ?)), ?) > 0");
+      params.push(path, path, f.contains.toLowerCase());
     } else {
       throw new TypeError(`unsupported filter ${JSON.stringify(f)}`);
     }

@@ -11,7 +11,8 @@ import type { EventStore } from "../../../domain/ports/event_store.ts";
 import type { FieldFilter, ReadModelStore } from "../../../domain/ports/read_models.ts";
 import { TERMINAL_STATUSES } from "../../../domain/run/state.ts";
 import type { IssueDoc, RunDoc } from "../../../projections/mod.ts";
-import { estimateCost } from "../../cli/audit_cost.ts";
+import type { AttentionReason } from "../../../projections/attention.ts";
+import { estimateCost } from "../../../projections/cost.ts";
 import type { DayUsage } from "./chart.ts";
 import { median } from "./format.ts";
 
@@ -27,8 +28,19 @@ export const RUN_STATUSES = [
 
 /** Filters of the runs list. */
 export interface RunFilter {
-  status?: (typeof RUN_STATUSES)[number];
+  /** A run status, or `attention`: runs that need an operator. */
+  status?: (typeof RUN_STATUSES)[number] | "attention";
   issueKey?: string;
+  /** The routed repository's id. */
+  repo?: string;
+  /** Part of the requester's name (case ignored). */
+  requester?: string;
+  /** Requested on or after this day (`YYYY-MM-DD`, UTC). */
+  from?: string;
+  /** Requested on or before this day (`YYYY-MM-DD`, UTC). */
+  to?: string;
+  /** Text anywhere in the key, summary, requester, repo, branch, reason or run id. */
+  text?: string;
 }
 
 /** One page of runs. */
@@ -43,9 +55,65 @@ export interface RunPage {
 
 function whereOf(filter: RunFilter): FieldFilter[] {
   const where: FieldFilter[] = [];
-  if (filter.status) where.push({ field: "status", eq: filter.status });
+  if (filter.status === "attention") where.push({ field: "needsAttention", eq: true });
+  else if (filter.status) where.push({ field: "status", eq: filter.status });
   if (filter.issueKey) where.push({ field: "issueKey", eq: filter.issueKey });
+  if (filter.repo) where.push({ field: "repoId", eq: filter.repo });
+  if (filter.requester) where.push({ field: "requester", contains: filter.requester });
+  if (filter.from) where.push({ field: "requestedAt", gte: `${filter.from}T00:00:00.000Z` });
+  if (filter.to) where.push({ field: "requestedAt", lte: `${filter.to}T23:59:59.999Z` });
+  if (filter.text) where.push({ field: "searchText", contains: filter.text });
   return where;
+}
+
+/** One item of the needs-attention panel. */
+export interface AttentionItem {
+  run: RunDoc;
+  reasons: AttentionReason[];
+}
+
+/** What the overview's needs-attention panel lists. */
+export interface Attention {
+  /** The latest run of each issue that needs attention (newest first). */
+  items: AttentionItem[];
+  /** More than were listed. */
+  more: boolean;
+  /** The run waiting longest for a worker, or null. */
+  oldestQueued: RunDoc | null;
+}
+
+/**
+ * Runs that need attention: failed, Jira hand-over failed, draft PRs; only
+ * the latest run of its issue, and only while nothing else is queued or
+ * working on that issue (a retry or a new request supersedes it).
+ */
+export async function needsAttention(store: ReadModelStore, limit = 20): Promise<Attention> {
+  const [flagged, oldest] = await Promise.all([
+    store.query("runs", {
+      where: [{ field: "needsAttention", eq: true }],
+      orderBy: { field: "finishedAt", direction: "desc" },
+      limit: limit * 5,
+    }) as Promise<RunDoc[]>,
+    store.query("runs", {
+      where: [{ field: "status", eq: "queued" }],
+      orderBy: { field: "requestedAt", direction: "asc" },
+      limit: 1,
+    }) as Promise<RunDoc[]>,
+  ]);
+  const issues = await store.load("issues", [...new Set(flagged.map((r) => r.issueKey))]);
+  const items: AttentionItem[] = [];
+  for (const run of flagged) {
+    const issue = issues.get(run.issueKey) as IssueDoc | undefined;
+    if (issue && (issue.lastRunId !== run.runId || issue.activeRunId || issue.queuedRunId)) {
+      continue;
+    }
+    items.push({ run, reasons: run.attention });
+  }
+  return {
+    items: items.slice(0, limit),
+    more: items.length > limit,
+    oldestQueued: oldest[0] ?? null,
+  };
 }
 
 /** A page of runs matching the filter, newest request first. */
@@ -124,8 +192,9 @@ export class RunModels {
   /** The model per run id (null: no model call recorded, or not looked up). */
   async of(runs: readonly RunDoc[]): Promise<Map<string, string | null>> {
     const out = new Map<string, string | null>();
+    for (const r of runs) if (r.model) out.set(r.runId, r.model);
     const missing = runs.filter((r) =>
-      r.tokens.input + r.tokens.output > 0 && !this.#known.has(r.runId)
+      !r.model && r.tokens.input + r.tokens.output > 0 && !this.#known.has(r.runId)
     );
     const issues = new Set([...new Set(missing.map((r) => r.issueKey))].slice(0, this.#maxStreams));
     const found = new Map<string, string>();
@@ -157,6 +226,10 @@ export interface Overview {
   failed: number;
   /** Median request-to-finish time of runs that opened or updated a PR, in the window. */
   medianTimeToPrMs: number | null;
+  /** Median claim-to-finish time (a worker's time) of those runs. */
+  medianWorkToPrMs: number | null;
+  /** Median request-to-claim time (waiting for a worker) of the runs claimed in the window. */
+  medianQueueWaitMs: number | null;
   prRuns: number;
   days: DayUsage[];
   windowDays: number;
@@ -201,6 +274,13 @@ export async function overview(
       (r.outcome === "pr_opened" || r.outcome === "pr_updated") && r.durationMs !== null
     )
     .map((r) => r.durationMs as number);
+  const prWork = windowRuns
+    .filter((r) => (r.outcome === "pr_opened" || r.outcome === "pr_updated"))
+    .map((r) => r.workMs ?? r.durationMs)
+    .filter((v): v is number => typeof v === "number");
+  const waits = windowRuns.map((r) => r.queueWaitMs).filter((v): v is number =>
+    typeof v === "number"
+  );
   const modelOf = await models.of(windowRuns);
   const byDay = new Map<string, DayUsage>();
   for (let i = 0; i < windowDays; i++) {
@@ -232,6 +312,8 @@ export async function overview(
     succeeded,
     failed,
     medianTimeToPrMs: median(prDurations),
+    medianWorkToPrMs: median(prWork),
+    medianQueueWaitMs: median(waits),
     prRuns: prDurations.length,
     days: [...byDay.values()],
     windowDays,
