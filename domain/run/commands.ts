@@ -45,13 +45,23 @@ export interface ClaimRun {
   now: string;
 }
 
-/** The lease holder keeps its lease alive. */
+/** How far a run has got, reported with a lease heartbeat (see `RunLeaseExtended`). */
+export interface RunProgressReport {
+  turns: number;
+  toolCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd?: number;
+}
+
+/** The lease holder keeps its lease alive (and may say how far it has got). */
 export interface ExtendLease {
   type: "ExtendLease";
   runId: string;
   leaseId: string;
   leaseMs: number;
   now: string;
+  progress?: RunProgressReport;
 }
 
 /** The lease holder records the outcome of one workflow step. */

@@ -173,7 +173,12 @@ function extendLease(c: ExtendLease, s: IssueState): Decision {
   if (isDomainError(run)) return run;
   return [{
     type: "RunLeaseExtended",
-    data: { runId: c.runId, leaseId: c.leaseId, leaseExpiresAt: plus(c.now, c.leaseMs) },
+    data: {
+      runId: c.runId,
+      leaseId: c.leaseId,
+      leaseExpiresAt: plus(c.now, c.leaseMs),
+      ...(c.progress ? { progress: { ...c.progress } } : {}),
+    },
   }];
 }
 

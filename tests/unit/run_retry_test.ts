@@ -127,3 +127,22 @@ Deno.test("retry: a stream of another issue is refused", () => {
     .when(retry({ issueKey: "OTHER-1" }))
     .thenError("issue_mismatch");
 });
+
+Deno.test("extend lease: the heartbeat's progress is recorded with it; without one, none", () => {
+  const progress = { turns: 3, toolCalls: 7, inputTokens: 1200, outputTokens: 340, costUsd: 0.01 };
+  const extend = {
+    type: "ExtendLease" as const,
+    runId: "r1",
+    leaseId: "L-r1",
+    leaseMs: 60_000,
+    now: at(10),
+  };
+  given(requested("r1"), claimed("r1")).when({ ...extend, progress }).then({
+    type: "RunLeaseExtended",
+    data: { runId: "r1", leaseId: "L-r1", leaseExpiresAt: at(70), progress },
+  });
+  given(requested("r1"), claimed("r1")).when(extend).then({
+    type: "RunLeaseExtended",
+    data: { runId: "r1", leaseId: "L-r1", leaseExpiresAt: at(70) },
+  });
+});
