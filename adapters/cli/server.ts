@@ -10,6 +10,8 @@ import { createApp, createMetrics, type RunningServer, startServer } from "../ht
 import type { Logger } from "../../domain/ports/logger.ts";
 import { cancelIssueRun, recordCancel } from "../../domain/workflow/cancel.ts";
 import { retryIssueRun } from "../../domain/workflow/retry.ts";
+import { VERSION } from "../config/version.ts";
+import { startRunMetrics } from "../http/run_metrics.ts";
 import { HttpJiraClient } from "../jira/client.ts";
 import { Redactor } from "../log/redact.ts";
 
@@ -20,10 +22,12 @@ export async function startHttp(
   logger: Logger,
   signal: AbortSignal,
 ): Promise<RunningServer> {
+  const metrics = createMetrics(undefined, VERSION);
+  startRunMetrics(store, metrics, logger.child({ component: "metrics" }), signal);
   const app = createApp({
     store,
     logger: logger.child({ component: "http" }),
-    metrics: createMetrics(),
+    metrics,
     options: {
       jiraWebhookSecret: config.jira.webhookSecret,
       githubWebhookSecret: config.github.webhookSecret,

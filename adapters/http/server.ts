@@ -60,36 +60,63 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
   let inFlight = 0;
   let draining = false;
   let drained: PromiseWithResolvers<void> | null = null;
-  const server = Deno.serve({
-    hostname,
-    port: options.port,
-    onListen: () => {},
-    onError: (error) => {
-      logger?.error("unhandled error in the HTTP server", { error });
-      return new Response(
-        JSON.stringify({
-          error: "internal_error",
-          detail: "the server failed to handle the request",
-        }),
-        { status: 500, headers: { "Content-Type": "application/json" } },
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = serve();
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      return Promise.reject(
+        new Error(
+          `cannot listen on ${hostname}:${options.port}: the address is already in use ` +
+            `(another process listens on port ${options.port}; stop it or set PORT)`,
+        ),
       );
-    },
-    handler: async (request, info) => {
-      if (draining) {
-        return new Response(SHUTTING_DOWN, {
-          status: 503,
-          headers: { "Content-Type": "application/json", Connection: "close", "Retry-After": "5" },
-        });
-      }
-      inFlight++;
-      try {
-        return await app.fetch(request, info);
-      } finally {
-        inFlight--;
-        if (draining && inFlight === 0) drained?.resolve();
-      }
-    },
-  });
+    }
+    if (
+      error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.AddrNotAvailable
+    ) {
+      return Promise.reject(
+        new Error(`cannot listen on ${hostname}:${options.port}: ${(error as Error).message}`),
+      );
+    }
+    return Promise.reject(error);
+  }
+  function serve() {
+    return Deno.serve({
+      hostname,
+      port: options.port,
+      onListen: () => {},
+      onError: (error) => {
+        logger?.error("unhandled error in the HTTP server", { error });
+        return new Response(
+          JSON.stringify({
+            error: "internal_error",
+            detail: "the server failed to handle the request",
+          }),
+          { status: 500, headers: { "Content-Type": "application/json" } },
+        );
+      },
+      handler: async (request, info) => {
+        if (draining) {
+          return new Response(SHUTTING_DOWN, {
+            status: 503,
+            headers: {
+              "Content-Type": "application/json",
+              Connection: "close",
+              "Retry-After": "5",
+            },
+          });
+        }
+        inFlight++;
+        try {
+          return await app.fetch(request, info);
+        } finally {
+          inFlight--;
+          if (draining && inFlight === 0) drained?.resolve();
+        }
+      },
+    });
+  }
   const addr = server.addr;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const url = `http://${host}:${addr.port}`;

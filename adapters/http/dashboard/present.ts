@@ -126,7 +126,7 @@ export function reasonText(run: RunDoc): { step: string; reason: string } {
     const reason = run.lastError.reason.split("\n")[0];
     return {
       step: run.lastError.step,
-      reason: `${run.lastError.kind}: ${reason.length > 140 ? `${reason.slice(0, 139)}…` : reason}`,
+      reason: `${run.lastError.kind}: ${reason.length > 100 ? `${reason.slice(0, 99)}…` : reason}`,
     };
   }
   if (run.status === "retry_wait" && run.lastError) {
@@ -167,7 +167,7 @@ export function runRow(run: RunDoc, now: Date, number?: number): RunRow {
     requestedUtc: formatUtc(run.requestedAt, true),
     age: formatAge(run.requestedAt, now),
     queueWait: queueWait(run, now),
-    duration: runDuration(run, now),
+    duration: run.status === "queued" ? "—" : runDuration(run, now),
     prNumber: run.pr?.number ?? null,
     prHref: safeHref(run.pr?.url),
     ...tokenCell(run.tokens),

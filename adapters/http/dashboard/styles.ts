@@ -97,5 +97,5 @@ pre.diff .hunk{color:var(--info)}
 pre.diff .file,pre.diff .meta{color:var(--muted);font-weight:600}
 form.inline{display:flex;gap:8px;align-items:center;margin:6px 0 0}
 .attention-list li{padding:4px 0;border-bottom:1px solid var(--line)}
-td.reason{max-width:280px}
+td.reason{min-width:220px;max-width:360px}
 `;
