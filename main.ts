@@ -33,7 +33,7 @@ import {
 import { loadRouting } from "./adapters/config/routing_file.ts";
 import { startProjectionLoop } from "./adapters/cli/projection_loop.ts";
 import { startHttp } from "./adapters/cli/server.ts";
-import { createWorker } from "./adapters/cli/worker.ts";
+import { createWorker, leftoverSweeper } from "./adapters/cli/worker.ts";
 import { JsonLogger } from "./adapters/log/json_logger.ts";
 import { Redactor } from "./adapters/log/redact.ts";
 
@@ -122,6 +122,8 @@ async function serve(roles: ("server" | "worker")[]): Promise<number> {
     tasks.push(server.finished);
   }
   if (routing) {
+    // Worktrees and scratch directories earlier runs and killed processes left behind.
+    void leftoverSweeper(config, store, logger.child({ component: "sweeper" }))();
     tasks.push(createWorker(config, store, projector, routing, logger).run(signal));
   }
   await Promise.all(tasks);
