@@ -138,7 +138,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(overview(VERSION));
     return command === undefined ? 2 : 0;
   }
-  if (command === "--version" || command === "version") {
+  const options = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
+  if (command === "version" || options.includes("--version")) {
     console.log(`ai-runner ${VERSION}`);
     return 0;
   }
