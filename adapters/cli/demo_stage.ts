@@ -49,8 +49,10 @@ async function answer(res: Response): Promise<{ status: number; json: Record<str
 export async function startStage(
   issues: FakeIssueInit[],
   provider: "anthropic" | "openai" = "anthropic",
+  /** A directory to build the world in, left in place at the end (`--keep`). */
+  dir?: string,
 ): Promise<Stage> {
-  const world = await startWorld({ issues, provider });
+  const world = await startWorld({ issues, provider, dir });
   const logPath = `${world.dir}/runner.log`;
   const log = await Deno.open(logPath, { create: true, append: true });
   const encoder = new TextEncoder();
