@@ -36,6 +36,12 @@ export interface DocQuery {
   offset?: number;
 }
 
+/** Options of `ReadModelStore.count`. */
+export interface CountOptions {
+  /** Stop counting at this many (a positive integer). */
+  max?: number;
+}
+
 /** Storage of projection documents and checkpoints. */
 export interface ReadModelStore {
   /** The checkpoint of a projection, or null if it has never run. */
@@ -65,6 +71,9 @@ export interface ReadModelStore {
   /** Documents matching a query. */
   query(projection: string, query?: DocQuery): Promise<unknown[]>;
 
-  /** How many documents match the filters. */
-  count(projection: string, where?: FieldFilter[]): Promise<number>;
+  /**
+   * How many documents match the filters; with `max`, counting stops there (a
+   * bounded cost on large collections: the answer is then at most `max`).
+   */
+  count(projection: string, where?: FieldFilter[], options?: CountOptions): Promise<number>;
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { benchDashboard } from "./dashboard_bench.ts";
 import { benchEventStore } from "./event_store_bench.ts";
 import { benchIntake } from "./intake_bench.ts";
 import { benchPostgres } from "./postgres_bench.ts";
@@ -23,3 +24,4 @@ await benchProjections(report);
 await benchIntake(report);
 await benchPostgres(report);
 await benchWorkspace(report);
+await benchDashboard(report);

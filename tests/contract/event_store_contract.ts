@@ -689,6 +689,9 @@ export function eventStoreContract(engine: string, open: () => Promise<StoreHarn
     ]);
     assert.deepEqual(ids(await store.query(p, { where: [{ field: "n", contains: "3" }] })), []);
     assert.equal(await store.count(p, [{ field: "at", contains: "06-0" }]), 10);
+    // count with max stops there.
+    assert.equal(await store.count(p, [{ field: "status", eq: "queued" }], { max: 2 }), 2);
+    assert.equal(await store.count(p, [{ field: "status", eq: "queued" }], { max: 100 }), 4);
     assert.deepEqual(ids(await store.query(p, { where: [{ field: "open", eq: false }] })), [
       1,
       3,

@@ -28,6 +28,7 @@ import type {
 } from "../../../domain/ports/event_store.ts";
 import type {
   Checkpoint,
+  CountOptions,
   DocQuery,
   FieldFilter,
   ReadModelStore,
@@ -281,8 +282,8 @@ export class PostgresStore implements EventStore, ReadModelStore, ArtifactStore 
   }
 
   /** See `ReadModelStore.count`. */
-  count(projection: string, where?: FieldFilter[]): Promise<number> {
-    return this.#open(() => this.#readModels.count(projection, where));
+  count(projection: string, where?: FieldFilter[], options?: CountOptions): Promise<number> {
+    return this.#open(() => this.#readModels.count(projection, where, options));
   }
 
   // ---- ArtifactStore ----------------------------------------------------

@@ -17,7 +17,12 @@
  *
  * @module
  */
-import type { Checkpoint, DocQuery, FieldFilter } from "../../../domain/ports/read_models.ts";
+import type {
+  Checkpoint,
+  CountOptions,
+  DocQuery,
+  FieldFilter,
+} from "../../../domain/ports/read_models.ts";
 import { PREPARED, type Sql } from "./connection.ts";
 
 const SELECT_CHECKPOINT =
@@ -282,11 +287,19 @@ export class ReadModelTables {
   }
 
   /** See `ReadModelStore.count`. */
-  async count(projection: string, where?: FieldFilter[]): Promise<number> {
+  async count(
+    projection: string,
+    where?: FieldFilter[],
+    options: CountOptions = {},
+  ): Promise<number> {
+    checkCount("max", options.max);
     const params = new Params();
     const p = params.add(projection);
     const compiled = compileWhere(where, params);
-    const sql = `SELECT count(*) AS n FROM projection_docs WHERE projection = ${p}${compiled}`;
+    const rows = `SELECT 1 FROM projection_docs WHERE projection = ${p}${compiled}`;
+    const sql = options.max === undefined
+      ? `SELECT count(*) AS n FROM (${rows}) AS matching`
+      : `SELECT count(*) AS n FROM (${rows} LIMIT ${params.add(options.max)}) AS matching`;
     const [row] = await this.#sql.unsafe<{ n: string }[]>(sql, params.values as never[], PREPARED);
     return Number(row.n);
   }

@@ -23,6 +23,7 @@ import type {
 } from "../../../domain/ports/event_store.ts";
 import type {
   Checkpoint,
+  CountOptions,
   DocQuery,
   FieldFilter,
   ReadModelStore,
@@ -256,8 +257,8 @@ export class SqliteStore implements EventStore, ReadModelStore, ArtifactStore {
   }
 
   /** See `ReadModelStore.count`. */
-  count(projection: string, where?: FieldFilter[]): Promise<number> {
-    return this.#open(() => this.#readModels.count(projection, where));
+  count(projection: string, where?: FieldFilter[], options?: CountOptions): Promise<number> {
+    return this.#open(() => this.#readModels.count(projection, where, options));
   }
 
   // ---- ArtifactStore ----------------------------------------------------

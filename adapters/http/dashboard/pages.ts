@@ -55,6 +55,7 @@ import {
   type RunFilter,
   type RunModels,
   runsOfIssue,
+  TEXT_SEARCH_WINDOW,
 } from "./queries.ts";
 import { htmlResponse, type Views } from "./views.ts";
 
@@ -248,12 +249,18 @@ export async function runsPage(c: Ctx, deps: PageDeps): Promise<Response> {
     title: "Runs",
     nav: "runs",
     signedIn: true,
-    summary: `${formatCount(result.total)} run(s)` + statusLabel +
+    summary: `${formatCount(result.total)}${result.capped ? "+" : ""} run(s)` + statusLabel +
       (filter.issueKey ? ` for ${filter.issueKey}` : "") +
       (filter.repo ? ` in ${filter.repo}` : "") +
       (filter.requester ? ` requested by “${filter.requester}”` : "") +
       (filter.from ? ` from ${filter.from}` : "") + (filter.to ? ` to ${filter.to}` : "") +
-      (filter.text ? ` matching “${filter.text}”` : "") + ".",
+      (filter.text ? ` matching “${filter.text}”` : "") + "." +
+      (result.searchedFrom
+        ? ` The text search looked through the newest ${
+          formatCount(TEXT_SEARCH_WINDOW)
+        } runs (requested since ${formatUtc(result.searchedFrom)} UTC); set a date range ` +
+          "for older ones."
+        : ""),
     filter: { ...kept, issue: filter.issueKey ?? shown.issue },
     filtered: Object.values(shown).some(Boolean),
     filterError: problems.length ? `Ignored: ${problems.join("; ")}.` : "",
@@ -263,9 +270,9 @@ export async function runsPage(c: Ctx, deps: PageDeps): Promise<Response> {
     ],
     rows: result.runs.map((r) => runRow(r, now)),
     range: result.total
-      ? `Showing ${first}–${last} of ${
-        formatCount(result.total)
-      } · page ${result.page} of ${result.pages}`
+      ? `Showing ${first}–${last} of ${formatCount(result.total)}${
+        result.capped ? "+" : ""
+      } · page ${result.page} of ${result.pages}${result.capped ? "+" : ""}`
       : "Nothing to show",
     newerHref: result.page > 1 ? runsHref(kept, result.page - 1) : null,
     olderHref: result.page < result.pages ? runsHref(kept, result.page + 1) : null,

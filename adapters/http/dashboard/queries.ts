@@ -43,10 +43,24 @@ export interface RunFilter {
   text?: string;
 }
 
+/** Most runs counted for a list's total ("10,000+" beyond): a bounded cost on a big store. */
+export const COUNT_CAP = 10_000;
+/**
+ * Free-text search looks through at most this many of the newest runs that
+ * match the other filters (a bounded scan: the text is not indexed); a date
+ * range narrows it to older runs.
+ */
+export const TEXT_SEARCH_WINDOW = 5_000;
+
 /** One page of runs. */
 export interface RunPage {
   runs: RunDoc[];
+  /** Matching runs, counted up to {@link COUNT_CAP} (see `capped`). */
   total: number;
+  /** True when there are more than {@link COUNT_CAP}. */
+  capped: boolean;
+  /** With a text search: only runs requested at or after this time were searched. */
+  searchedFrom: string | null;
   /** 1-based. */
   page: number;
   pages: number;
@@ -91,7 +105,7 @@ export async function needsAttention(store: ReadModelStore, limit = 20): Promise
   const [flagged, oldest] = await Promise.all([
     store.query("runs", {
       where: [{ field: "needsAttention", eq: true }],
-      orderBy: { field: "finishedAt", direction: "desc" },
+      orderBy: { field: "requestedAt", direction: "desc" },
       limit: limit * 5,
     }) as Promise<RunDoc[]>,
     store.query("runs", {
@@ -124,7 +138,24 @@ export async function listRuns(
   pageSize: number,
 ): Promise<RunPage> {
   const where = whereOf(filter);
-  const total = await store.count("runs", where);
+  let searchedFrom: string | null = null;
+  if (filter.text) {
+    // Bound the scan: the newest TEXT_SEARCH_WINDOW runs matching the other filters.
+    const others = whereOf({ ...filter, text: undefined });
+    const [edge] = await store.query("runs", {
+      where: others,
+      orderBy: { field: "requestedAt", direction: "desc" },
+      offset: TEXT_SEARCH_WINDOW - 1,
+      limit: 1,
+    }) as RunDoc[];
+    if (edge) {
+      searchedFrom = edge.requestedAt;
+      where.push({ field: "requestedAt", gte: edge.requestedAt });
+    }
+  }
+  const counted = await store.count("runs", where, { max: COUNT_CAP + 1 });
+  const capped = counted > COUNT_CAP;
+  const total = Math.min(counted, COUNT_CAP);
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const current = Math.min(Math.max(1, Math.floor(page)), pages);
   const runs = await store.query("runs", {
@@ -133,7 +164,7 @@ export async function listRuns(
     limit: pageSize,
     offset: (current - 1) * pageSize,
   }) as RunDoc[];
-  return { runs, total, page: current, pages, pageSize };
+  return { runs, total, capped, searchedFrom, page: current, pages, pageSize };
 }
 
 /** One run, or null. */
