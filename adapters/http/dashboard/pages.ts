@@ -229,7 +229,7 @@ export async function runsPage(c: Ctx, deps: PageDeps): Promise<Response> {
     Number.isFinite(pageParam) ? pageParam : 1,
     deps.pageSize,
   );
-  const first = result.total ? (result.page - 1) * result.pageSize + 1 : 0;
+  const first = result.runs.length ? (result.page - 1) * result.pageSize + 1 : 0;
   const last = (result.page - 1) * result.pageSize + result.runs.length;
   const kept: ShownFilter = {
     status: filter.status ?? "",
@@ -269,13 +269,13 @@ export async function runsPage(c: Ctx, deps: PageDeps): Promise<Response> {
       ...RUN_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s].label })),
     ],
     rows: result.runs.map((r) => runRow(r, now)),
-    range: result.total
+    range: result.runs.length
       ? `Showing ${first}–${last} of ${formatCount(result.total)}${
         result.capped ? "+" : ""
       } · page ${result.page} of ${result.pages}${result.capped ? "+" : ""}`
       : "Nothing to show",
     newerHref: result.page > 1 ? runsHref(kept, result.page - 1) : null,
-    olderHref: result.page < result.pages ? runsHref(kept, result.page + 1) : null,
+    olderHref: result.hasOlder ? runsHref(kept, result.page + 1) : null,
   });
   return htmlResponse(html);
 }

@@ -43,14 +43,14 @@ export interface RunFilter {
   text?: string;
 }
 
-/** Most runs counted for a list's total ("10,000+" beyond): a bounded cost on a big store. */
-export const COUNT_CAP = 10_000;
+/** Most runs counted for a list's total ("200+" beyond): a bounded cost on a big store. */
+export const COUNT_CAP = 200;
 /**
  * Free-text search looks through at most this many of the newest runs that
  * match the other filters (a bounded scan: the text is not indexed); a date
  * range narrows it to older runs.
  */
-export const TEXT_SEARCH_WINDOW = 5_000;
+export const TEXT_SEARCH_WINDOW = 2_000;
 
 /** One page of runs. */
 export interface RunPage {
@@ -63,6 +63,8 @@ export interface RunPage {
   searchedFrom: string | null;
   /** 1-based. */
   page: number;
+  /** An older page exists. */
+  hasOlder: boolean;
   pages: number;
   pageSize: number;
 }
@@ -157,14 +159,28 @@ export async function listRuns(
   const capped = counted > COUNT_CAP;
   const total = Math.min(counted, COUNT_CAP);
   const pages = Math.max(1, Math.ceil(total / pageSize));
-  const current = Math.min(Math.max(1, Math.floor(page)), pages);
-  const runs = await store.query("runs", {
+  // Beyond the cap the page count is unknown: any page is allowed, and one more row says
+  // whether an older page exists.
+  const current = capped
+    ? Math.max(1, Math.floor(page))
+    : Math.min(Math.max(1, Math.floor(page)), pages);
+  const rows = await store.query("runs", {
     where,
     orderBy: { field: "requestedAt", direction: "desc" },
-    limit: pageSize,
+    limit: pageSize + 1,
     offset: (current - 1) * pageSize,
   }) as RunDoc[];
-  return { runs, total, capped, searchedFrom, page: current, pages, pageSize };
+  const runs = rows.slice(0, pageSize);
+  return {
+    runs,
+    total,
+    capped,
+    searchedFrom,
+    page: current,
+    pages: capped ? Math.max(pages, current + (rows.length > pageSize ? 1 : 0)) : pages,
+    hasOlder: rows.length > pageSize,
+    pageSize,
+  };
 }
 
 /** One run, or null. */
