@@ -309,7 +309,8 @@ export async function benchDashboard(report: (line: string) => void): Promise<vo
     }
     report(
       `dashboard bench (SQLite): p50 / p99 in ms, ${small.toLocaleString("en")} runs vs ` +
-        `${large.toLocaleString("en")} runs (target p99 < 200 ms, ratio < 3x)`,
+        `${large.toLocaleString("en")} runs, ${RUNS_PER_DAY} runs a day in both ` +
+        "(target p99 < 200 ms, the larger store < 3x the time; p99 is noisy on a shared machine)",
     );
     for (let i = 0; i < results[small].length; i++) {
       const a = results[small][i];
@@ -317,7 +318,8 @@ export async function benchDashboard(report: (line: string) => void): Promise<vo
       report(
         `  ${a.page.padEnd(24)} ${a.p50.toFixed(1).padStart(7)} / ${a.p99.toFixed(1).padStart(7)}` +
           `   ${b.p50.toFixed(1).padStart(7)} / ${b.p99.toFixed(1).padStart(7)}` +
-          `   p99 ratio ${(b.p99 / a.p99).toFixed(2)}x${b.p99 < 200 ? "" : "  (over 200 ms)"}`,
+          `   ratio p50 ${(b.p50 / a.p50).toFixed(2)}x, p99 ${(b.p99 / a.p99).toFixed(2)}x` +
+          (b.p99 < 200 ? "" : "  (p99 over 200 ms)"),
       );
     }
   } finally {
