@@ -281,126 +281,120 @@ function check(answer: Answer, what: string): void {
   }
 }
 
+/** The generator's seed, in the test's name so a failure says how to reproduce it. */
+const SEED = Number(Deno.env.get("FUZZ_SEED") ?? Date.now() % 2 ** 31);
+
 Deno.test({
   name:
-    `fuzz: ${PER_ENDPOINT} generated requests at each webhook: never a 5xx, only acknowledged events stored`,
+    `fuzz (FUZZ_SEED=${SEED}): ${PER_ENDPOINT} generated requests at each webhook: never a 5xx, only acknowledged events stored`,
   sanitizeResources: true,
   fn: async () => {
-    const seed = Number(Deno.env.get("FUZZ_SEED") ?? Date.now() % 2 ** 31);
-    try {
-      const g = new Gen(prng(seed));
-      const jiraValid = [
-        await jiraFixture("automation_custom.json"),
-        await jiraFixture("automation_issue_automation_format.json"),
-        await jiraFixture("automation_issue_jira_format.json"),
-        { issueKey: "MWC-1" },
-        { issueKey: "DOC-7", updated: "2025-01-01T00:00:00.000+0000" },
-      ];
-      const githubValid = [
-        mergedPullRequest("MWC-1"),
-        closedPullRequest("MWC-2"),
-        submittedReview("DOC-7"),
-        submittedReview("MWC-1", "changes_requested"),
-      ];
-      const deliveries = Array.from({ length: 40 }, () => crypto.randomUUID());
-      const events = [
-        "pull_request",
-        "pull_request_review",
-        "ping",
-        "push",
-        "issues",
-        "Pull_Request",
-        "x".repeat(101),
-      ];
-      const tally: Record<string, number> = {};
-      let appendedByAnswer = 0;
+    const seed = SEED;
+    const g = new Gen(prng(seed));
+    const jiraValid = [
+      await jiraFixture("automation_custom.json"),
+      await jiraFixture("automation_issue_automation_format.json"),
+      await jiraFixture("automation_issue_jira_format.json"),
+      { issueKey: "MWC-1" },
+      { issueKey: "DOC-7", updated: "2025-01-01T00:00:00.000+0000" },
+    ];
+    const githubValid = [
+      mergedPullRequest("MWC-1"),
+      closedPullRequest("MWC-2"),
+      submittedReview("DOC-7"),
+      submittedReview("MWC-1", "changes_requested"),
+    ];
+    const deliveries = Array.from({ length: 40 }, () => crypto.randomUUID());
+    const events = [
+      "pull_request",
+      "pull_request_review",
+      "ping",
+      "push",
+      "issues",
+      "Pull_Request",
+      "x".repeat(101),
+    ];
+    const tally: Record<string, number> = {};
+    let appendedByAnswer = 0;
 
-      await withIntake(async (intake) => {
-        for (let i = 0; i < PER_ENDPOINT; i++) {
-          // Jira
-          {
-            const raw = g.chance(0.1)
-              ? new TextEncoder().encode(JSON.stringify({ issueKey: `FZ-${i + 1}`, n: g.int(3) }))
-              : g.body(jiraValid);
-            const headers = new Headers({
-              "Content-Type": g.chance(0.95) ? "application/json" : g.headerValue(),
-              "X-Jira-Webhook-Secret": JIRA_SECRET,
-            });
-            if (g.chance(0.3)) headers.set("X-Idempotency-Key", g.headerValue());
-            if (g.chance(0.2)) headers.set("X-Request-Id", g.headerValue());
-            if (g.chance(0.1)) headers.set("X-Forwarded-For", g.headerValue());
-            const answer = await send(
-              intake.app,
-              new Request("http://intake/jira/webhook", { method: "POST", headers, body: raw }),
-            );
-            check(answer, `jira #${i}`);
-            const key = `jira ${answer.status} ${answer.body.status ?? answer.body.error}`;
-            tally[key] = (tally[key] ?? 0) + 1;
-            if (answer.body.status === "queued" || answer.body.status === "coalesced") {
-              appendedByAnswer++;
-            }
-          }
-          // GitHub
-          {
-            const raw = g.body(githubValid);
-            const headers = new Headers({
-              "Content-Type": g.chance(0.95) ? "application/json" : g.headerValue(),
-              "X-Hub-Signature-256": githubSignature(GITHUB_SECRET, raw),
-              "X-GitHub-Event": g.chance(0.9) ? g.pick(events.slice(0, 3)) : g.pick(events),
-            });
-            if (g.chance(0.97)) {
-              headers.set(
-                "X-GitHub-Delivery",
-                g.chance(0.9) ? g.pick(deliveries) : g.headerValue(),
-              );
-            }
-            if (g.chance(0.2)) headers.set("X-Request-Id", g.headerValue());
-            const answer = await send(
-              intake.app,
-              new Request("http://intake/github/webhook", { method: "POST", headers, body: raw }),
-            );
-            check(answer, `github #${i}`);
-            const key = `github ${answer.status} ${answer.body.status ?? answer.body.error}`;
-            tally[key] = (tally[key] ?? 0) + 1;
-            if (answer.body.status === "recorded") appendedByAnswer++;
+    await withIntake(async (intake) => {
+      for (let i = 0; i < PER_ENDPOINT; i++) {
+        // Jira
+        {
+          const raw = g.chance(0.1)
+            ? new TextEncoder().encode(JSON.stringify({ issueKey: `FZ-${i + 1}`, n: g.int(3) }))
+            : g.body(jiraValid);
+          const headers = new Headers({
+            "Content-Type": g.chance(0.95) ? "application/json" : g.headerValue(),
+            "X-Jira-Webhook-Secret": JIRA_SECRET,
+          });
+          if (g.chance(0.3)) headers.set("X-Idempotency-Key", g.headerValue());
+          if (g.chance(0.2)) headers.set("X-Request-Id", g.headerValue());
+          if (g.chance(0.1)) headers.set("X-Forwarded-For", g.headerValue());
+          const answer = await send(
+            intake.app,
+            new Request("http://intake/jira/webhook", { method: "POST", headers, body: raw }),
+          );
+          check(answer, `jira #${i}`);
+          const key = `jira ${answer.status} ${answer.body.status ?? answer.body.error}`;
+          tally[key] = (tally[key] ?? 0) + 1;
+          if (answer.body.status === "queued" || answer.body.status === "coalesced") {
+            appendedByAnswer++;
           }
         }
-        // Every event reads back through its schema (readAll validates each one).
-        const stored = await intake.events();
-        for (const e of stored) {
-          const key = e.stream.slice("issue-".length);
-          assert.ok(e.stream.startsWith("issue-") && ISSUE_KEY_PATTERN.test(key), e.stream);
+        // GitHub
+        {
+          const raw = g.body(githubValid);
+          const headers = new Headers({
+            "Content-Type": g.chance(0.95) ? "application/json" : g.headerValue(),
+            "X-Hub-Signature-256": githubSignature(GITHUB_SECRET, raw),
+            "X-GitHub-Event": g.chance(0.9) ? g.pick(events.slice(0, 3)) : g.pick(events),
+          });
+          if (g.chance(0.97)) {
+            headers.set("X-GitHub-Delivery", g.chance(0.9) ? g.pick(deliveries) : g.headerValue());
+          }
+          if (g.chance(0.2)) headers.set("X-Request-Id", g.headerValue());
+          const answer = await send(
+            intake.app,
+            new Request("http://intake/github/webhook", { method: "POST", headers, body: raw }),
+          );
+          check(answer, `github #${i}`);
+          const key = `github ${answer.status} ${answer.body.status ?? answer.body.error}`;
+          tally[key] = (tally[key] ?? 0) + 1;
+          if (answer.body.status === "recorded") appendedByAnswer++;
         }
-        // A merge or close also queues a completion run (and may cancel a queued one):
-        // those follow from an acknowledged fact; everything else was acknowledged itself.
-        const acknowledged = stored.filter((e) =>
-          !(e.type === "RunRequested" && e.data.kind === "completion") && e.type !== "RunCancelled"
-        );
-        assert.equal(
-          acknowledged.length,
-          appendedByAnswer,
-          "exactly the acknowledged appends are stored",
-        );
-        assert.equal(await intake.store.headPosition(), stored.length);
-        const raw = await intake.store.readAllRaw(0, 1_000_000);
-        assert.equal(raw.length, stored.length);
-      });
-      note(JSON.stringify(tally, null, 1));
-      // The generator must have reached the append paths, not only the refusals.
-      const sum = (re: RegExp) =>
-        Object.entries(tally).filter(([k]) => re.test(k)).reduce((n, [, v]) => n + v, 0);
-      assert.ok(sum(/^jira 200 queued/) > 0, "some Jira requests queued a run");
-      assert.ok(sum(/^jira 200 (coalesced|duplicate)/) > 0, "some were coalesced or duplicates");
-      assert.ok(sum(/^github 200 recorded/) > 0, "some GitHub facts were recorded");
-      assert.ok(sum(/^github 200 duplicate/) > 0, "some GitHub redeliveries were duplicates");
-      assert.ok(
-        sum(/ 400 /) > 0 && sum(/ 413 /) > 0 && sum(/ 415 /) > 0,
-        "the refusals were reached",
+      }
+      // Every event reads back through its schema (readAll validates each one).
+      const stored = await intake.events();
+      for (const e of stored) {
+        const key = e.stream.slice("issue-".length);
+        assert.ok(e.stream.startsWith("issue-") && ISSUE_KEY_PATTERN.test(key), e.stream);
+      }
+      // A merge or close also queues a completion run (and may cancel a queued one):
+      // those follow from an acknowledged fact; everything else was acknowledged itself.
+      const acknowledged = stored.filter((e) =>
+        !(e.type === "RunRequested" && e.data.kind === "completion") && e.type !== "RunCancelled"
       );
-    } catch (error) {
-      // The seed reproduces the run: FUZZ_SEED=<seed> deno test -A tests/e2e/intake_fuzz_test.ts
-      console.log(`FUZZ_SEED=${seed}`);
-      throw error;
-    }
+      assert.equal(
+        acknowledged.length,
+        appendedByAnswer,
+        "exactly the acknowledged appends are stored",
+      );
+      assert.equal(await intake.store.headPosition(), stored.length);
+      const raw = await intake.store.readAllRaw(0, 1_000_000);
+      assert.equal(raw.length, stored.length);
+    });
+    note(JSON.stringify(tally, null, 1));
+    // The generator must have reached the append paths, not only the refusals.
+    const sum = (re: RegExp) =>
+      Object.entries(tally).filter(([k]) => re.test(k)).reduce((n, [, v]) => n + v, 0);
+    assert.ok(sum(/^jira 200 queued/) > 0, "some Jira requests queued a run");
+    assert.ok(sum(/^jira 200 (coalesced|duplicate)/) > 0, "some were coalesced or duplicates");
+    assert.ok(sum(/^github 200 recorded/) > 0, "some GitHub facts were recorded");
+    assert.ok(sum(/^github 200 duplicate/) > 0, "some GitHub redeliveries were duplicates");
+    assert.ok(
+      sum(/ 400 /) > 0 && sum(/ 413 /) > 0 && sum(/ 415 /) > 0,
+      "the refusals were reached",
+    );
   },
 });
