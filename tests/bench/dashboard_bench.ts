@@ -6,11 +6,15 @@
  * Reports p50 and p99 per page and the ratio of the large store to the small
  * one (target: p99 under 200 ms, and the 100x store under 3x the time).
  *
- * `BENCH_DASHBOARD_RUNS` sets the large store's size (default 100000).
+ * The same on PostgreSQL where a throwaway cluster can be started
+ * (`BENCH_DASHBOARD_PG=0` skips it). `BENCH_DASHBOARD_RUNS` sets the large
+ * store's size (default 100000).
  *
  * @module
  */
+import { openPostgresStore } from "../../adapters/eventstore/postgres/mod.ts";
 import { openSqliteStore } from "../../adapters/eventstore/sqlite/mod.ts";
+import { startPostgres } from "../support/postgres_cluster.ts";
 import { createApp, createMetrics } from "../../adapters/http/mod.ts";
 import { timelineCommand } from "../../adapters/cli/audit.ts";
 import { JsonLogger } from "../../adapters/log/json_logger.ts";
@@ -178,10 +182,10 @@ function issueHistory(key: string, index: number, runs: number, total: number): 
 
 /** Builds a store of `runs` runs and its read models (folded in memory, committed in bulk). */
 export async function buildStore(
-  path: string,
+  path: string | Store,
   runs: number,
 ): Promise<{ store: Store; keys: string[] }> {
-  const store = openSqliteStore(path, { maxBatch: 2_000 });
+  const store = typeof path === "string" ? openSqliteStore(path, { maxBatch: 2_000 }) : path;
   const issues = Math.ceil(runs / RUNS_PER_ISSUE);
   const keys = Array.from({ length: issues }, (_, i) => `MWC-${i + 1}`);
   const recorded: RecordedEvent[] = [];
@@ -285,8 +289,31 @@ async function timePages(store: Store, keys: string[], rounds: number): Promise<
   return out;
 }
 
-/** The dashboard bench: small and large stores, the same pages, ratios. */
+/** The dashboard bench: small and large stores, the same pages, ratios; SQLite, then PostgreSQL. */
 export async function benchDashboard(report: (line: string) => void): Promise<void> {
+  await benchEngine("SQLite", report, (dir, runs) => Promise.resolve(`${dir}/runs-${runs}.db`));
+  if (Deno.env.get("BENCH_DASHBOARD_PG") === "0") return;
+  const server = await startPostgres({ durable: true });
+  if (!server) {
+    report("dashboard bench (PostgreSQL): skipped, no PostgreSQL here");
+    return;
+  }
+  try {
+    await benchEngine(
+      "PostgreSQL",
+      report,
+      async () => await openPostgresStore(await server.createDatabase()),
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+async function benchEngine(
+  engine: string,
+  report: (line: string) => void,
+  open: (dir: string, runs: number) => Promise<string | Store>,
+): Promise<void> {
   const large = Number(Deno.env.get("BENCH_DASHBOARD_RUNS") ?? 100_000);
   const small = 1_000;
   const dir = await Deno.makeTempDir({ prefix: "ai-runner-dashboard-bench-" });
@@ -294,9 +321,9 @@ export async function benchDashboard(report: (line: string) => void): Promise<vo
     const results: Record<string, PageTiming[]> = {};
     for (const runs of [small, large]) {
       const started = performance.now();
-      const { store, keys } = await buildStore(`${dir}/runs-${runs}.db`, runs);
+      const { store, keys } = await buildStore(await open(dir, runs), runs);
       report(
-        `dashboard bench: built a SQLite store of ${runs.toLocaleString("en")} runs on ` +
+        `dashboard bench: built a ${engine} store of ${runs.toLocaleString("en")} runs on ` +
           `${keys.length.toLocaleString("en")} issues in ${
             ((performance.now() - started) / 1000).toFixed(1)
           } s`,
@@ -308,7 +335,7 @@ export async function benchDashboard(report: (line: string) => void): Promise<vo
       }
     }
     report(
-      `dashboard bench (SQLite): p50 / p99 in ms, ${small.toLocaleString("en")} runs vs ` +
+      `dashboard bench (${engine}): p50 / p99 in ms, ${small.toLocaleString("en")} runs vs ` +
         `${large.toLocaleString("en")} runs, ${RUNS_PER_DAY} runs a day in both ` +
         "(target p99 < 200 ms, the larger store < 3x the time; p99 is noisy on a shared machine)",
     );
