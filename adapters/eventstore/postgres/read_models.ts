@@ -110,11 +110,34 @@ class Params {
   }
 }
 
+/**
+ * A field name as a SQL string literal (`'status'`). Literal rather than a
+ * bound parameter so that the expressions match those of the expression
+ * indexes (migration 002); the name is checked to be a plain identifier first.
+ */
+function fieldLiteral(field: string): string {
+  return `'${checkField(field)}'`;
+}
+
+/** The three ORDER BY expressions of a field (rank by JSON type, number, text), ascending. */
+export function orderExpressions(field: string): [string, string, string] {
+  const name = fieldLiteral(field);
+  const v = `(doc -> ${name})`;
+  const type = `jsonb_typeof(${v})`;
+  const rank = `(CASE ${type} WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 ` +
+    `WHEN 'string' THEN 2 WHEN 'array' THEN 3 WHEN 'object' THEN 3 ELSE 0 END)`;
+  const number = `(CASE ${type} WHEN 'number' THEN (doc ->> ${name})::numeric ` +
+    `WHEN 'boolean' THEN CASE WHEN ${v} = 'true'::jsonb THEN 1 ELSE 0 END END)`;
+  const text = `((CASE ${type} WHEN 'string' THEN doc ->> ${name} ` +
+    `WHEN 'array' THEN ${v}::text WHEN 'object' THEN ${v}::text END) COLLATE "C")`;
+  return [rank, number, text];
+}
+
 /** Compiles filters to SQL conditions (strictly typed, as on every engine). */
 function compileWhere(where: readonly FieldFilter[] = [], params: Params): string {
   const parts: string[] = [];
   for (const f of where) {
-    const name = `${params.add(checkField(f.field))}::text`;
+    const name = fieldLiteral(f.field);
     const field = `(doc -> ${name})`;
     if ("eq" in f) {
       const v = f.eq;
@@ -132,10 +155,12 @@ function compileWhere(where: readonly FieldFilter[] = [], params: Params): strin
       const [op, bound] = "lte" in f ? ["<=", f.lte] : [">=", f.gte];
       checkBound(bound);
       const b = params.add(String(bound));
+      const [rank, number, text] = orderExpressions(f.field);
+      // Written with the order expressions (rank 2 is a string, 1 a number), so the
+      // range is an index condition of the expression indexes.
       parts.push(
         typeof bound === "string"
-          ? `CASE WHEN jsonb_typeof(${field}) = 'string' ` +
-            `THEN (doc ->> ${name}) COLLATE "C" ${op} ${b}::text ELSE false END`
+          ? `${rank} = 2 AND ${number} IS NULL AND ${text} ${op} ${b}::text`
           : `CASE WHEN jsonb_typeof(${field}) = 'number' ` +
             `THEN (doc ->> ${name})::numeric ${op} ${b}::numeric ELSE false END`,
       );
@@ -157,15 +182,7 @@ function compileWhere(where: readonly FieldFilter[] = [], params: Params): strin
 
 /** ORDER BY terms for a field, ordered as on the SQLite engine (see the module doc). */
 function orderTerms(field: string, direction: "ASC" | "DESC"): string {
-  const v = `(doc -> ${field})`;
-  const type = `jsonb_typeof(${v})`;
-  const rank = `CASE ${type} WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 ` +
-    `WHEN 'string' THEN 2 WHEN 'array' THEN 3 WHEN 'object' THEN 3 ELSE 0 END`;
-  const number = `CASE ${type} WHEN 'number' THEN (doc ->> ${field})::numeric ` +
-    `WHEN 'boolean' THEN CASE WHEN ${v} = 'true'::jsonb THEN 1 ELSE 0 END END`;
-  const text = `(CASE ${type} WHEN 'string' THEN doc ->> ${field} ` +
-    `WHEN 'array' THEN ${v}::text WHEN 'object' THEN ${v}::text END) COLLATE "C"`;
-  return [rank, number, text].map((t) => `${t} ${direction}`).join(", ");
+  return orderExpressions(field).map((t) => `${t} ${direction}`).join(", ");
 }
 
 /**
@@ -275,8 +292,7 @@ export class ReadModelTables {
       if (direction !== "asc" && direction !== "desc") {
         throw new TypeError(`invalid order direction ${JSON.stringify(direction)}`);
       }
-      const field = `${params.add(checkField(query.orderBy.field))}::text`;
-      order = `${orderTerms(field, direction === "asc" ? "ASC" : "DESC")}, id ASC`;
+      order = `${orderTerms(query.orderBy.field, direction === "asc" ? "ASC" : "DESC")}, id ASC`;
     }
     const limit = params.add(query.limit ?? null);
     const offset = params.add(query.offset ?? 0);
