@@ -17,7 +17,7 @@ export type AccountabilityDoc = IssueStory;
 /** The `accountability` projection. */
 export const accountabilityProjection: Projection<AccountabilityDoc> = {
   name: "accountability",
-  version: 2,
+  version: 3,
   keys(e) {
     const key = issueKeyOfStream(e.stream);
     return key ? [key] : [];

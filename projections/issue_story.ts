@@ -82,6 +82,8 @@ export interface RunAccount {
   status: RunStatus;
   /** The run this one retries (an operator's `retry`), or null. */
   retryOf: string | null;
+  /** The run that retries this one, or null (a retried run needs no attention itself). */
+  retriedBy: string | null;
   /** Where and why it failed, for a failed run. */
   failure: { step: string; kind: string; reason: string } | null;
   /** Why an operator should look at it (empty: nothing to do). */
@@ -346,6 +348,7 @@ function newRun(e: RecordedEvent & { type: "RunRequested" }, number: number): Ru
     workMs: null,
     status: "queued",
     retryOf: e.data.retryOf ?? null,
+    retriedBy: null,
     failure: null,
     attention: [],
     outcome: null,
@@ -462,14 +465,20 @@ function foldRun(
     run.durationMs = ms(run.requestedAt, e.recordedAt);
     run.workMs = ms(run.claimedAt, e.recordedAt);
   }
-  run.attention = attentionOf({
+  run.attention = attentionFor(run);
+  run.did = whatRunDid(run);
+  return run;
+}
+
+/** The attention rule applied to a run's account (none once an operator retried it). */
+function attentionFor(run: RunAccount): AttentionReason[] {
+  if (run.retriedBy) return [];
+  return attentionOf({
     status: run.status,
     kind: run.kind,
     jiraCommented: run.jiraCommentId !== null,
     draft: run.pr?.draft === true,
   });
-  run.did = whatRunDid(run);
-  return run;
 }
 
 /** One sentence saying what a run did. */
@@ -578,6 +587,16 @@ export function evolveStory(
     const run = newRun(e, story.runs.length + 1);
     run.did = whatRunDid(run);
     story.runs = [...story.runs, run];
+    const retried = e.data.retryOf;
+    if (retried) {
+      story.runs = story.runs.map((r) => {
+        if (r.runId !== retried) return r;
+        const next = { ...r, retriedBy: run.runId };
+        next.attention = attentionFor(next);
+        next.did = whatRunDid(next);
+        return next;
+      });
+    }
     acc = {
       ...acc,
       requests: [...acc.requests, {

@@ -57,6 +57,8 @@ export interface RunDoc {
   needsAttention: boolean;
   /** The run this one retries, when an operator retried. */
   retryOf: string | null;
+  /** The run that retries this one: its attention is handed on (it needs none itself). */
+  retriedBy?: string | null;
   /** Live progress while it works (cleared when it ends). */
   progress: RunProgress | null;
   /** The issue's summary as last fetched (untrusted text). */
@@ -97,7 +99,7 @@ function finished(doc: RunDoc, e: RecordedEvent, status: RunStatus): RunDoc {
 
 /** The derived fields: attention and the search text. */
 function derive(doc: RunDoc): RunDoc {
-  const attention = attentionOf({
+  const attention = doc.retriedBy ? [] : attentionOf({
     status: doc.status,
     kind: doc.kind,
     jiraCommented: doc.jiraCommented,
@@ -247,11 +249,18 @@ function fold(doc: RunDoc | null, e: RecordedEvent): RunDoc | null {
 /** The `runs` projection. */
 export const runsProjection: Projection<RunDoc> = {
   name: "runs",
-  version: 3,
+  version: 4,
   keys(e) {
     if (!issueKeyOfStream(e.stream)) return [];
+    // A retry also touches the run it retries (which then needs no attention).
+    if (e.type === "RunRequested" && e.data.retryOf) return [e.data.runId, e.data.retryOf];
     const id = runIdOf(e);
     return id ? [id] : [];
   },
-  evolve: (doc, e) => evolveRun(doc, e),
+  evolve: (doc, e, id) => {
+    if (e.type === "RunRequested" && id !== e.data.runId) {
+      return doc ? derive({ ...doc, retriedBy: e.data.runId, updatedAt: e.recordedAt }) : doc;
+    }
+    return evolveRun(doc, e);
+  },
 };

@@ -61,6 +61,7 @@ function runLines(run: RunAccount): string[] {
     );
   }
   if (run.retryOf) lines.push(`     retries run ${run.retryOf}`);
+  if (run.retriedBy) lines.push(`     retried by run ${run.retriedBy}`);
   lines.push(
     `     requested by ${run.requestedBy} (${run.requestedByActor}, ${run.source}) at ${
       formatTime(run.requestedAt)
