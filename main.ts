@@ -2,7 +2,7 @@
  * AI Runner's one entry point. Each subcommand wires the adapters it needs to
  * the core; this is the only module that knows every concrete class.
  *
- *   deno task start | server | worker | rebuild | audit | demo | doctor | cancel
+ *   deno task start | server | worker | rebuild | audit | demo | doctor | cancel | retry
  *
  * @module
  */
@@ -14,44 +14,37 @@ import {
   transcriptCommand,
   verifyCommand,
 } from "./adapters/cli/audit.ts";
-import { parseArgs } from "./adapters/cli/args.ts";
+import type { Args } from "./adapters/cli/args.ts";
 import { cancelCommand } from "./adapters/cli/cancel.ts";
+import { commandSpec, invocation, overview, UsageError } from "./adapters/cli/commands.ts";
+import { retryCommand } from "./adapters/cli/retry.ts";
+import { resolveRunId } from "./adapters/cli/run_ids.ts";
+import { loadDotenv } from "./adapters/config/dotenv.ts";
+import { VERSION } from "./adapters/config/version.ts";
 import { demoCommand } from "./adapters/cli/demo.ts";
 import { doctorCommand } from "./adapters/cli/doctor.ts";
 import { ipRangesCommand } from "./adapters/cli/ip_ranges.ts";
 import { rebuildCommand } from "./adapters/cli/rebuild.ts";
-import { openStore, type Store } from "./adapters/eventstore/open.ts";
+import {
+  type OpenMode,
+  openStore,
+  type Store,
+  StoreMissingError,
+} from "./adapters/eventstore/open.ts";
 import { loadRouting, RoutingFileError } from "./adapters/config/routing_file.ts";
 import { startProjectionLoop } from "./adapters/cli/projection_loop.ts";
 import { startHttp } from "./adapters/cli/server.ts";
-import { checkSandboxAtStart, createWorker } from "./adapters/cli/worker.ts";
+import { checkSandboxAtStart, createWorker, leftoverSweeper } from "./adapters/cli/worker.ts";
 import { JsonLogger } from "./adapters/log/json_logger.ts";
 import { Redactor } from "./adapters/log/redact.ts";
 
-const USAGE = `AI Runner: Jira tickets to GitHub pull requests, every step an event.
-
-usage: deno task <command> [options]
-  start                  server and worker in one process (the pilot topology)
-  server                 the webhook server (POST /jira/webhook, /github/webhook)
-  worker                 the worker that turns queued runs into pull requests
-  rebuild                drop and rebuild every read model from the event log
-  audit <KEY> [--json]   an issue's timeline: who asked, what the AI did, who merged
-  audit --verify         hash chain, schemas and read models against a replay
-  audit --export [--from N]
-                         every event as one JSON object per line (positions ≥ N)
-  audit --transcript <runId> [--full] [--json]
-                         a run's LLM transcript
-  cancel <KEY> [--reason "…"]
-                         cancel the issue's run; its worker stops at the next step
-  demo [--no-wait]       the whole loop on local stand-ins, no accounts needed
-  doctor [--issue KEY]   check configuration and every outside connection
-  ip-ranges [--out F]    an nginx allow-list of Atlassian's egress ranges
-
-Configuration comes from the environment: see README.md#configuration.`;
-
-async function withStore<T>(roles: Role[], fn: (store: Store) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  roles: Role[],
+  mode: OpenMode,
+  fn: (store: Store) => Promise<T>,
+): Promise<T> {
   const config = loadConfig(roles);
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, mode);
   try {
     return await fn(store);
   } finally {
@@ -59,30 +52,44 @@ async function withStore<T>(roles: Role[], fn: (store: Store) => Promise<T>): Pr
   }
 }
 
-async function audit(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ["from", "transcript"]);
+async function audit(parsed: Args): Promise<number> {
+  const modes = ["verify", "export", "transcript"].filter((f) => parsed.flags.has(f));
+  if (modes.length > 1) {
+    throw new UsageError(`audit: choose one of ${modes.map((m) => `--${m}`).join(", ")}`);
+  }
   if (parsed.flags.has("transcript")) {
-    const runId = parsed.flags.get("transcript");
-    if (typeof runId !== "string") throw new Error("--transcript needs a run id");
+    const text = parsed.flags.get("transcript");
+    if (typeof text !== "string") throw new UsageError("--transcript needs a run id");
     const options = { json: parsed.flags.has("json"), full: parsed.flags.has("full") };
-    return await withStore(
-      ["store"],
-      async (s) => (await transcriptCommand(s, runId, options)) ? 0 : 1,
-    );
+    return await withStore(["store"], "read-only", async (s) => {
+      const resolved = await resolveRunId(s, text);
+      if (!resolved.ok) {
+        console.error(resolved.reason);
+        return 1;
+      }
+      return (await transcriptCommand(s, resolved.runId, options)) ? 0 : 1;
+    });
   }
   if (parsed.flags.has("verify")) {
-    return await withStore(["store"], async (s) => (await verifyCommand(s)) ? 0 : 1);
+    return await withStore(
+      ["store"],
+      "read-only",
+      async (s) => (await verifyCommand(s, console.log, { catchUp: false })) ? 0 : 1,
+    );
   }
   if (parsed.flags.has("export")) {
     const from = Number(parsed.flags.get("from") ?? 0);
-    if (!Number.isInteger(from) || from < 0) throw new Error("--from takes a position (0 or more)");
-    await withStore(["store"], (s) => exportCommand(s, from));
+    if (!Number.isInteger(from) || from < 0) {
+      throw new UsageError("--from takes a position (0 or more)");
+    }
+    await withStore(["store"], "read-only", (s) => exportCommand(s, from));
     return 0;
   }
   const key = parsed.positionals[0];
-  if (!key) throw new Error("audit needs an issue key, --verify or --export");
+  if (!key) throw new UsageError("audit needs an issue key, --verify, --export or --transcript");
   return await withStore(
     ["store"],
+    "read-only",
     async (s) => (await timelineCommand(s, key, parsed.flags.has("json"))) ? 0 : 1,
   );
 }
@@ -111,6 +118,7 @@ async function serve(roles: ("server" | "worker")[]): Promise<number> {
       if (e instanceof RoutingFileError) return null;
       throw e;
     });
+  logger.info("starting", { version: VERSION, roles });
   const store = await openStore(config.databaseUrl);
   const signal = stopSignal();
   const projector = startProjectionLoop(store, logger, signal);
@@ -122,7 +130,12 @@ async function serve(roles: ("server" | "worker")[]): Promise<number> {
   if (roles.includes("worker") && routing) {
     const prices = await loadPriceTable(config.llm.priceFile);
     await checkSandboxAtStart(config, logger);
-    tasks.push(createWorker(config, store, projector, routing, logger, prices).run(signal));
+    // Worktrees and scratch directories earlier runs and killed processes left behind.
+    const sweep = leftoverSweeper(config, store, logger.child({ component: "sweeper" }));
+    void sweep();
+    tasks.push(
+      createWorker(config, store, projector, routing, logger, prices, sweep).run(signal),
+    );
   }
   await Promise.all(tasks);
   await store.close();
@@ -130,8 +143,34 @@ async function serve(roles: ("server" | "worker")[]): Promise<number> {
   return 0;
 }
 
-async function main(args: string[]): Promise<number> {
-  const [command, ...rest] = args;
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    console.log(overview(VERSION));
+    return command === undefined ? 2 : 0;
+  }
+  const options = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
+  if (command === "version" || options.includes("--version")) {
+    console.log(`ai-runner ${VERSION}`);
+    return 0;
+  }
+  const spec = commandSpec(command);
+  if (!spec) {
+    console.error(`unknown command "${command}"\n\n${overview(VERSION)}`);
+    return 2;
+  }
+  const call = invocation(spec, rest);
+  if (call.kind === "help") {
+    console.log(call.text);
+    return 0;
+  }
+  const parsed = call.args;
+  const flag = (name: string) => {
+    const v = parsed.flags.get(name);
+    return typeof v === "string" ? v : undefined;
+  };
+  // The demo brings its own configuration; everything else also reads ./.env.
+  if (command !== "demo") loadDotenv();
   switch (command) {
     case "start":
       return await serve(["server", "worker"]);
@@ -140,22 +179,30 @@ async function main(args: string[]): Promise<number> {
     case "worker":
       return await serve(["worker"]);
     case "rebuild":
-      await withStore(["store"], rebuildCommand);
+      await withStore(["store"], "existing", rebuildCommand);
       return 0;
     case "audit":
-      return await audit(rest);
+      return await audit(parsed);
     case "cancel": {
-      const parsed = parseArgs(rest, ["reason"]);
       const key = parsed.positionals[0];
-      if (!key) throw new Error('cancel needs an issue key: deno task cancel MWC-42 --reason "…"');
-      const reason = String(parsed.flags.get("reason") ?? "cancelled by an operator");
-      const config = loadConfig(["jira"]);
-      const store = await openStore(config.databaseUrl);
-      try {
-        return await cancelCommand(config, store, key, reason);
-      } finally {
-        await store.close();
+      if (!key) {
+        throw new UsageError('cancel needs an issue key: deno task cancel MWC-42 --reason "…"');
       }
+      const reason = flag("reason") ?? "cancelled by an operator";
+      return await withStore(
+        ["store"],
+        "existing",
+        (store) => cancelCommand(store, key, reason, flag("by")),
+      );
+    }
+    case "retry": {
+      const key = parsed.positionals[0];
+      if (!key) throw new UsageError("retry needs an issue key: deno task retry MWC-42");
+      return await withStore(
+        ["store"],
+        "existing",
+        (store) => retryCommand(store, key, { run: flag("run"), by: flag("by") }),
+      );
     }
     case "demo":
       return await demoCommand(rest);
@@ -163,14 +210,8 @@ async function main(args: string[]): Promise<number> {
       return await doctorCommand(rest);
     case "ip-ranges":
       return await ipRangesCommand(rest);
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      console.log(USAGE);
-      return command === undefined ? 2 : 0;
     default:
-      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      console.error(`"${command}" has no runner yet`);
       return 2;
   }
 }
@@ -179,8 +220,13 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (error) {
-    if (error instanceof ConfigError) console.error(error.message);
-    else console.error(`error: ${(error as Error).message}`);
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      Deno.exit(2);
+    }
+    if (error instanceof ConfigError || error instanceof StoreMissingError) {
+      console.error(error.message);
+    } else console.error(`error: ${(error as Error).message}`);
     Deno.exit(1);
   }
 }

@@ -106,6 +106,8 @@ export const eventDataSchemas = {
      * `open`: no requester list configured); absent when not judged.
      */
     requesterBasis: z.enum(["listed", "reviewer", "group", "open"]).optional(),
+    /** Set when an operator retried a failed (or needs-attention) run: the run it retries. */
+    retryOf: RunId.optional(),
   }),
   /**
    * A request from someone not allowed to ask for work (`JIRA_REQUESTER_ACCOUNT_IDS`):
@@ -137,6 +139,17 @@ export const eventDataSchemas = {
     runId: RunId,
     leaseId: z.string().min(1).max(200),
     leaseExpiresAt: Iso,
+    /**
+     * How far the run has got so far (sent with each heartbeat while the model
+     * works), for the dashboard's live view. Absent on older events.
+     */
+    progress: z.object({
+      turns: z.number().int().nonnegative(),
+      toolCalls: z.number().int().nonnegative(),
+      inputTokens: z.number().int().nonnegative(),
+      outputTokens: z.number().int().nonnegative(),
+      costUsd: z.number().nonnegative().optional(),
+    }).optional(),
   }),
   IssueFetched: z.object({
     runId: RunId,

@@ -17,7 +17,18 @@ export interface IssueDoc {
   lastRunId: string | null;
   lastOutcome: "succeeded" | "failed" | "cancelled" | null;
   pr: { number: number; url: string; state: "open" | "merged" | "closed" } | null;
+  /**
+   * Runs a person cancelled whose Jira comment is not recorded yet (a cancel
+   * from the CLI, which has no Jira credentials): a worker posts them.
+   */
+  cancelCommentsOwed: string[];
+  /** True when {@link cancelCommentsOwed} is not empty (a field to query on). */
+  cancelCommentOwed: boolean;
   updatedAt: string;
+}
+
+function owed(doc: IssueDoc, runs: string[]): IssueDoc {
+  return { ...doc, cancelCommentsOwed: runs, cancelCommentOwed: runs.length > 0 };
 }
 
 function clearRun(doc: IssueDoc, runId: string): IssueDoc {
@@ -41,6 +52,8 @@ export function evolveIssue(doc: IssueDoc | null, e: RecordedEvent, issueKey: st
       lastRunId: null,
       lastOutcome: null,
       pr: null,
+      cancelCommentsOwed: [],
+      cancelCommentOwed: false,
       updatedAt: e.recordedAt,
     }),
     updatedAt: e.recordedAt,
@@ -67,8 +80,18 @@ export function evolveIssue(doc: IssueDoc | null, e: RecordedEvent, issueKey: st
       return { ...clearRun(d, e.data.runId), lastOutcome: "succeeded" };
     case "RunFailed":
       return { ...clearRun(d, e.data.runId), lastOutcome: "failed" };
-    case "RunCancelled":
-      return { ...clearRun(d, e.data.runId), lastOutcome: "cancelled" };
+    case "RunCancelled": {
+      const next = { ...clearRun(d, e.data.runId), lastOutcome: "cancelled" as const };
+      // The decider's own cancels (e.g. "merged before this run started") owe no comment.
+      return e.data.cancelledBy
+        ? owed(next, [...(d.cancelCommentsOwed ?? []), e.data.runId])
+        : next;
+    }
+    case "JiraCommented": {
+      const cause = e.metadata.causationId ?? "";
+      if (e.data.purpose !== "cancelled" || !cause.startsWith("run:")) return d;
+      return owed(d, (d.cancelCommentsOwed ?? []).filter((id) => id !== cause.slice(4)));
+    }
     default:
       return d;
   }
@@ -77,7 +100,7 @@ export function evolveIssue(doc: IssueDoc | null, e: RecordedEvent, issueKey: st
 /** The `issues` projection. */
 export const issuesProjection: Projection<IssueDoc> = {
   name: "issues",
-  version: 1,
+  version: 2,
   keys(e) {
     const key = issueKeyOfStream(e.stream);
     return key ? [key] : [];

@@ -6,7 +6,19 @@
  */
 import { issueKeyOfStream, type Person, type RecordedEvent } from "../domain/events.ts";
 import type { RunStatus } from "../domain/run/state.ts";
+import { attentionOf, type AttentionReason } from "./attention.ts";
 import type { Projection } from "./projection.ts";
+
+/** How far a working run has got, from its latest lease heartbeat. */
+export interface RunProgress {
+  turns: number;
+  toolCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd?: number;
+  /** When the heartbeat carrying it was recorded. */
+  at: string;
+}
 
 /** A run as the dashboard and the audit see it. */
 export interface RunDoc {
@@ -18,6 +30,8 @@ export interface RunDoc {
   attempt: number;
   source: string;
   requestedBy: Person | null;
+  /** Who asked, as shown: display name, else login, else account id (null: automation). */
+  requester: string | null;
   requestedAt: string;
   /** Requests folded into this run after it was queued. */
   coalescedRequests: number;
@@ -27,6 +41,30 @@ export interface RunDoc {
   finishedAt: string | null;
   /** From request to finish, once finished. */
   durationMs: number | null;
+  /** From request to first claim: waiting for a worker. */
+  queueWaitMs: number | null;
+  /** From first claim to finish: a worker's time on it. */
+  workMs: number | null;
+  /** The model used (`ChangesGenerated`), for cost estimates. */
+  model: string | null;
+  /** The run opened its pull request as a draft (validation still failed). */
+  draft: boolean;
+  /** The run's own Jira comment is recorded. */
+  jiraCommented: boolean;
+  /** Why an operator should look at it (see `attention.ts`); empty: nothing. */
+  attention: AttentionReason[];
+  /** True when {@link attention} is not empty (an indexable field). */
+  needsAttention: boolean;
+  /** The run this one retries, when an operator retried. */
+  retryOf: string | null;
+  /** The run that retries this one: its attention is handed on (it needs none itself). */
+  retriedBy?: string | null;
+  /** Live progress while it works (cleared when it ends). */
+  progress: RunProgress | null;
+  /** The issue's summary as last fetched (untrusted text). */
+  issueSummary: string | null;
+  /** Lower-case text the runs list searches: key, summary, requester, repo, reason. */
+  searchText: string;
   repoId: string | null;
   branch: string | null;
   pr: { number: number; url: string } | null;
@@ -53,12 +91,40 @@ function finished(doc: RunDoc, e: RecordedEvent, status: RunStatus): RunDoc {
     status,
     finishedAt: e.recordedAt,
     durationMs: Date.parse(e.recordedAt) - Date.parse(doc.requestedAt),
+    workMs: doc.claimedAt ? Date.parse(e.recordedAt) - Date.parse(doc.claimedAt) : null,
     leaseExpiresAt: null,
+    progress: null,
   };
+}
+
+/** The derived fields: attention and the search text. */
+function derive(doc: RunDoc): RunDoc {
+  const attention = doc.retriedBy ? [] : attentionOf({
+    status: doc.status,
+    kind: doc.kind,
+    jiraCommented: doc.jiraCommented,
+    draft: doc.draft,
+  });
+  const searchText = [
+    doc.issueKey,
+    doc.issueSummary,
+    doc.requester,
+    doc.repoId,
+    doc.branch,
+    doc.lastError?.reason,
+    doc.outcome,
+    doc.runId,
+  ].filter(Boolean).join(" \u0001 ").toLowerCase().slice(0, 4_000);
+  return { ...doc, attention, needsAttention: attention.length > 0, searchText };
 }
 
 /** Folds one event into a run document. */
 export function evolveRun(doc: RunDoc | null, e: RecordedEvent): RunDoc | null {
+  const next = fold(doc, e);
+  return next === null || next === doc ? next : derive(next);
+}
+
+function fold(doc: RunDoc | null, e: RecordedEvent): RunDoc | null {
   if (e.type === "RunRequested") {
     const d = e.data;
     return {
@@ -69,6 +135,8 @@ export function evolveRun(doc: RunDoc | null, e: RecordedEvent): RunDoc | null {
       attempt: 0,
       source: d.source,
       requestedBy: d.requestedBy,
+      requester: d.requestedBy?.displayName || d.requestedBy?.login || d.requestedBy?.accountId ||
+        null,
       requestedAt: d.requestedAt,
       coalescedRequests: 0,
       workerId: null,
@@ -76,6 +144,17 @@ export function evolveRun(doc: RunDoc | null, e: RecordedEvent): RunDoc | null {
       leaseExpiresAt: null,
       finishedAt: null,
       durationMs: null,
+      queueWaitMs: null,
+      workMs: null,
+      model: null,
+      draft: false,
+      jiraCommented: false,
+      attention: [],
+      needsAttention: false,
+      retryOf: d.retryOf ?? null,
+      progress: null,
+      issueSummary: null,
+      searchText: "",
       repoId: null,
       branch: null,
       pr: null,
@@ -107,10 +186,15 @@ export function evolveRun(doc: RunDoc | null, e: RecordedEvent): RunDoc | null {
         attempt: e.data.attempt,
         workerId: e.data.workerId,
         claimedAt: doc.claimedAt ?? e.recordedAt,
+        queueWaitMs: doc.queueWaitMs ?? Date.parse(e.recordedAt) - Date.parse(doc.requestedAt),
         leaseExpiresAt: e.data.leaseExpiresAt,
       };
     case "RunLeaseExtended":
-      return { ...base, leaseExpiresAt: e.data.leaseExpiresAt };
+      return {
+        ...base,
+        leaseExpiresAt: e.data.leaseExpiresAt,
+        progress: e.data.progress ? { ...e.data.progress, at: e.recordedAt } : doc.progress,
+      };
     case "RunRetryScheduled":
       return {
         ...base,
@@ -123,6 +207,7 @@ export function evolveRun(doc: RunDoc | null, e: RecordedEvent): RunDoc | null {
       return withStep({ repoId: e.data.repoId, branch: e.data.branch });
     case "ChangesGenerated":
       return withStep({
+        model: e.data.model,
         summary: e.data.summary,
         filesChanged: e.data.filesChanged,
         tokens: {
@@ -135,11 +220,14 @@ export function evolveRun(doc: RunDoc | null, e: RecordedEvent): RunDoc | null {
     case "ChangesCommitted":
       return withStep({ filesChanged: e.data.filesChanged });
     case "PullRequestOpened":
+      return withStep({ pr: { number: e.data.number, url: e.data.url }, draft: e.data.draft });
     case "PullRequestUpdated":
       return withStep({ pr: { number: e.data.number, url: e.data.url } });
     case "IssueFetched":
-    case "BranchPushed":
+      return withStep({ issueSummary: e.data.summary });
     case "JiraCommented":
+      return withStep({ jiraCommented: true });
+    case "BranchPushed":
     case "JiraTransitioned":
     case "JiraAssigned":
       return withStep({});
@@ -161,11 +249,18 @@ export function evolveRun(doc: RunDoc | null, e: RecordedEvent): RunDoc | null {
 /** The `runs` projection. */
 export const runsProjection: Projection<RunDoc> = {
   name: "runs",
-  version: 2,
+  version: 4,
   keys(e) {
     if (!issueKeyOfStream(e.stream)) return [];
+    // A retry also touches the run it retries (which then needs no attention).
+    if (e.type === "RunRequested" && e.data.retryOf) return [e.data.runId, e.data.retryOf];
     const id = runIdOf(e);
     return id ? [id] : [];
   },
-  evolve: (doc, e) => evolveRun(doc, e),
+  evolve: (doc, e, id) => {
+    if (e.type === "RunRequested" && id !== e.data.runId) {
+      return doc ? derive({ ...doc, retriedBy: e.data.runId, updatedAt: e.recordedAt }) : doc;
+    }
+    return evolveRun(doc, e);
+  },
 };

@@ -5,14 +5,18 @@
  *
  * @module
  */
-import { COST_LABEL, formatUsd } from "./audit_cost.ts";
+import { ATTENTION_LABELS } from "../../projections/attention.ts";
+import { COST_LABEL, formatUsd } from "../../projections/cost.ts";
 import {
   type Accountability,
   formatCount,
   formatDuration,
   type IssueTimeline,
+  printable,
   type RunAccount,
-} from "./audit_timeline.ts";
+} from "../../projections/issue_story.ts";
+
+export { printable };
 
 /** `2025-06-01T12:00:00.123Z` as `2025-06-01 12:00:00` (UTC). */
 export function formatTime(iso: string | null | undefined): string {
@@ -20,15 +24,6 @@ export function formatTime(iso: string | null | undefined): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return d.toISOString().slice(0, 19).replace("T", " ");
-}
-
-/** Control characters (terminal escapes in ticket text) made visible, never interpreted. */
-export function printable(text: string): string {
-  return text.replace(
-    // deno-lint-ignore no-control-regex
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
 }
 
 function pad(text: string, width: number): string {
@@ -49,9 +44,24 @@ export function formatTokens(
 
 function runLines(run: RunAccount): string[] {
   const lines: string[] = [];
-  const took = run.durationMs !== null ? ` in ${formatDuration(run.durationMs)}` : "";
+  const took = run.durationMs !== null
+    ? ` in ${formatDuration(run.durationMs)}` +
+      (run.queueWaitMs !== null
+        ? ` (${formatDuration(run.queueWaitMs)} queued, ${formatDuration(run.workMs)} working)`
+        : "")
+    : "";
   const outcome = run.outcome && run.status === "succeeded" ? ` (${run.outcome})` : "";
   lines.push(`  #${run.number} ${run.runId}  ${run.status}${outcome}${took}`);
+  if (run.attention.length) {
+    lines.push(
+      `     NEEDS ATTENTION: ${run.attention.map((a) => ATTENTION_LABELS[a]).join(", ")}` +
+        (run.status === "failed" || run.attention.includes("jira_handover_failed")
+          ? " (once the cause is fixed: deno task retry <KEY>)"
+          : ""),
+    );
+  }
+  if (run.retryOf) lines.push(`     retries run ${run.retryOf}`);
+  if (run.retriedBy) lines.push(`     retried by run ${run.retriedBy}`);
   lines.push(
     `     requested by ${run.requestedBy} (${run.requestedByActor}, ${run.source}) at ${
       formatTime(run.requestedAt)

@@ -47,6 +47,8 @@ export interface DemoOptions {
   jira?: WorldJira;
   /** Longest wait for one run (a safety net); default 120 s. */
   runTimeoutMs?: number;
+  /** Keep the demo's directory (database, repositories, log) at the end, and say where. */
+  keep?: boolean;
 }
 
 /** The demo's story, told by `n` against `stage`; throws {@link DemoIncomplete} when a step fails. */
@@ -194,6 +196,22 @@ class Story {
   }
 
   /** Merges the PR in the git remote (as GitHub would) and delivers the signed webhook. */
+  /** The reviewer approves the pull request on GitHub; the webhook records who. */
+  async approve(prNumber: number): Promise<void> {
+    const delivery = this.stage.world.github.addReview(PILOT_REPO, prNumber, {
+      user: "leigh",
+      state: "APPROVED",
+      body: "Looks good to me.",
+    });
+    this.n.act(`leigh approves PR #${prNumber} on GitHub`);
+    const res = await this.stage.githubWebhook(delivery);
+    this.n.act(`server answered ${res.status} ${JSON.stringify(res.json)}`);
+    if (res.status >= 300) {
+      throw new DemoIncomplete(`the review webhook was refused (${res.status})`);
+    }
+    await this.follow((e) => e.type === "PrReviewed", "PrReviewed");
+  }
+
   async merge(prNumber: number): Promise<void> {
     const { world } = this.stage;
     const clone = await world.personClone();
@@ -306,7 +324,8 @@ async function tell(story: Story): Promise<void> {
   if (story.showPullRequest() !== prNumber) throw new DemoIncomplete("a second PR was opened");
   story.showJira(2);
 
-  n.section("7. The merge on GitHub → PrMerged → Done");
+  n.section("7. Approval and merge on GitHub → PrMerged → Done");
+  await story.approve(prNumber);
   await story.merge(prNumber);
   await story.awaitDone(8_000);
 
@@ -314,7 +333,7 @@ async function tell(story: Story): Promise<void> {
   await timelineCommand(stage.store, key, false, (line) => n.line(`  ${line}`));
 }
 
-function lookAround(n: Narrator, stage: Stage, wait: boolean): void {
+function lookAround(n: Narrator, stage: Stage, wait: boolean, keep: boolean): void {
   const { config, server, world } = stage;
   n.section("Look around");
   n.line(`  Dashboard:   ${n.style.bold(`${server.url}/`)}`);
@@ -331,10 +350,13 @@ function lookAround(n: Narrator, stage: Stage, wait: boolean): void {
   n.line(`  Runner log:  ${stage.logPath}`);
   n.line(`  Audit:       DATABASE_URL=${config.databaseUrl} deno task audit ${DEMO_ISSUE.key}`);
   n.line("");
+  const after = keep
+    ? `the directory ${stage.world.dir} is kept (--keep): remove it when done`
+    : "the temp dir is removed (--keep keeps it)";
   n.line(
     wait
-      ? n.style.bold("Everything stays up until Ctrl-C; then the temp dir is removed.")
-      : "Exiting (--no-wait): the stand-ins stop and the temp dir is removed.",
+      ? n.style.bold(`Everything stays up until Ctrl-C; then ${after}.`)
+      : `Exiting (--no-wait): the stand-ins stop and ${after}.`,
   );
 }
 
@@ -368,7 +390,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         "SANDBOX=off (UNCONFINED), which production refuses to do",
     );
   }
-  const stage = await startStage([], options.provider, options.jira, sandbox);
+  const keepDir = options.keep ? await Deno.makeTempDir({ prefix: "ai-runner-demo-" }) : undefined;
+  const stage = await startStage([], options.provider, options.jira, sandbox, keepDir);
   n.line(n.style.dim(`Server listening on ${stage.server.url}; data in ${stage.config.dataDir}`));
   const story = new Story(n, stage, options.runTimeoutMs ?? 120_000);
   // Ctrl-C at any point stops everything cleanly (and removes the temp dir).
@@ -382,7 +405,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       n.warn("interrupted: stopping");
       return 130;
     }
-    lookAround(n, stage, options.wait);
+    lookAround(n, stage, options.wait, options.keep ?? false);
     if (options.wait) await stopped;
     return 0;
   } catch (error) {
@@ -401,7 +424,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
-/** `deno task demo [--no-wait] [--provider openai] [--jira datacenter]`. */
+/** `deno task demo [--no-wait] [--keep] [--provider openai] [--jira datacenter]`. */
 export async function demoCommand(args: string[]): Promise<number> {
   const parsed = parseArgs(args, ["provider", "jira"]);
   const provider = parsed.flags.get("provider") ?? "anthropic";
@@ -418,5 +441,6 @@ export async function demoCommand(args: string[]): Promise<number> {
     color: Deno.stdout.isTerminal() && !Deno.noColor,
     provider,
     jira,
+    keep: parsed.flags.has("keep"),
   });
 }

@@ -58,8 +58,10 @@ export async function startStage(
   provider: "anthropic" | "openai" = "anthropic",
   jira: WorldJira = "cloud",
   sandbox: "bwrap" | "off" = "bwrap",
+  /** A directory to build the world in, left in place at the end (`--keep`). */
+  dir?: string,
 ): Promise<Stage> {
-  const world = await startWorld({ issues, provider, jira });
+  const world = await startWorld({ issues, provider, jira, dir });
   const logPath = `${world.dir}/runner.log`;
   const log = await Deno.open(logPath, { create: true, append: true });
   const encoder = new TextEncoder();

@@ -16,6 +16,7 @@ import { parseArgs } from "./args.ts";
 import { checkGit, checkGitHub, doctorGitHubClient } from "./doctor_github.ts";
 import { checkJiraDeployment } from "./doctor_deployment.ts";
 import { checkJiraLogin, checkTransitions } from "./doctor_jira.ts";
+import { checkMergeGates } from "./doctor_protection.ts";
 import { type CheckLine, formatLine, Report } from "./doctor_report.ts";
 import { checkSandbox } from "./doctor_sandbox.ts";
 import { checkDatabase, checkLlm, checkPrices, checkWebhooks } from "./doctor_services.ts";
@@ -168,8 +169,10 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorResu
   } catch (error) {
     report.fail("github", (error as Error).message, "set GITHUB_TOKEN or the GitHub App variables");
   }
-  if (routing && github) await checkGitHub(config, routing, github, report);
-  else if (!routing) report.skip("github", "needs a valid routing file (see above)");
+  if (routing && github) {
+    await checkGitHub(config, routing, github, report);
+    await checkMergeGates(config, routing, github, report);
+  } else if (!routing) report.skip("github", "needs a valid routing file (see above)");
   if (routing) await checkGit(config, routing, github, report);
   else report.skip("git", "needs a valid routing file (see above)");
   await checkPrices(config, report);

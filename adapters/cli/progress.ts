@@ -13,11 +13,26 @@ export interface Progress {
   done(message: string): void;
 }
 
+/**
+ * True when progress is not wanted: `AI_RUNNER_QUIET=1` (set by the test
+ * tasks, so the suite's output is the tests' own) unless `VERBOSE` is set.
+ */
+export function progressMuted(env: { get(name: string): string | undefined } = Deno.env): boolean {
+  try {
+    return env.get("AI_RUNNER_QUIET") === "1" && !env.get("VERBOSE");
+  } catch {
+    return false; // no env permission: keep the default
+  }
+}
+
 /** Creates a progress reporter labelled `label`. */
 export function progressLine(label: string): Progress {
   const tty = Deno.stderr.isTerminal();
   let last = 0;
-  const write = (s: string) => Deno.stderr.writeSync(encoder.encode(s));
+  const muted = progressMuted();
+  const write = (s: string) => {
+    if (!muted) Deno.stderr.writeSync(encoder.encode(s));
+  };
   const report = ((done: number, total: number) => {
     const now = performance.now();
     if (now - last < (tty ? 100 : 5_000)) return;

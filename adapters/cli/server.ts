@@ -9,7 +9,10 @@ import type { Store } from "../eventstore/open.ts";
 import { createApp, createMetrics, type RunningServer, startServer } from "../http/mod.ts";
 import type { Logger } from "../../domain/ports/logger.ts";
 import type { RoutingConfig } from "../../domain/routing.ts";
-import { cancelIssueRun } from "../../domain/workflow/cancel.ts";
+import { cancelIssueRun, recordCancel } from "../../domain/workflow/cancel.ts";
+import { retryIssueRun } from "../../domain/workflow/retry.ts";
+import { VERSION } from "../config/version.ts";
+import { startRunMetrics } from "../http/run_metrics.ts";
 import { buildJiraClient, jiraConfigured } from "./jira_client.ts";
 import { Redactor } from "../log/redact.ts";
 
@@ -28,10 +31,12 @@ export async function startHttp(
   // answer: no long backoff here.
   let jira: ReturnType<typeof buildJiraClient> | null = null;
   const jiraClient = () => jira ??= buildJiraClient(config, { maxRetries: 0 });
+  const metrics = createMetrics(undefined, VERSION);
+  startRunMetrics(store, metrics, logger.child({ component: "metrics" }), signal);
   const app = createApp({
     store,
     logger: logger.child({ component: "http" }),
-    metrics: createMetrics(),
+    metrics,
     options: {
       jiraWebhookSecret: config.jira.webhookSecret,
       githubWebhookSecret: config.github.webhookSecret,
@@ -53,22 +58,37 @@ export async function startHttp(
       ? (accountId) => jiraClient().userGroups(accountId)
       : undefined,
     dashboard: { jiraBaseUrl: config.jira.baseUrl, artifacts: store },
-    admin: jiraConfigured(config)
-      ? {
-        cancel: (issueKey, reason, actor) => {
-          return cancelIssueRun(
-            {
-              store,
-              jira: jiraClient(),
-              secrets: new Redactor(config.secrets),
-              clock: () => new Date(),
-            },
-            issueKey,
-            { reason, by: { displayName: "an operator (admin route)" }, actor },
-          );
-        },
-      }
-      : undefined,
+    admin: {
+      // With Jira configured the comment is posted at once; without, a worker posts it.
+      cancel: (issueKey, reason, actor) => {
+        const request = { reason, by: { displayName: "an operator (admin route)" }, actor };
+        if (!jiraConfigured(config)) {
+          return recordCancel({ store, clock: () => new Date() }, issueKey, request)
+            .then((r) => r.ok ? { ...r, commentId: null } : r);
+        }
+        return cancelIssueRun(
+          {
+            store,
+            jira: jiraClient(),
+            secrets: new Redactor(config.secrets),
+            clock: () => new Date(),
+          },
+          issueKey,
+          request,
+        );
+      },
+      retry: (issueKey, runId, actor) =>
+        retryIssueRun(
+          { store, clock: () => new Date(), newId: () => crypto.randomUUID() },
+          issueKey,
+          {
+            retryOf: runId,
+            by: { displayName: "an operator (admin route)" },
+            actor,
+            source: "admin",
+          },
+        ),
+    },
   });
   const server = await startServer({
     app,

@@ -13,7 +13,10 @@ import type { QueueDoc } from "../../projections/mod.ts";
 import type { Projector } from "../../projections/projector.ts";
 import type { RunnerConfig } from "../config/env.ts";
 import type { Store } from "../eventstore/open.ts";
+import { loadIssue } from "../../domain/command_handler.ts";
+import { TERMINAL_STATUSES } from "../../domain/run/state.ts";
 import { GitCliWorkspaces } from "../git/mod.ts";
+import { sweepScratchDirs, sweepWorktrees } from "../git/sweep.ts";
 import { createGitHubClient } from "../github/mod.ts";
 import { buildJiraClient } from "./jira_client.ts";
 import { createLlmClient } from "../llm/mod.ts";
@@ -149,6 +152,13 @@ export function projectedQueue(store: Store, projector: Projector): RunQueue {
       }) as QueueDoc[];
       return docs.map((d) => ({ issueKey: d.issueKey, runId: d.runId }));
     },
+    async cancelCommentsOwed(): Promise<string[]> {
+      const docs = await store.query("issues", {
+        where: [{ field: "cancelCommentOwed", eq: true }],
+        limit: 50,
+      }) as { issueKey: string }[];
+      return docs.map((d) => d.issueKey);
+    },
     async wait(ms: number, signal: AbortSignal): Promise<void> {
       const stop = new AbortController();
       const timer = setTimeout(() => stop.abort(), ms);
@@ -179,6 +189,7 @@ export function createWorker(
   routing: RoutingConfig,
   logger: Logger,
   priceTable: readonly ModelPrice[] = PRICE_TABLE,
+  afterRun?: () => Promise<void>,
 ): Worker {
   const workerId = `${Deno.hostname()}-${Deno.pid}`;
   const deps = buildWorkflowDeps(
@@ -198,6 +209,7 @@ export function createWorker(
   return new Worker(deps, projectedQueue(store, projector), {
     concurrency: config.ops.workerConcurrency,
     leaseMs: config.ops.leaseMs,
+    afterRun,
   });
 }
 
@@ -218,4 +230,61 @@ export async function checkSandboxAtStart(config: RunnerConfig, logger: Logger):
       { fix: error.fix, error: error.message },
     );
   }
+}
+
+/**
+ * The leftovers sweeper of a worker process: worktrees of runs that are no
+ * longer queued, claimed or waiting to retry (per the decider's state of their
+ * issue stream, read from the `runs` read model's issue key), and scratch
+ * directories of dead processes. Call it at worker start and after each run
+ * ends; it never throws.
+ */
+export function leftoverSweeper(
+  config: RunnerConfig,
+  store: Store,
+  logger: Logger,
+): () => Promise<void> {
+  const dataDir = config.dataDir.replace(/\/$/, "");
+  const git = new GitCliWorkspaces({
+    cacheDir: `${dataDir}/git`,
+    worktreeDir: `${dataDir}/worktrees`,
+    logger,
+  });
+  const isActive = async (runId: string): Promise<boolean> => {
+    const doc = await store.get("runs", runId) as { issueKey?: string } | null;
+    // Unknown to the read model (not projected yet, or not a run id): keep it.
+    if (!doc?.issueKey) return true;
+    // The decider's state, not the read model's status: it is never behind.
+    const { state } = await loadIssue(store, doc.issueKey);
+    const run = state.runs[runId];
+    return !run || !TERMINAL_STATUSES.has(run.status);
+  };
+  let running: Promise<void> | null = null;
+  return () => {
+    running ??= (async () => {
+      try {
+        await sweepWorktrees({
+          worktreeDir: `${dataDir}/worktrees`,
+          isActive,
+          remove: (w) =>
+            git.remove({
+              path: w.path,
+              repoId: w.repoId,
+              branch: "",
+              baseBranch: "",
+              startSha: "",
+              continued: false,
+              reused: false,
+            }),
+          logger,
+        });
+        await sweepScratchDirs({ logger });
+      } catch (error) {
+        logger.warn("sweeping leftovers failed", { error });
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  };
 }

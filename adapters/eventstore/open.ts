@@ -6,20 +6,33 @@
  */
 import type { ArtifactStore, EventStore } from "../../domain/ports/event_store.ts";
 import type { ReadModelStore } from "../../domain/ports/read_models.ts";
+import type { OpenMode } from "./errors.ts";
 import { isPostgresUrl, openPostgresStore } from "./postgres/mod.ts";
 import { openSqliteStore, sqlitePathFromUrl } from "./sqlite/mod.ts";
+
+export { type OpenMode, StoreMissingError } from "./errors.ts";
 
 /** One engine's event log, read models and artifacts. */
 export type Store = EventStore & ReadModelStore & ArtifactStore;
 
-/** Opens (and migrates) the store at `databaseUrl`. */
-export function openStore(databaseUrl: string): Promise<Store> {
+/**
+ * Opens the store at `databaseUrl`. `create` (default) creates and migrates it;
+ * `existing` refuses a missing one; `read-only` refuses a missing one and
+ * never writes (SQLite opened read-only, PostgreSQL sessions read-only, no DDL).
+ */
+export function openStore(databaseUrl: string, mode: OpenMode = "create"): Promise<Store> {
   if (databaseUrl.startsWith("sqlite:")) {
-    return Promise.resolve(openSqliteStore(sqlitePathFromUrl(databaseUrl)));
+    try {
+      return Promise.resolve(openSqliteStore(sqlitePathFromUrl(databaseUrl), { mode }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
-  if (isPostgresUrl(databaseUrl)) return openPostgresStore(databaseUrl);
-  throw new Error(
-    `DATABASE_URL ${databaseUrl.split(":")[0]}:… is not supported: use sqlite:<path> or ` +
-      "postgres://user@host/db",
+  if (isPostgresUrl(databaseUrl)) return openPostgresStore(databaseUrl, { mode });
+  return Promise.reject(
+    new Error(
+      `DATABASE_URL ${databaseUrl.split(":")[0]}:… is not supported: use sqlite:<path> or ` +
+        "postgres://user@host/db",
+    ),
   );
 }

@@ -19,6 +19,7 @@ import { type AdminActions, adminRoutes } from "./admin.ts";
 import { type DashboardOptions, dashboardRoutes } from "./dashboard/mod.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { githubSignature, githubWebhook } from "./github/route.ts";
+import { VERSION } from "../config/version.ts";
 import { healthz, metricsRoute, readyz } from "./health.ts";
 import { cachedGroupLookup } from "./jira/requester_groups.ts";
 import { jiraSecret, jiraSignature, jiraWebhook } from "./jira/route.ts";
@@ -124,9 +125,9 @@ export function createApp(deps: AppDeps): Hono<IntakeEnv> {
     githubSignature(options.githubWebhookSecret),
     githubWebhook(store, now, newRunId, { repos: options.githubRepos, logger }),
   );
-  app.get("/healthz", healthz());
+  app.get("/healthz", healthz(VERSION));
   app.get("/readyz", readyz(deps.store, logger, Math.min(options.requestTimeoutMs, 5000)));
-  app.get("/metrics", metricsRoute(deps.store, metrics));
+  app.get("/metrics", metricsRoute(deps.store, metrics, now));
   app.route("/", adminRoutes(options.dashboardToken ?? undefined, deps.admin));
   app.route(
     "/",

@@ -27,7 +27,8 @@ function formatNumber(n: number): string {
   return String(n);
 }
 
-interface Metric {
+/** What the registry exposes. */
+export interface Metric {
   readonly name: string;
   readonly help: string;
   readonly type: "counter" | "gauge" | "histogram";
@@ -139,6 +140,11 @@ export class Histogram implements Metric {
 export class MetricsRegistry {
   readonly #metrics = new Map<string, Metric>();
 
+  /** Registers a metric built elsewhere (e.g. a {@link LabelledHistogram}). */
+  add<M extends Metric>(metric: M): M {
+    return this.#add(metric);
+  }
+
   #add<M extends Metric>(metric: M): M {
     if (!NAME.test(metric.name)) throw new Error(`bad metric name ${metric.name}`);
     if (this.#metrics.has(metric.name)) throw new Error(`metric ${metric.name} already exists`);
@@ -183,6 +189,64 @@ export const RUN_STATUSES = [
   "cancelled",
 ] as const;
 
+/** Buckets for run durations and queue waits, in seconds: 1 s to 2 h. */
+export const RUN_SECONDS_BUCKETS: readonly number[] = [
+  1,
+  5,
+  15,
+  30,
+  60,
+  120,
+  300,
+  600,
+  900,
+  1800,
+  3600,
+  7200,
+];
+
+/** A histogram per label set (the registry's histograms have no labels). */
+export class LabelledHistogram implements Metric {
+  readonly type = "histogram";
+  readonly #series = new Map<string, { labels: Labels; h: Histogram }>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[] = DEFAULT_SECONDS_BUCKETS,
+  ) {}
+
+  /** Records one observation in the series of `labels`. */
+  observe(labels: Labels, value: number): void {
+    const key = labelText(labels);
+    let series = this.#series.get(key);
+    if (!series) {
+      series = { labels, h: new Histogram(this.name, this.help, this.buckets) };
+      this.#series.set(key, series);
+    }
+    series.h.observe(value);
+  }
+
+  /** Observations recorded in the series of `labels`. */
+  count(labels: Labels): number {
+    return this.#series.get(labelText(labels))?.h.count ?? 0;
+  }
+
+  lines(): string[] {
+    const out: string[] = [];
+    for (const { labels, h } of this.#series.values()) {
+      for (const line of h.lines()) {
+        // Splice the series' labels into each line (`name_bucket{le="1"} 3`).
+        const m = /^(\S+?)(\{(.*)\})? (\S+)$/.exec(line);
+        if (!m) continue;
+        const own = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
+        const all = [...own, ...(m[3] ? [m[3]] : [])].join(",");
+        out.push(`${m[1]}{${all}} ${m[4]}`);
+      }
+    }
+    return out;
+  }
+}
+
 /** The intake's metrics. */
 export interface Metrics {
   readonly registry: MetricsRegistry;
@@ -198,10 +262,41 @@ export interface Metrics {
   readonly queueIssues: Gauge;
   /** `runs_by_status{status}` (from the `runs` read model). */
   readonly runsByStatus: Gauge;
+  /** `run_queue_oldest_age_seconds`: how long the oldest queued run has waited. */
+  readonly oldestQueuedAge: Gauge;
+  /** `runs_lease_expired`: claimed runs whose lease ran out (no live worker on them). */
+  readonly leaseExpired: Gauge;
+  /** `runs_needing_attention`: runs the dashboard's needs-attention panel would flag. */
+  readonly needingAttention: Gauge;
+  /** `workers_active`: distinct workers holding an unexpired lease. */
+  readonly workersActive: Gauge;
+  /** `worker_last_seen_timestamp_seconds{worker}`: a worker's latest event. */
+  readonly workerLastSeen: Gauge;
+  /** `run_duration_seconds{outcome}`: a worker's time on a run (claim to end). */
+  readonly runDuration: LabelledHistogram;
+  /** `run_queue_wait_seconds`: request to first claim. */
+  readonly queueWait: Histogram;
+  /** `runs_finished_total{outcome}`: runs ended, by outcome. */
+  readonly runsFinished: Counter;
+  /** `run_failures_total{step,kind}`: failed runs, by step and kind. */
+  readonly runFailures: Counter;
+  /** `run_retries_scheduled_total{step}`: transient failures retried. */
+  readonly retriesScheduled: Counter;
+  /** `llm_tokens_total{direction,model}`: tokens of recorded model work. */
+  readonly llmTokens: Counter;
+  /** `llm_cost_usd_total{model}`: estimated cost at list prices. */
+  readonly llmCost: Counter;
+  /** `ai_runner_build_info{version}`: always 1. */
+  readonly buildInfo: Gauge;
 }
 
 /** Creates the intake's metrics in a fresh registry. */
-export function createMetrics(registry: MetricsRegistry = new MetricsRegistry()): Metrics {
+export function createMetrics(
+  registry: MetricsRegistry = new MetricsRegistry(),
+  version = "unknown",
+): Metrics {
+  const buildInfo = registry.gauge("ai_runner_build_info", "The running build's version.");
+  buildInfo.set({ version }, 1);
   return {
     registry,
     httpRequests: registry.counter(
@@ -219,5 +314,49 @@ export function createMetrics(registry: MetricsRegistry = new MetricsRegistry())
     queueDepth: registry.gauge("run_queue_depth", "Runs queued and not yet claimed."),
     queueIssues: registry.gauge("run_queue_issues", "Issues with a run to claim now or later."),
     runsByStatus: registry.gauge("runs_by_status", "Runs by status, from the runs read model."),
+    oldestQueuedAge: registry.gauge(
+      "run_queue_oldest_age_seconds",
+      "Seconds the oldest queued run has waited for a worker (0: none queued).",
+    ),
+    leaseExpired: registry.gauge(
+      "runs_lease_expired",
+      "Claimed runs whose lease has expired: no live worker is on them.",
+    ),
+    needingAttention: registry.gauge(
+      "runs_needing_attention",
+      "Runs flagged as needing attention (failed, Jira hand-over failed, draft PR).",
+    ),
+    workersActive: registry.gauge("workers_active", "Workers holding an unexpired run lease."),
+    workerLastSeen: registry.gauge(
+      "worker_last_seen_timestamp_seconds",
+      "When each worker last recorded an event (Unix seconds).",
+    ),
+    runDuration: registry.add(
+      new LabelledHistogram(
+        "run_duration_seconds",
+        "A worker's time on a run, first claim to end, by outcome.",
+        RUN_SECONDS_BUCKETS,
+      ),
+    ),
+    queueWait: registry.histogram(
+      "run_queue_wait_seconds",
+      "Time from a run's request to its first claim.",
+      RUN_SECONDS_BUCKETS,
+    ),
+    runsFinished: registry.counter("runs_finished_total", "Runs ended, by outcome."),
+    runFailures: registry.counter("run_failures_total", "Failed runs, by step and kind."),
+    retriesScheduled: registry.counter(
+      "run_retries_scheduled_total",
+      "Transient failures given back to be retried, by step.",
+    ),
+    llmTokens: registry.counter(
+      "llm_tokens_total",
+      "LLM tokens of recorded model work, by direction (input, output) and model.",
+    ),
+    llmCost: registry.counter(
+      "llm_cost_usd_total",
+      "Estimated LLM cost in US dollars at list prices (not a bill), by model.",
+    ),
+    buildInfo,
   };
 }

@@ -62,6 +62,22 @@ const SHUTTING_DOWN = JSON.stringify({
   detail: "the server is shutting down; retry shortly",
 });
 
+/** A listen failure that names the address, and the fix when the port is taken. */
+function listenError(error: unknown, hostname: string, port: number): Error {
+  if (error instanceof Deno.errors.AddrInUse) {
+    return new Error(
+      `cannot listen on ${hostname}:${port}: the address is already in use ` +
+        `(another process listens on port ${port}; stop it or set PORT)`,
+    );
+  }
+  if (
+    error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.AddrNotAvailable
+  ) {
+    return new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+  return error as Error;
+}
+
 /**
  * Starts serving `app`; resolves once the server listens.
  *
@@ -78,39 +94,51 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
   let drained: PromiseWithResolvers<void> | null = null;
   const headerTimeoutMs = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
   let guard: HeaderGuard | null = null;
-  const server = Deno.serve({
-    // Behind the header guard, the real server listens on loopback only.
-    hostname: headerTimeoutMs > 0 ? "127.0.0.1" : hostname,
-    port: headerTimeoutMs > 0 ? 0 : options.port,
-    onListen: () => {},
-    onError: (error) => {
-      logger?.error("unhandled error in the HTTP server", { error });
-      return new Response(
-        JSON.stringify({
-          error: "internal_error",
-          detail: "the server failed to handle the request",
-        }),
-        { status: 500, headers: { "Content-Type": "application/json" } },
-      );
-    },
-    handler: async (request, info) => {
-      if (draining) {
-        return new Response(SHUTTING_DOWN, {
-          status: 503,
-          headers: { "Content-Type": "application/json", Connection: "close", "Retry-After": "5" },
-        });
-      }
-      inFlight++;
-      try {
-        if (!guard) return await app.fetch(request, info);
-        const peer = guard.peerOf(info.remoteAddr.port);
-        return await app.fetch(request, peer ? { ...info, remoteAddr: peer } : info);
-      } finally {
-        inFlight--;
-        if (draining && inFlight === 0) drained?.resolve();
-      }
-    },
-  });
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = serve();
+  } catch (error) {
+    return Promise.reject(listenError(error, hostname, options.port));
+  }
+  function serve() {
+    return Deno.serve({
+      // Behind the header guard, the real server listens on loopback only.
+      hostname: headerTimeoutMs > 0 ? "127.0.0.1" : hostname,
+      port: headerTimeoutMs > 0 ? 0 : options.port,
+      onListen: () => {},
+      onError: (error) => {
+        logger?.error("unhandled error in the HTTP server", { error });
+        return new Response(
+          JSON.stringify({
+            error: "internal_error",
+            detail: "the server failed to handle the request",
+          }),
+          { status: 500, headers: { "Content-Type": "application/json" } },
+        );
+      },
+      handler: async (request, info) => {
+        if (draining) {
+          return new Response(SHUTTING_DOWN, {
+            status: 503,
+            headers: {
+              "Content-Type": "application/json",
+              Connection: "close",
+              "Retry-After": "5",
+            },
+          });
+        }
+        inFlight++;
+        try {
+          if (!guard) return await app.fetch(request, info);
+          const peer = guard.peerOf(info.remoteAddr.port);
+          return await app.fetch(request, peer ? { ...info, remoteAddr: peer } : info);
+        } finally {
+          inFlight--;
+          if (draining && inFlight === 0) drained?.resolve();
+        }
+      },
+    });
+  }
   if (headerTimeoutMs > 0) {
     try {
       guard = startHeaderGuard({
@@ -123,7 +151,7 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
       });
     } catch (error) {
       void server.shutdown();
-      throw error;
+      return Promise.reject(listenError(error, hostname, options.port));
     }
   }
   const addr = guard?.addr ?? server.addr;

@@ -62,6 +62,21 @@ export interface FakeRepoInit {
    * `read`); the owner is always admin. Everybody else is no collaborator.
    */
   collaborators?: Record<string, FakeRole>;
+  /** Classic branch protection per branch (`GET …/branches/{b}/protection`). */
+  branchProtection?: Record<string, FakeBranchRules>;
+  /** Repository rulesets per branch (`GET …/rules/branches/{b}`). */
+  branchRulesets?: Record<string, FakeBranchRules>;
+}
+
+/**
+ * What a branch's protection or ruleset requires before a merge (the settings
+ * `deno task doctor` checks): approving reviews of a pull request, and status checks.
+ */
+export interface FakeBranchRules {
+  /** Approving reviews a pull request needs; absent: no pull request required. */
+  requiredApprovals?: number;
+  /** Status check contexts that must pass; absent or empty: none required. */
+  statusChecks?: string[];
 }
 
 /** A repository role as GitHub names it. */
@@ -216,6 +231,10 @@ export interface FakeGitHub {
   requests: FakeRequestRecord[];
   /** Queues a fault for the next matching request(s). */
   injectFault(fault: FakeFault): void;
+  /** Sets (or with null removes) a branch's classic protection. */
+  setBranchProtection(repo: string, branch: string, rules: FakeBranchRules | null): void;
+  /** Sets (or with null removes) the rulesets that apply to a branch. */
+  setBranchRuleset(repo: string, branch: string, rules: FakeBranchRules | null): void;
   /** Pull requests as `GET /repos/{o}/{r}/pulls/{n}` serves them, oldest first. */
   pullRequests(repo?: string): Json[];
   /** One pull request as served. */
@@ -262,6 +281,8 @@ interface Repo {
   collaborators: Map<string, FakeRole>;
   createdAt: string;
   nextNumber: number;
+  protection: Map<string, FakeBranchRules>;
+  rulesets: Map<string, FakeBranchRules>;
 }
 
 interface Pull {
@@ -520,6 +541,8 @@ class FakeGitHubState {
       ),
       createdAt: this.time(),
       nextNumber: 1,
+      protection: new Map(Object.entries(init.branchProtection ?? {})),
+      rulesets: new Map(Object.entries(init.branchRulesets ?? {})),
     };
     this.repos.set(init.fullName.toLowerCase(), repo);
     return repo;
@@ -979,6 +1002,10 @@ class FakeGitHubApi {
         subscribers_count: 0,
       });
     }
+    m = rest.match(/^\/branches\/(.+)\/protection$/);
+    if (m && method === "GET") return this.#protection(repo, caller, decodeURIComponent(m[1]));
+    m = rest.match(/^\/rules\/branches\/(.+)$/);
+    if (m && method === "GET") return this.#rules(repo, u, decodeURIComponent(m[1]));
     if (rest === "/pulls" && method === "GET") return this.#listPulls(repo, u);
     m = rest.match(/^\/collaborators\/([^/]+)\/permission$/);
     if (m && method === "GET") return this.#collaboratorPermission(repo, caller, m[1]);
@@ -1021,6 +1048,93 @@ class FakeGitHubApi {
     const role = this.state.roleOf(repo, login);
     if (role === null) return error(404, "Not Found");
     return json(200, this.state.collaboratorPermissionJson(login, role));
+  }
+
+  /**
+   * `GET /repos/{o}/{r}/branches/{b}/protection`: needs admin on the repository
+   * (a token user without it gets 404, as on GitHub) or the App's
+   * `administration` permission (403 without); 404 "Branch not protected".
+   */
+  #protection(repo: Repo, caller: Caller, branch: string): Response {
+    if (caller.kind === "installation") {
+      const perms = caller.app.permissions ?? defaultAppPermissions();
+      if (!perms.administration) return error(403, "Resource not accessible by integration");
+    } else if (!repo.permissions.admin) {
+      return error(404, "Not Found");
+    }
+    const rules = repo.protection.get(branch);
+    if (!rules) return error(404, "Branch not protected");
+    const url = `${this.state.base()}/repos/${repo.fullName}/branches/${
+      encodeURIComponent(branch)
+    }/protection`;
+    const body: Json = {
+      url,
+      enforce_admins: { url: `${url}/enforce_admins`, enabled: false },
+      required_linear_history: { enabled: false },
+      allow_force_pushes: { enabled: false },
+      allow_deletions: { enabled: false },
+      block_creations: { enabled: false },
+      required_conversation_resolution: { enabled: false },
+      lock_branch: { enabled: false },
+      allow_fork_syncing: { enabled: false },
+    };
+    if (rules.requiredApprovals !== undefined) {
+      body.required_pull_request_reviews = {
+        url: `${url}/required_pull_request_reviews`,
+        dismiss_stale_reviews: false,
+        require_code_owner_reviews: false,
+        required_approving_review_count: rules.requiredApprovals,
+        require_last_push_approval: false,
+      };
+    }
+    if (rules.statusChecks?.length) {
+      body.required_status_checks = {
+        url: `${url}/required_status_checks`,
+        strict: true,
+        contexts: rules.statusChecks,
+        contexts_url: `${url}/required_status_checks/contexts`,
+        checks: rules.statusChecks.map((context) => ({ context, app_id: null })),
+      };
+    }
+    return json(200, body);
+  }
+
+  /** `GET /repos/{o}/{r}/rules/branches/{b}`: the rules of active rulesets (read access). */
+  #rules(repo: Repo, u: URL, branch: string): Response {
+    const rules = repo.rulesets.get(branch);
+    const items: Json[] = [];
+    const source = {
+      ruleset_source_type: "Repository",
+      ruleset_source: repo.fullName,
+      ruleset_id: 42,
+    };
+    if (rules?.requiredApprovals !== undefined) {
+      items.push({
+        type: "pull_request",
+        ...source,
+        parameters: {
+          required_approving_review_count: rules.requiredApprovals,
+          dismiss_stale_reviews_on_push: false,
+          require_code_owner_review: false,
+          require_last_push_approval: false,
+          required_review_thread_resolution: false,
+          allowed_merge_methods: ["merge", "squash", "rebase"],
+        },
+      });
+    }
+    if (rules?.statusChecks?.length) {
+      items.push({
+        type: "required_status_checks",
+        ...source,
+        parameters: {
+          strict_required_status_checks_policy: true,
+          do_not_enforce_on_create: false,
+          required_status_checks: rules.statusChecks.map((context) => ({ context })),
+        },
+      });
+    }
+    if (rules) items.push({ type: "non_fast_forward", ...source });
+    return this.#paginate(u, items);
   }
 
   #paginate(u: URL, items: Json[]): Response {
@@ -1479,6 +1593,18 @@ export function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGi
   const fake: FakeGitHub = {
     url,
     requests,
+    setBranchProtection(repo, branch, rules) {
+      const found = state.repos.get(repo.toLowerCase());
+      if (!found) throw new Error(`fake GitHub: no repository ${repo}`);
+      if (rules) found.protection.set(branch, rules);
+      else found.protection.delete(branch);
+    },
+    setBranchRuleset(repo, branch, rules) {
+      const found = state.repos.get(repo.toLowerCase());
+      if (!found) throw new Error(`fake GitHub: no repository ${repo}`);
+      if (rules) found.rulesets.set(branch, rules);
+      else found.rulesets.delete(branch);
+    },
     injectFault(fault) {
       faults.push({ fault, left: fault.times ?? 1 });
     },

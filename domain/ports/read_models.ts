@@ -17,11 +17,15 @@ export interface Checkpoint {
   version: number;
 }
 
-/** A filter on top-level document fields: equality, or a bound on a string/number. */
+/**
+ * A filter on top-level document fields: equality, a bound on a string/number,
+ * or (`contains`) a string field holding the text, ignoring ASCII case.
+ */
 export type FieldFilter =
   | { field: string; eq: string | number | boolean | null }
   | { field: string; lte: string | number }
-  | { field: string; gte: string | number };
+  | { field: string; gte: string | number }
+  | { field: string; contains: string };
 
 /** A query over one projection's documents. */
 export interface DocQuery {
@@ -30,6 +34,12 @@ export interface DocQuery {
   orderBy?: { field: string; direction: "asc" | "desc" };
   limit?: number;
   offset?: number;
+}
+
+/** Options of `ReadModelStore.count`. */
+export interface CountOptions {
+  /** Stop counting at this many (a positive integer). */
+  max?: number;
 }
 
 /** Storage of projection documents and checkpoints. */
@@ -61,6 +71,9 @@ export interface ReadModelStore {
   /** Documents matching a query. */
   query(projection: string, query?: DocQuery): Promise<unknown[]>;
 
-  /** How many documents match the filters. */
-  count(projection: string, where?: FieldFilter[]): Promise<number>;
+  /**
+   * How many documents match the filters; with `max`, counting stops there (a
+   * bounded cost on large collections: the answer is then at most `max`).
+   */
+  count(projection: string, where?: FieldFilter[], options?: CountOptions): Promise<number>;
 }

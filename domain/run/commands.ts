@@ -49,13 +49,23 @@ export interface ClaimRun {
   now: string;
 }
 
-/** The lease holder keeps its lease alive. */
+/** How far a run has got, reported with a lease heartbeat (see `RunLeaseExtended`). */
+export interface RunProgressReport {
+  turns: number;
+  toolCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd?: number;
+}
+
+/** The lease holder keeps its lease alive (and may say how far it has got). */
 export interface ExtendLease {
   type: "ExtendLease";
   runId: string;
   leaseId: string;
   leaseMs: number;
   now: string;
+  progress?: RunProgressReport;
 }
 
 /** The lease holder records the outcome of one workflow step. */
@@ -114,6 +124,25 @@ export interface CancelRun {
 }
 
 /**
+ * An operator retries a failed run, or one whose Jira hand-over failed (the
+ * CLI's `retry`, the dashboard's admin action): a new run is queued for the
+ * issue, recording which run it retries.
+ */
+export interface RetryRun {
+  type: "RetryRun";
+  issueKey: string;
+  /** The run to retry; when omitted, the issue's latest run. */
+  retryOf?: string;
+  /** Id of the new run. */
+  runId: string;
+  /** Makes a repeated retry request a no-op (e.g. `retry:<retryOf>:<nonce>`). */
+  deliveryId: string;
+  source: "cli" | "admin";
+  requestedBy: Person | null;
+  now: string;
+}
+
+/**
  * GitHub reported a review, merge or close of the issue's pull request. A merge
  * or close also queues a completion run (id `runId`) that reports it on Jira.
  *
@@ -166,6 +195,7 @@ export type RunCommand =
   | FailRun
   | ScheduleRetry
   | CancelRun
+  | RetryRun
   | RecordPullRequestFact
   | RefuseRunRequest
   | RecordIssueEffect;

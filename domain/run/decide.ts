@@ -29,6 +29,7 @@ import type {
   RecordStep,
   RefuseRunRequest,
   RequestRun,
+  RetryRun,
   RunCommand,
   ScheduleRetry,
 } from "./commands.ts";
@@ -64,6 +65,8 @@ export function decide(command: RunCommand, state: IssueState): Decision {
       return scheduleRetry(command, state);
     case "CancelRun":
       return cancelRun(command, state);
+    case "RetryRun":
+      return retryRun(command, state);
     case "RecordPullRequestFact":
       return recordPullRequestFact(command, state);
     case "RefuseRunRequest":
@@ -202,7 +205,12 @@ function extendLease(c: ExtendLease, s: IssueState): Decision {
   if (isDomainError(run)) return run;
   return [{
     type: "RunLeaseExtended",
-    data: { runId: c.runId, leaseId: c.leaseId, leaseExpiresAt: plus(c.now, c.leaseMs) },
+    data: {
+      runId: c.runId,
+      leaseId: c.leaseId,
+      leaseExpiresAt: plus(c.now, c.leaseMs),
+      ...(c.progress ? { progress: { ...c.progress } } : {}),
+    },
   }];
 }
 
@@ -321,6 +329,67 @@ function factAlreadyRecorded(c: RecordPullRequestFact, s: IssueState): boolean {
   if (pr === null || pr.number !== f.data.number) return false;
   // A merged PR stays merged; a close is the same fact while the PR is still closed.
   return pr.state === "merged" || (f.type === "PrClosed" && pr.state === "closed");
+}
+
+/**
+ * True when a finished run left the ticket without its Jira hand-over: it
+ * failed at a Jira step, or it ended without the run's Jira comment recorded
+ * (the ticket may still sit with the AI user with nothing said on it). Not a
+ * run that by design says nothing: one whose failed checks queued a repair run
+ * (that run hands over), or a completion that found the issue already Done.
+ */
+export function jiraHandOverFailed(run: RunState): boolean {
+  if (!TERMINAL_STATUSES.has(run.status) || run.status === "cancelled") return false;
+  const checks = run.steps.await_checks;
+  if (checks?.type === "ChecksAwaited" && checks.data.repairQueued) return false;
+  const moved = run.steps.jira_transition;
+  if (run.kind === "completion" && moved?.type === "JiraTransitioned" && moved.data.alreadyThere) {
+    return false;
+  }
+  return run.steps.jira_comment === undefined;
+}
+
+function retryRun(c: RetryRun, s: IssueState): Decision {
+  if (s.issueKey !== null && s.issueKey !== c.issueKey) {
+    return domainError("issue_mismatch", `stream belongs to ${s.issueKey}, not ${c.issueKey}`);
+  }
+  if (c.deliveryId in s.deliveries) return [];
+  const ids = Object.keys(s.runs);
+  const targetId = c.retryOf ?? ids[ids.length - 1];
+  if (targetId === undefined) return domainError("run_not_found", "this issue has no run");
+  const target = findRun(s, targetId);
+  if (isDomainError(target)) return target;
+  if (s.activeRunId !== null || s.queuedRunId !== null) {
+    return domainError(
+      "issue_busy",
+      `run ${s.activeRunId ?? s.queuedRunId} of this issue is active or queued; nothing to retry`,
+    );
+  }
+  if (ids[ids.length - 1] !== targetId) {
+    return domainError("not_retryable", `run ${targetId} was followed by a later run`);
+  }
+  const retryable = target.status === "failed" ||
+    (target.status === "succeeded" && target.kind === "change" && jiraHandOverFailed(target));
+  if (!retryable) {
+    return domainError(
+      "not_retryable",
+      `run ${targetId} ${target.status}: only a failed run, or one whose Jira hand-over ` +
+        "failed, can be retried",
+    );
+  }
+  return [{
+    type: "RunRequested",
+    data: {
+      runId: c.runId,
+      issueKey: c.issueKey,
+      deliveryId: c.deliveryId,
+      source: c.source,
+      requestedBy: c.requestedBy,
+      requestedAt: c.now,
+      ...(target.kind === "completion" ? { kind: "completion" as const } : {}),
+      retryOf: targetId,
+    },
+  }];
 }
 
 function recordPullRequestFact(c: RecordPullRequestFact, s: IssueState): Decision {

@@ -20,7 +20,8 @@ export type DomainErrorCode =
   | "step_out_of_order"
   | "not_a_step"
   /** A GitHub fact about a repository or pull request that is not the issue's. */
-  | "not_our_pull_request";
+  | "not_our_pull_request"
+  | "not_retryable";
 
 /** A refused command: a code for programs and a sentence for people. */
 export interface DomainError {

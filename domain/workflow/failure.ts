@@ -19,16 +19,14 @@
  */
 import type { ErrorKind } from "../ports/errors.ts";
 import type { RunPhase } from "../run/state.ts";
-
-/** Why a run stopped without failing: its lease is gone or the worker is stopping. */
-export type StopReason = "lease_lost" | "cancelled" | "worker_stopping";
+import type { StopCause } from "./stop_reason.ts";
 
 /** The run lost its lease (taken over, cancelled) or the worker is stopping. */
 export class LeaseLost extends Error {
   constructor(
     readonly runId: string,
     readonly why: string,
-    readonly reason: StopReason = "lease_lost",
+    readonly reason: StopCause = "lease_lost",
   ) {
     super(`run ${runId}: ${why}`);
     this.name = "LeaseLost";

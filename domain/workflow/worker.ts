@@ -9,11 +9,14 @@
  *
  * @module
  */
-import { type CommandContext, handleCommand, loadIssue } from "../command_handler.ts";
+import { type CommandContext, handleCommand } from "../command_handler.ts";
 import type { RunCommand } from "../run/commands.ts";
 import { isDomainError } from "../run/errors.ts";
 import type { RunPhase } from "../run/state.ts";
-import { decideFailure, LeaseLost, type StopReason } from "./failure.ts";
+import { issueStream } from "../events.ts";
+import { pendingCancelComments, postCancelComment } from "./cancel.ts";
+import { decideFailure, LeaseLost } from "./failure.ts";
+import { describeStop, type StopCause, stopCauseOf, stopCauseOfLeaseError } from "./stop_reason.ts";
 import { failureAdvice, failureComment } from "./messages.ts";
 import { type RunHandle, RunWorkflow, type WorkflowDeps } from "./run_workflow.ts";
 
@@ -29,6 +32,8 @@ export interface RunQueue {
   due(now: string, limit: number): Promise<DueRun[]>;
   /** Resolves when something may have changed (an append), or after `ms`. */
   wait(ms: number, signal: AbortSignal): Promise<void>;
+  /** Issues that owe a cancel comment on Jira (a cancel recorded without Jira). */
+  cancelCommentsOwed?(): Promise<string[]>;
 }
 
 /** Options of {@link Worker}. */
@@ -43,6 +48,8 @@ export interface WorkerOptions {
   newLeaseId?: () => string;
   /** Attempts an unclassified error (a bug) may take before its run fails. Default 2. */
   maxBugRetries?: number;
+  /** Called when a run ends here, whatever the ending (e.g. to sweep its worktree). */
+  afterRun?: () => Promise<void>;
 }
 
 /** What became of one claimed run. */
@@ -57,6 +64,7 @@ export class Worker {
   readonly #pollMs: number;
   readonly #newLeaseId: () => string;
   readonly #maxBugRetries: number;
+  readonly #afterRun: () => Promise<void>;
   readonly #active = new Map<string, Promise<RunEnding>>();
 
   constructor(deps: WorkflowDeps, queue: RunQueue, options: WorkerOptions = {}) {
@@ -67,6 +75,7 @@ export class Worker {
     this.#pollMs = options.pollIntervalMs ?? 1_000;
     this.#newLeaseId = options.newLeaseId ?? deps.newId;
     this.#maxBugRetries = options.maxBugRetries ?? 2;
+    this.#afterRun = options.afterRun ?? (() => Promise.resolve());
   }
 
   get #ctx(): CommandContext {
@@ -82,6 +91,7 @@ export class Worker {
     while (!signal.aborted) {
       try {
         await this.#claimDue(signal);
+        await this.#postOwedCancelComments();
       } catch (error) {
         this.#deps.logger.error("claiming failed; will try again", { error });
       }
@@ -95,10 +105,28 @@ export class Worker {
   /** Claims and works due runs until none is left (tests, the demo). */
   async drain(signal: AbortSignal = new AbortController().signal): Promise<RunEnding[]> {
     const endings: RunEnding[] = [];
+    await this.#postOwedCancelComments();
     for (;;) {
       const started = await this.#claimDue(signal, endings);
       if (started === 0 && this.#active.size === 0) return endings;
       await Promise.race([...this.#active.values()]).catch(() => {});
+    }
+  }
+
+  /** Posts the Jira comments that cancels recorded without Jira (CLI, admin) still owe. */
+  async #postOwedCancelComments(): Promise<void> {
+    for (const issueKey of (await this.#queue.cancelCommentsOwed?.()) ?? []) {
+      const events = await this.#deps.store.readStream(issueStream(issueKey));
+      for (const pending of pendingCancelComments(events)) {
+        try {
+          await postCancelComment(this.#deps, issueKey, pending);
+        } catch (error) {
+          this.#deps.logger.warn("could not post a cancel comment; will try again", {
+            issueKey,
+            error,
+          });
+        }
+      }
     }
   }
 
@@ -133,6 +161,7 @@ export class Worker {
         return "lease_lost";
       }).finally(() => {
         this.#active.delete(run.issueKey);
+        void this.#afterRun().catch(() => {});
       });
       this.#active.set(run.issueKey, work);
       if (endings) work.then((e) => endings.push(e), () => {});
@@ -149,10 +178,13 @@ export class Worker {
   ): Promise<RunEnding> {
     const log = this.#deps.logger.child({ issueKey: run.issueKey, runId: run.runId, attempt });
     const lease = new AbortController();
-    const onStop = () => lease.abort("worker_stopping" satisfies StopReason);
+    const onStop = () => lease.abort("worker_stopping" satisfies StopCause);
     stop.addEventListener("abort", onStop, { once: true });
-    const heartbeat = setInterval(() => this.#extend(run, leaseId, lease), this.#leaseMs / 3);
     const handle: RunHandle = { ...run, leaseId, signal: lease.signal, step: "claim" };
+    const heartbeat = setInterval(
+      () => this.#extend(run, leaseId, lease, handle),
+      this.#leaseMs / 3,
+    );
     const workflow = new RunWorkflow(this.#deps, handle);
     log.info("run claimed");
     try {
@@ -172,10 +204,10 @@ export class Worker {
     } catch (error) {
       clearInterval(heartbeat);
       if (error instanceof LeaseLost || lease.signal.aborted) {
-        const why: StopReason = lease.signal.aborted
-          ? lease.signal.reason as StopReason
+        const why: StopCause = lease.signal.aborted
+          ? stopCauseOf(lease.signal.reason)
           : (error as LeaseLost).reason;
-        log.warn(`run stopped: ${why.replaceAll("_", " ")}`, { step: handle.step, why });
+        log.warn(describeStop(why), { step: handle.step, why });
         return "lease_lost";
       }
       return await this.#failOrRetry(run, leaseId, attempt, handle.step, error, workflow, log);
@@ -247,7 +279,14 @@ export class Worker {
     return result.ok;
   }
 
-  async #extend(run: DueRun, leaseId: string, lease: AbortController): Promise<void> {
+  async #extend(
+    run: DueRun,
+    leaseId: string,
+    lease: AbortController,
+    handle: RunHandle,
+  ): Promise<void> {
+    // The heartbeat carries how far the model has got, for the live dashboard.
+    const p = handle.progress;
     try {
       const result = await handleCommand(this.#deps.store, run.issueKey, {
         type: "ExtendLease",
@@ -255,12 +294,21 @@ export class Worker {
         leaseId,
         leaseMs: this.#leaseMs,
         now: this.#deps.clock().toISOString(),
+        ...(p
+          ? {
+            progress: {
+              turns: p.turns,
+              toolCalls: p.toolCalls,
+              inputTokens: p.usage.inputTokens,
+              outputTokens: p.usage.outputTokens,
+              ...(p.costUsd > 0 ? { costUsd: Math.round(p.costUsd * 1e6) / 1e6 } : {}),
+            },
+          }
+          : {}),
       }, this.#ctx);
       if (!result.ok && isDomainError(result.error)) {
         this.#deps.logger.warn("lease lost", { runId: run.runId, reason: result.error.message });
-        const { state } = await loadIssue(this.#deps.store, run.issueKey);
-        const cancelled = state.runs[run.runId]?.status === "cancelled";
-        lease.abort((cancelled ? "cancelled" : "lease_lost") satisfies StopReason);
+        lease.abort(stopCauseOfLeaseError(result.error));
       }
     } catch (error) {
       this.#deps.logger.warn("could not extend the lease; will try again", { error });

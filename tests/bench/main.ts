@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { benchDashboard } from "./dashboard_bench.ts";
 import { benchEventStore } from "./event_store_bench.ts";
 import { benchIntake } from "./intake_bench.ts";
 import { benchLlmCache } from "./llm_cache_bench.ts";
@@ -29,3 +30,4 @@ await benchWorkspace(report);
 await benchLlmCache(report);
 await benchSandbox(report);
 await benchRepoMap(report);
+await benchDashboard(report);

@@ -651,6 +651,18 @@ export function eventStoreContract(engine: string, open: () => Promise<StoreHarn
       ids(await store.query(p, { where: [{ field: "at", lte: "2025-06-02T00:00:00.000Z" }] })),
       [0, 1, 9],
     );
+    // contains: a substring of a string field, ASCII case ignored; other types never match.
+    assert.deepEqual(ids(await store.query(p, { where: [{ field: "status", contains: "UE" }] })), [
+      0,
+      3,
+      6,
+      9,
+    ]);
+    assert.deepEqual(ids(await store.query(p, { where: [{ field: "n", contains: "3" }] })), []);
+    assert.equal(await store.count(p, [{ field: "at", contains: "06-0" }]), 10);
+    // count with max stops there.
+    assert.equal(await store.count(p, [{ field: "status", eq: "queued" }], { max: 2 }), 2);
+    assert.equal(await store.count(p, [{ field: "status", eq: "queued" }], { max: 100 }), 4);
     assert.deepEqual(ids(await store.query(p, { where: [{ field: "open", eq: false }] })), [
       1,
       3,

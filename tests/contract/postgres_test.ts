@@ -29,7 +29,6 @@ import { loadMigrations } from "../../adapters/eventstore/postgres/migrations.ts
 import { handleCommand, requestOutcome } from "../../domain/command_handler.ts";
 import { issueStream, type RecordedEvent } from "../../domain/events.ts";
 import { eventHash, GENESIS_HASH } from "../../domain/hash_chain.ts";
-import type { NewEvent } from "../../domain/ports/event_store.ts";
 import { verifyLog } from "../../domain/verify_log.ts";
 import { ALL_PROJECTIONS } from "../../projections/mod.ts";
 import { Projector } from "../../projections/projector.ts";

@@ -19,7 +19,6 @@ import {
 } from "../../adapters/eventstore/sqlite/mod.ts";
 import { loadMigrations } from "../../adapters/eventstore/sqlite/migrations.ts";
 import { issueStream } from "../../domain/events.ts";
-import type { NewEvent } from "../../domain/ports/event_store.ts";
 import { verifyLog } from "../../domain/verify_log.ts";
 import { rewriteWithValidHash } from "../support/sqlite_tamper.ts";
 import {

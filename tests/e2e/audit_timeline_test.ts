@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { timelineCommand, transcriptCommand } from "../../adapters/cli/audit.ts";
-import type { IssueTimeline } from "../../adapters/cli/audit_timeline.ts";
+import type { IssueTimeline } from "../../projections/issue_story.ts";
 import { FAKE_REVIEWER } from "../../adapters/standins/jira_server.ts";
 import { PILOT_REPO } from "../../adapters/standins/world.ts";
 import { type Loop, startLoop } from "../support/loop.ts";

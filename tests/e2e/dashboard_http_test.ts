@@ -8,6 +8,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { LIVE_SCRIPT_SOURCE } from "../../adapters/http/dashboard/live.ts";
 import { createHash } from "node:crypto";
 import { createApp, createMetrics } from "../../adapters/http/mod.ts";
 import { startServer } from "../../adapters/http/server.ts";
@@ -110,7 +111,10 @@ Deno.test("dashboard: bearer token, redirects to sign in, headers, and no secret
   const csp = ok.headers.get("content-security-policy") ?? "";
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /frame-ancestors 'none'/);
-  assert.doesNotMatch(csp, /script-src|unsafe-inline/, "no script may run at all");
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, "no inline script but our own");
+  // The only script allowed is the live view's, by its hash.
+  const scripts = csp.match(/script-src ([^;]*)/)?.[1].trim().split(/\s+/) ?? [];
+  assert.deepEqual(scripts, [LIVE_SCRIPT_SOURCE], csp);
   // The inline stylesheet is exactly the one the policy allows.
   const css = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? "";
   const hash = createHash("sha256").update(css).digest("base64");

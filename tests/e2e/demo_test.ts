@@ -68,7 +68,10 @@ Deno.test("demo: the whole loop runs headless and exits 0, writing only to a tem
   assert.match(stdout, /pull request #1 updated/);
   assert.match(stdout, /AI Runner updated a pull request for this issue/);
   assert.doesNotMatch(stdout, /pull request #2/);
-  // The merge, delivered as a signed webhook and recorded.
+  // The approval and the merge, delivered as signed webhooks and recorded.
+  assert.match(stdout, /leigh approves PR #1 on GitHub/);
+  assert.match(stdout, /Approved: +PR #1 by leigh/);
+  assert.doesNotMatch(stdout, /no approval recorded/);
   assert.match(stdout, /server answered 200 .*"PrMerged"/);
   assert.match(stdout, /PR #1 merged by leigh/);
   // The audit timeline and where to look next.
@@ -81,7 +84,45 @@ Deno.test("demo: the whole loop runs headless and exits 0, writing only to a tem
   assert.ok(dataDir && !dataDir.startsWith(root), `data dir ${dataDir} is outside the checkout`);
   assert.equal(await exists(dataDir), false, "the temp dir is removed on exit");
   assert.equal(await exists(`${root}data`), hadDataDir, "no data/ dir appeared in the checkout");
+  assert.match(stdout, /the temp dir is removed \(--keep keeps it\)/);
   const runtime = /(^|\/)(data\/|worktrees\/)|\.(db|db-wal|db-shm|log)$/;
   const added = [...await strayPaths()].filter((p) => !before.has(p) && runtime.test(p));
   assert.deepEqual(added, [], "runtime files appeared in the checkout");
+});
+
+Deno.test("demo --keep: the directory with the database and repositories stays, and is named", async () => {
+  const env = Deno.env.toObject();
+  for (const name of ["DATA_DIR", "DATABASE_URL", "RUNNER_CONFIG", "PORT", "HOST"]) {
+    delete env[name];
+  }
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "demo", "--no-wait", "--keep"],
+    cwd: root,
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, stdout + new TextDecoder().decode(out.stderr));
+  const kept = /the directory (\S+) is kept \(--keep\)/.exec(stdout)?.[1];
+  assert.ok(kept, stdout.slice(-2000));
+  try {
+    const dataDir = /Data: +(\S+)/.exec(stdout)?.[1] ?? "";
+    assert.ok(dataDir.startsWith(kept), `${dataDir} is inside ${kept}`);
+    assert.ok(await exists(`${dataDir}/runner.db`), "the database is kept");
+    // And the kept store answers the audit, read-only.
+    const audit = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts", "audit", "--verify"],
+      cwd: root,
+      env: { ...env, DATABASE_URL: `sqlite:${dataDir}/runner.db` },
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(audit.code, 0, new TextDecoder().decode(audit.stdout));
+  } finally {
+    await Deno.remove(kept, { recursive: true });
+  }
 });

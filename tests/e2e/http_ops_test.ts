@@ -5,6 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { VERSION } from "../../adapters/config/version.ts";
 import { Projector } from "../../projections/projector.ts";
 import { ALL_PROJECTIONS } from "../../projections/mod.ts";
 import { assertRefused, withIntake } from "../support/http_harness.ts";
@@ -19,7 +20,7 @@ Deno.test("healthz answers ok; readyz is ready while the store answers, 503 once
   await withIntake(async (intake) => {
     const health = await intake.app.request("/healthz");
     assert.equal(health.status, 200);
-    assert.deepEqual(await health.json(), { status: "ok" });
+    assert.deepEqual(await health.json(), { status: "ok", version: VERSION });
     const ready = await intake.app.request("/readyz");
     assert.equal(ready.status, 200);
     assert.deepEqual(await ready.json(), { status: "ready" });

@@ -28,6 +28,7 @@ import {
   jiraFixture,
   withIntake,
 } from "../support/http_harness.ts";
+import { note } from "../support/verbose.ts";
 
 const PER_ENDPOINT = 1500;
 
@@ -280,13 +281,15 @@ function check(answer: Answer, what: string): void {
   }
 }
 
+/** The generator's seed, in the test's name so a failure says how to reproduce it. */
+const SEED = Number(Deno.env.get("FUZZ_SEED") ?? Date.now() % 2 ** 31);
+
 Deno.test({
   name:
-    `fuzz: ${PER_ENDPOINT} generated requests at each webhook: never a 5xx, only acknowledged events stored`,
+    `fuzz (FUZZ_SEED=${SEED}): ${PER_ENDPOINT} generated requests at each webhook: never a 5xx, only acknowledged events stored`,
   sanitizeResources: true,
   fn: async () => {
-    const seed = Number(Deno.env.get("FUZZ_SEED") ?? Date.now() % 2 ** 31);
-    console.log(`FUZZ_SEED=${seed}`);
+    const seed = SEED;
     const g = new Gen(prng(seed));
     const jiraValid = [
       await jiraFixture("automation_custom.json"),
@@ -386,7 +389,7 @@ Deno.test({
       const raw = await intake.store.readAllRaw(0, 1_000_000);
       assert.equal(raw.length, stored.length);
     });
-    console.log(JSON.stringify(tally, null, 1));
+    note(JSON.stringify(tally, null, 1));
     // The generator must have reached the append paths, not only the refusals.
     const sum = (re: RegExp) =>
       Object.entries(tally).filter(([k]) => re.test(k)).reduce((n, [, v]) => n + v, 0);

@@ -14,7 +14,6 @@ import { storedCoalesced as coalesced } from "../support/events.ts";
 import assert from "node:assert/strict";
 import { openPostgresStore } from "../../adapters/eventstore/postgres/mod.ts";
 import { issueStream, type RecordedEvent } from "../../domain/events.ts";
-import type { NewEvent } from "../../domain/ports/event_store.ts";
 import { verifyLog } from "../../domain/verify_log.ts";
 import { startPostgres, warnSkipped } from "../support/postgres_cluster.ts";
 

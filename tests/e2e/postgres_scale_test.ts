@@ -36,6 +36,7 @@ import {
   waitUntil,
   type WebhookAnswer,
 } from "../support/process_loop.ts";
+import { note } from "../support/verbose.ts";
 
 /**
  * Tickets of the concurrency test (issue 8 asks for 200). About 70 s on 2 cores: the
@@ -340,7 +341,7 @@ if (!server) {
         const started = performance.now();
         await requestAll(cluster, cluster.keys);
         const streams = await cluster.allSucceeded(300_000);
-        console.log(
+        note(
           `  ${SCALE_TICKETS} runs done in ${
             ((performance.now() - started) / 1000).toFixed(1)
           } s ` +
@@ -356,7 +357,7 @@ if (!server) {
           assert.ok(c.type === "RunClaimed" && c.data.attempt === 1, key);
           claimsBy.set(c.data.workerId, (claimsBy.get(c.data.workerId) ?? 0) + 1);
         }
-        console.log(`  claims per worker: ${JSON.stringify(Object.fromEntries(claimsBy))}`);
+        note(`  claims per worker: ${JSON.stringify(Object.fromEntries(claimsBy))}`);
         assert.deepEqual(
           [...claimsBy.keys()].sort(),
           cluster.workers.map((w) => w.workerId).sort(),
@@ -395,7 +396,7 @@ if (!server) {
 
         // 1. PostgreSQL goes away under the running workers and comes back.
         await pg.restart(() => sleep(1_000));
-        console.log(`  PostgreSQL restarted after ${succeeded()} runs had succeeded`);
+        note(`  PostgreSQL restarted after ${succeeded()} runs had succeeded`);
         // Every process lives through it.
         await sleep(2_000);
         for (const p of [...cluster.servers, ...cluster.workers]) {
@@ -427,7 +428,7 @@ if (!server) {
         assert.ok(claim.type === "RunClaimed");
         const status = await victim.kill("SIGKILL");
         assert.equal(status.signal, "SIGKILL");
-        console.log(
+        note(
           `  killed ${victim.name} (${victim.workerId}) holding ${claim.stream} ` +
             `attempt ${claim.data.attempt}`,
         );
@@ -455,7 +456,7 @@ if (!server) {
         const disrupted = cluster.keys.filter((k) =>
           streams.get(issueStream(k))!.filter((e) => e.type === "RunClaimed").length > 1
         );
-        console.log(
+        note(
           `  ${disrupted.length} runs were claimed more than once; the consumer waited out ` +
             `${follower.connectionErrors} failed reads during the restart`,
         );

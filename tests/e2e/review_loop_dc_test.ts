@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import type { AccountabilityDoc } from "../../projections/mod.ts";
 import { FAKE_DC_REPORTER, FAKE_DC_REVIEWER } from "../../adapters/standins/jira_dc_server.ts";
 import { PILOT_REPO } from "../../adapters/standins/world.ts";
-import { buildTimeline } from "../../adapters/cli/audit_timeline.ts";
+import { buildTimeline } from "../../projections/issue_story.ts";
 import { startLoop } from "../support/loop.ts";
 
 const TICKET = {
@@ -90,13 +90,17 @@ Deno.test("jira dc loop: first run, a review iteration, merge → Done, audit", 
   // The audit: who asked (by username), who reviewed, approved and merged.
   await loop.projector.catchUp();
   const record = (await loop.store.get("accountability", "MWC-1")) as AccountabilityDoc;
-  assert.equal(record.requests[0].actor, `jira:${FAKE_DC_REVIEWER.name}`);
-  assert.equal(record.requests[0].by?.displayName, "Leigh Reviewer");
+  const acc = record.accountability;
+  assert.equal(acc.requests[0].actor, `jira:${FAKE_DC_REVIEWER.name}`);
+  assert.equal(acc.requests[0].by, "Leigh Reviewer");
   assert.deepEqual(record.runs.map((r) => r.outcome), ["pr_opened", "pr_updated", "completed"]);
-  assert.deepEqual(record.runs[1].actedOn, [{ source: "jira", displayName: "Leigh Reviewer" }]);
-  assert.deepEqual(record.approvals.map((a) => a.by), ["leigh"]);
-  assert.equal(record.merged?.by, "sam");
-  assert.ok(record.doneAt, "the ticket reached Done");
+  assert.deepEqual(
+    record.runs[1].feedbackFrom.map((f) => ({ source: f.source, displayName: f.displayName })),
+    [{ source: "jira", displayName: "Leigh Reviewer" }],
+  );
+  assert.deepEqual(acc.approvals.map((a) => a.reviewer), ["leigh"]);
+  assert.equal(acc.merged?.by, "sam");
+  assert.ok(acc.doneAt, "the ticket reached Done");
   const timeline = buildTimeline("MWC-1", await loop.events("MWC-1"));
   assert.ok(timeline.entries.some((e) => /issue fetched/.test(e.text)));
 });

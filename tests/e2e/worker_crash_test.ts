@@ -37,6 +37,7 @@ import {
   spawnRunner,
   waitUntil,
 } from "../support/process_loop.ts";
+import { note } from "../support/verbose.ts";
 
 /** The lease of every worker here: the shortest allowed, so orphans are re-claimed fast. */
 const LEASE_SECONDS = 5;
@@ -212,7 +213,7 @@ Deno.test({
         assert.equal(status.signal, "SIGKILL", `${worker.name} was killed, not ended by itself`);
         killed.push({ point: point.name, worker, key });
         const last = (await store.readStream(issueStream(key))).at(-1)?.type;
-        console.log(`  killed ${worker.name} ${point.name} (${key}; its stream ends at ${last})`);
+        note(`  killed ${worker.name} ${point.name} (${key}; its stream ends at ${last})`);
       }
 
       // One more worker, never killed: it picks up every orphan once its lease runs out.
@@ -301,7 +302,7 @@ Deno.test({
         }
       }
       // The kills really left work behind: orphaned runs were claimed again and finished.
-      console.log(`  ${resumed} of ${tickets.length} runs were claimed more than once`);
+      note(`  ${resumed} of ${tickets.length} runs were claimed more than once`);
       assert.ok(resumed >= KILL_POINTS.length / 2, `only ${resumed} runs were resumed`);
       for (const k of killed) {
         const claimedByVictim = [...done.values()].flat().filter((e) =>

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { estimateCost, formatUsd, priceOf, runCost } from "../../adapters/cli/audit_cost.ts";
+import { estimateCost, formatUsd, priceOf, runCost } from "../../projections/cost.ts";
 
 Deno.test("priceOf: model ids, dated snapshots and provider prefixes find their entry", () => {
   const cases: [string, string | null][] = [

@@ -1,6 +1,6 @@
 /** The audit timeline says which Jira a run talked to (`IssueFetched.jiraDeployment`). */
 import assert from "node:assert/strict";
-import { describeEvent } from "../../adapters/cli/audit_timeline.ts";
+import { describeEvent } from "../../projections/issue_story.ts";
 import { type RecordedEvent, validateEventData } from "../../domain/events.ts";
 
 function issueFetched(extra: Record<string, unknown>): RecordedEvent {

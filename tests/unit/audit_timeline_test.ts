@@ -4,7 +4,7 @@ import {
   buildTimeline,
   formatDuration,
   type TimelineOptions,
-} from "../../adapters/cli/audit_timeline.ts";
+} from "../../projections/issue_story.ts";
 import type { RecordedEvent } from "../../domain/events.ts";
 
 const T0 = Date.parse("2025-06-02T09:00:00.000Z");

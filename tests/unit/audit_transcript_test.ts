@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { bound, formatTranscript, parseTranscript } from "../../adapters/cli/audit_transcript.ts";
+import { bound, formatTranscript, parseTranscript } from "../../projections/transcript_view.ts";
 import type { TranscriptEntry } from "../../domain/agent/transcript.ts";
 
 const BUDGETS = { maxTurns: 30, maxTokens: 200_000, wallTimeMs: 600_000 };

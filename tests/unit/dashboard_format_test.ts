@@ -88,6 +88,18 @@ const RUN: RunDoc = {
   leaseExpiresAt: null,
   finishedAt: null,
   durationMs: null,
+  queueWaitMs: 60_000,
+  workMs: null,
+  model: null,
+  draft: false,
+  jiraCommented: false,
+  attention: [],
+  needsAttention: false,
+  retryOf: null,
+  progress: null,
+  issueSummary: null,
+  searchText: "mwc-1",
+  requester: null,
   repoId: "docs",
   branch: "ai/MWC-1",
   pr: { number: 3, url: "javascript:alert(1)" },
@@ -108,7 +120,8 @@ Deno.test("runRow: a run document as a table row (and never an unsafe link)", ()
   assert.equal(row.href, "/runs/0d5c8f9e-1111-2222-3333-444455556666");
   assert.equal(row.shortId, "0d5c8f9e…");
   assert.equal(row.issueHref, "/issues/MWC-1");
-  assert.deepEqual(row.status, { label: "running", tone: "info" });
+  assert.deepEqual(row.status, { label: "claimed", tone: "info" });
+  assert.equal(row.queueWait, "1 min 00 s", "queue wait apart from work time");
   assert.equal(row.duration, "1 min 00 s so far");
   assert.equal(row.tokens, "1,234");
   assert.equal(row.tokensTitle, "1,200 in + 34 out");

@@ -55,6 +55,8 @@ export interface PoolOptions {
    * process cannot hold the append lock forever). Default 60 000 ms.
    */
   idleInTransactionTimeoutMs?: number;
+  /** Sessions refuse every write and DDL (`default_transaction_read_only`). */
+  readOnly?: boolean;
   /** Called when a connection closes (for LISTEN bookkeeping). */
   onclose?: (connectionId: number) => void;
   /** Called for each NOTIFY on a channel this client listens to. */
@@ -112,6 +114,7 @@ export function createPool(url: string, options: PoolOptions = {}): Sql {
       application_name: options.applicationName ?? "ai-runner",
       lock_timeout: options.lockTimeoutMs ?? 30_000,
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+      ...(options.readOnly ? { default_transaction_read_only: "on" } : {}),
     },
   } as postgres.Options<Record<string, never>>);
 }

@@ -28,14 +28,17 @@ import type {
 } from "../../../domain/ports/event_store.ts";
 import type {
   Checkpoint,
+  CountOptions,
   DocQuery,
   FieldFilter,
   ReadModelStore,
 } from "../../../domain/ports/read_models.ts";
+import { type OpenMode, StoreMissingError } from "../errors.ts";
 import { AppendLane, validateAppend } from "./append.ts";
 import { ArtifactTable } from "./artifacts.ts";
-import { createPool, retryOnConnectionError, type Sql } from "./connection.ts";
+import { createPool, redactUrl, retryOnConnectionError, type Sql } from "./connection.ts";
 import {
+  appliedMigrations,
   applyMigrations,
   assertCurrent,
   loadMigrations,
@@ -82,6 +85,13 @@ export interface PostgresStoreOptions {
   registry?: EventRegistry;
   /** Directory of `NNN_name.sql` files. Default: `migrations/postgres/` of this build. */
   migrationsDir?: URL;
+  /**
+   * `create` (default) and `existing`: apply the migrations the database
+   * lacks; `read-only`: no DDL at all (sessions are `default_transaction_read_only`),
+   * and a database without this build's schema is refused with
+   * {@link StoreMissingError}.
+   */
+  mode?: OpenMode;
 }
 
 /** Raised by every operation on a closed store. */
@@ -263,8 +273,8 @@ export class PostgresStore implements EventStore, ReadModelStore, ArtifactStore 
   }
 
   /** See `ReadModelStore.count`. */
-  count(projection: string, where?: FieldFilter[]): Promise<number> {
-    return this.#open(() => this.#readModels.count(projection, where));
+  count(projection: string, where?: FieldFilter[], options?: CountOptions): Promise<number> {
+    return this.#open(() => this.#readModels.count(projection, where, options));
   }
 
   // ---- ArtifactStore ----------------------------------------------------
@@ -291,19 +301,40 @@ export async function openPostgresStore(
   options: PostgresStoreOptions = {},
 ): Promise<PostgresStore> {
   const files = loadMigrations(options.migrationsDir ?? POSTGRES_MIGRATIONS_DIR);
+  const readOnly = options.mode === "read-only";
   const sql = createPool(url, {
     max: options.maxConnections,
     connectTimeoutSeconds: options.connectTimeoutSeconds,
     prepare: options.prepare,
     applicationName: options.applicationName,
     lockTimeoutMs: options.lockTimeoutMs,
+    readOnly,
   });
   let report: MigrationReport;
   try {
-    report = await applyMigrations(sql, files, options.clock);
+    if (readOnly) {
+      const applied = await appliedMigrations(sql);
+      if (applied.length === 0) {
+        throw new StoreMissingError(
+          `${redactUrl(url)} holds no AI Runner schema: check DATABASE_URL; this command never ` +
+            "creates one",
+        );
+      }
+      await assertCurrent(sql, files);
+      const latest = files.length ? files[files.length - 1].version : 0;
+      report = { applied: [], current: latest, latest };
+    } else {
+      report = await applyMigrations(sql, files, options.clock);
+    }
   } catch (error) {
     await sql.end({ timeout: 1 }).catch(() => {});
     throw error;
   }
-  return new PostgresStore(url, sql, files, report, options);
+  return new PostgresStore(
+    url,
+    sql,
+    files,
+    report,
+    readOnly ? { ...options, listen: false } : options,
+  );
 }

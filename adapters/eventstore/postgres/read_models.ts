@@ -17,7 +17,12 @@
  *
  * @module
  */
-import type { Checkpoint, DocQuery, FieldFilter } from "../../../domain/ports/read_models.ts";
+import type {
+  Checkpoint,
+  CountOptions,
+  DocQuery,
+  FieldFilter,
+} from "../../../domain/ports/read_models.ts";
 import { PREPARED, type Sql } from "./connection.ts";
 
 const SELECT_CHECKPOINT =
@@ -105,11 +110,34 @@ class Params {
   }
 }
 
+/**
+ * A field name as a SQL string literal (`'status'`). Literal rather than a
+ * bound parameter so that the expressions match those of the expression
+ * indexes (migration 002); the name is checked to be a plain identifier first.
+ */
+function fieldLiteral(field: string): string {
+  return `'${checkField(field)}'`;
+}
+
+/** The three ORDER BY expressions of a field (rank by JSON type, number, text), ascending. */
+export function orderExpressions(field: string): [string, string, string] {
+  const name = fieldLiteral(field);
+  const v = `(doc -> ${name})`;
+  const type = `jsonb_typeof(${v})`;
+  const rank = `(CASE ${type} WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 ` +
+    `WHEN 'string' THEN 2 WHEN 'array' THEN 3 WHEN 'object' THEN 3 ELSE 0 END)`;
+  const number = `(CASE ${type} WHEN 'number' THEN (doc ->> ${name})::numeric ` +
+    `WHEN 'boolean' THEN CASE WHEN ${v} = 'true'::jsonb THEN 1 ELSE 0 END END)`;
+  const text = `((CASE ${type} WHEN 'string' THEN doc ->> ${name} ` +
+    `WHEN 'array' THEN ${v}::text WHEN 'object' THEN ${v}::text END) COLLATE "C")`;
+  return [rank, number, text];
+}
+
 /** Compiles filters to SQL conditions (strictly typed, as on every engine). */
 function compileWhere(where: readonly FieldFilter[] = [], params: Params): string {
   const parts: string[] = [];
   for (const f of where) {
-    const name = `${params.add(checkField(f.field))}::text`;
+    const name = fieldLiteral(f.field);
     const field = `(doc -> ${name})`;
     if ("eq" in f) {
       const v = f.eq;
@@ -127,12 +155,23 @@ function compileWhere(where: readonly FieldFilter[] = [], params: Params): strin
       const [op, bound] = "lte" in f ? ["<=", f.lte] : [">=", f.gte];
       checkBound(bound);
       const b = params.add(String(bound));
+      const [rank, number, text] = orderExpressions(f.field);
+      // Written with the order expressions (rank 2 is a string, 1 a number), so the
+      // range is an index condition of the expression indexes.
       parts.push(
         typeof bound === "string"
-          ? `CASE WHEN jsonb_typeof(${field}) = 'string' ` +
-            `THEN (doc ->> ${name}) COLLATE "C" ${op} ${b}::text ELSE false END`
+          ? `${rank} = 2 AND ${number} IS NULL AND ${text} ${op} ${b}::text`
           : `CASE WHEN jsonb_typeof(${field}) = 'number' ` +
             `THEN (doc ->> ${name})::numeric ${op} ${b}::numeric ELSE false END`,
+      );
+    } else if ("contains" in f) {
+      if (typeof f.contains !== "string") throw new TypeError("contains takes a string");
+      const needle = params.add(f.contains.toLowerCase());
+      // lower() of ASCII only, as SQLite's: the same documents match on both engines.
+      parts.push(
+        `CASE WHEN jsonb_typeof(${field}) = 'string' THEN strpos(` +
+          `translate(doc ->> ${name}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), ` +
+          `${needle}::text) > 0 ELSE false END`,
       );
     } else {
       throw new TypeError(`unsupported filter ${JSON.stringify(f)}`);
@@ -143,15 +182,7 @@ function compileWhere(where: readonly FieldFilter[] = [], params: Params): strin
 
 /** ORDER BY terms for a field, ordered as on the SQLite engine (see the module doc). */
 function orderTerms(field: string, direction: "ASC" | "DESC"): string {
-  const v = `(doc -> ${field})`;
-  const type = `jsonb_typeof(${v})`;
-  const rank = `CASE ${type} WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 ` +
-    `WHEN 'string' THEN 2 WHEN 'array' THEN 3 WHEN 'object' THEN 3 ELSE 0 END`;
-  const number = `CASE ${type} WHEN 'number' THEN (doc ->> ${field})::numeric ` +
-    `WHEN 'boolean' THEN CASE WHEN ${v} = 'true'::jsonb THEN 1 ELSE 0 END END`;
-  const text = `(CASE ${type} WHEN 'string' THEN doc ->> ${field} ` +
-    `WHEN 'array' THEN ${v}::text WHEN 'object' THEN ${v}::text END) COLLATE "C"`;
-  return [rank, number, text].map((t) => `${t} ${direction}`).join(", ");
+  return orderExpressions(field).map((t) => `${t} ${direction}`).join(", ");
 }
 
 /**
@@ -261,8 +292,7 @@ export class ReadModelTables {
       if (direction !== "asc" && direction !== "desc") {
         throw new TypeError(`invalid order direction ${JSON.stringify(direction)}`);
       }
-      const field = `${params.add(checkField(query.orderBy.field))}::text`;
-      order = `${orderTerms(field, direction === "asc" ? "ASC" : "DESC")}, id ASC`;
+      order = `${orderTerms(query.orderBy.field, direction === "asc" ? "ASC" : "DESC")}, id ASC`;
     }
     const limit = params.add(query.limit ?? null);
     const offset = params.add(query.offset ?? 0);
@@ -273,11 +303,19 @@ export class ReadModelTables {
   }
 
   /** See `ReadModelStore.count`. */
-  async count(projection: string, where?: FieldFilter[]): Promise<number> {
+  async count(
+    projection: string,
+    where?: FieldFilter[],
+    options: CountOptions = {},
+  ): Promise<number> {
+    checkCount("max", options.max);
     const params = new Params();
     const p = params.add(projection);
     const compiled = compileWhere(where, params);
-    const sql = `SELECT count(*) AS n FROM projection_docs WHERE projection = ${p}${compiled}`;
+    const rows = `SELECT 1 FROM projection_docs WHERE projection = ${p}${compiled}`;
+    const sql = options.max === undefined
+      ? `SELECT count(*) AS n FROM (${rows}) AS matching`
+      : `SELECT count(*) AS n FROM (${rows} LIMIT ${params.add(options.max)}) AS matching`;
     const [row] = await this.#sql.unsafe<{ n: string }[]>(sql, params.values as never[], PREPARED);
     return Number(row.n);
   }

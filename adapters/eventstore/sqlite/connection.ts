@@ -14,6 +14,11 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 export interface ConnectionOptions {
   /** How long a writer waits for another process's lock. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * Open without write access (`SQLITE_OPEN_READONLY`): nothing is created or
+   * changed, the journal mode is left as it is.
+   */
+  readOnly?: boolean;
 }
 
 /** The PRAGMA values a connection runs with, for diagnostics and tests. */
@@ -37,8 +42,12 @@ export class Connection {
     if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
       throw new TypeError(`busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}`);
     }
-    this.db = new DatabaseSync(path);
+    this.db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
     try {
+      if (options.readOnly) {
+        this.db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+        return;
+      }
       // busy_timeout first: switching to WAL needs a lock another process may hold.
       this.db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
       this.db.exec("PRAGMA journal_mode = WAL");

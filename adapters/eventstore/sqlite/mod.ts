@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { defaultRegistry, type EventRegistry, type RecordedEvent } from "../../../domain/events.ts";
 import type {
@@ -23,10 +23,12 @@ import type {
 } from "../../../domain/ports/event_store.ts";
 import type {
   Checkpoint,
+  CountOptions,
   DocQuery,
   FieldFilter,
   ReadModelStore,
 } from "../../../domain/ports/read_models.ts";
+import { type OpenMode, StoreMissingError } from "../errors.ts";
 import { AppendWriter, validateAppend } from "./append.ts";
 import { ArtifactTable } from "./artifacts.ts";
 import { Connection, type PragmaValues } from "./connection.ts";
@@ -63,6 +65,12 @@ export interface SqliteStoreOptions {
   registry?: EventRegistry;
   /** Directory of `NNN_name.sql` files. Default: `migrations/sqlite/` of this build. */
   migrationsDir?: URL;
+  /**
+   * `create` (default): create the file and apply migrations; `existing`: the
+   * file must exist (it may be migrated); `read-only`: the file must exist and
+   * be migrated, and is opened without write access.
+   */
+  mode?: OpenMode;
 }
 
 /** Raised by every operation on a closed store. */
@@ -106,9 +114,16 @@ export class SqliteStore implements EventStore, ReadModelStore, ArtifactStore {
     this.path = path;
     this.#registry = options.registry ?? defaultRegistry;
     this.#files = loadMigrations(options.migrationsDir ?? SQLITE_MIGRATIONS_DIR);
-    this.#conn = new Connection(path, { busyTimeoutMs: options.busyTimeoutMs });
+    const readOnly = options.mode === "read-only";
+    this.#conn = new Connection(path, { busyTimeoutMs: options.busyTimeoutMs, readOnly });
     try {
-      this.migrations = applyMigrations(this.#conn.db, this.#files, clock);
+      if (readOnly) {
+        assertCurrent(this.#conn.db, this.#files);
+        const latest = this.#files.length ? this.#files[this.#files.length - 1].version : 0;
+        this.migrations = { applied: [], current: latest, latest };
+      } else {
+        this.migrations = applyMigrations(this.#conn.db, this.#files, clock);
+      }
     } catch (error) {
       this.#conn.close();
       throw error;
@@ -233,8 +248,8 @@ export class SqliteStore implements EventStore, ReadModelStore, ArtifactStore {
   }
 
   /** See `ReadModelStore.count`. */
-  count(projection: string, where?: FieldFilter[]): Promise<number> {
-    return this.#open(() => this.#readModels.count(projection, where));
+  count(projection: string, where?: FieldFilter[], options?: CountOptions): Promise<number> {
+    return this.#open(() => this.#readModels.count(projection, where, options));
   }
 
   // ---- ArtifactStore ----------------------------------------------------
@@ -251,11 +266,30 @@ export class SqliteStore implements EventStore, ReadModelStore, ArtifactStore {
 }
 
 /**
- * Opens the SQLite store at `path` (creating its directory, the file and the
- * schema as needed). Throws {@link MigrationError} for a database this build
- * cannot use.
+ * Opens the SQLite store at `path`: with mode `create` (the default) its
+ * directory, the file and the schema are created as needed; with `existing`
+ * and `read-only` a missing file is refused with {@link StoreMissingError}
+ * (nothing is created). Throws {@link MigrationError} for a database this
+ * build cannot use.
  */
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-  if (path !== ":memory:" && path !== "") mkdirSync(dirname(path), { recursive: true });
-  return new SqliteStore(path, options);
+  const mode = options.mode ?? "create";
+  const memory = path === ":memory:" || path === "";
+  if (mode !== "create" && !memory && !existsSync(path)) {
+    throw new StoreMissingError(
+      `no database at ${path}: check DATABASE_URL (and DATA_DIR, which the default ` +
+        `sqlite:$DATA_DIR/runner.db follows) and the working directory; this command ` +
+        "never creates one",
+    );
+  }
+  if (!memory && mode === "create") mkdirSync(dirname(path), { recursive: true });
+  try {
+    return new SqliteStore(path, options);
+  } catch (error) {
+    // A file that is not an AI Runner database (no schema_migrations) under read-only.
+    if (mode === "read-only" && /no such table/i.test((error as Error).message)) {
+      throw new StoreMissingError(`${path} is not an AI Runner database (no schema found)`);
+    }
+    throw error;
+  }
 }

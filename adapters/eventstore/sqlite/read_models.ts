@@ -6,7 +6,12 @@
  * @module
  */
 import type { SQLInputValue } from "node:sqlite";
-import type { Checkpoint, DocQuery, FieldFilter } from "../../../domain/ports/read_models.ts";
+import type {
+  Checkpoint,
+  CountOptions,
+  DocQuery,
+  FieldFilter,
+} from "../../../domain/ports/read_models.ts";
 import type { Connection } from "./connection.ts";
 
 const SELECT_CHECKPOINT =
@@ -31,18 +36,29 @@ const DELETE_CHECKPOINT = "DELETE FROM projection_checkpoints WHERE projection =
 /** Field names usable in queries: plain identifiers, so nothing can be injected. */
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * The JSON path of a field as a SQL string literal (`'$.status'`). Literal,
+ * not a bound parameter, so the expression matches the expression indexes of
+ * migration 002; the field name is checked to be a plain identifier first.
+ */
 function jsonPath(field: string): string {
   if (typeof field !== "string" || !FIELD_NAME.test(field)) {
     throw new TypeError(`invalid document field name ${JSON.stringify(field)}`);
   }
-  return `$.${field}`;
+  return `'$.${field}'`;
+}
+
+/** `json_extract(doc, '$.field')`. */
+function extract(field: string): string {
+  return `json_extract(doc, ${jsonPath(field)})`;
 }
 
 /** The SQL condition that a document field has the JSON type of `value`. */
-function typeCondition(value: string | number | boolean): string {
-  if (typeof value === "string") return "json_type(doc, ?) = 'text'";
-  if (typeof value === "number") return "json_type(doc, ?) IN ('integer', 'real')";
-  return "json_type(doc, ?) IN ('true', 'false')";
+function typeCondition(field: string, value: string | number | boolean): string {
+  const type = `json_type(doc, ${jsonPath(field)})`;
+  if (typeof value === "string") return `${type} = 'text'`;
+  if (typeof value === "number") return `${type} IN ('integer', 'real')`;
+  return `${type} IN ('true', 'false')`;
 }
 
 function checkBound(value: unknown): asserts value is string | number {
@@ -51,36 +67,47 @@ function checkBound(value: unknown): asserts value is string | number {
   throw new TypeError(`a bound must be a string or a finite number, got ${JSON.stringify(value)}`);
 }
 
-/** Compiles filters to a SQL condition list and its parameters (strictly typed equality). */
+/**
+ * Compiles filters to a SQL condition list and its parameters (strictly typed
+ * equality). The indexed `json_extract` term comes first in each condition; a
+ * JSON string is SQL text and never equals a number (SQLite compares a
+ * function's result without type affinity), so string equality needs no type
+ * check, and the other checks only filter the rows the index found.
+ */
 function compileWhere(
   where: readonly FieldFilter[] = [],
 ): { sql: string; params: SQLInputValue[] } {
   const parts: string[] = [];
   const params: SQLInputValue[] = [];
   for (const f of where) {
-    const path = jsonPath(f.field);
+    const value = extract(f.field);
     if ("eq" in f) {
       const v = f.eq;
       if (v === null) {
-        // Matches a JSON null and a missing field alike.
-        parts.push("coalesce(json_type(doc, ?), 'null') = 'null'");
-        params.push(path);
+        parts.push(`coalesce(json_type(doc, ${jsonPath(f.field)}), 'null') = 'null'`);
       } else if (typeof v === "boolean") {
-        parts.push("json_type(doc, ?) = ?");
-        params.push(path, v ? "true" : "false");
+        parts.push(`${value} = ? AND json_type(doc, ${jsonPath(f.field)}) = ?`);
+        params.push(v ? 1 : 0, v ? "true" : "false");
+      } else if (typeof v === "string") {
+        parts.push(`${value} = ?`);
+        params.push(v);
       } else {
         checkBound(v);
-        parts.push(`${typeCondition(v)} AND json_extract(doc, ?) = ?`);
-        params.push(path, path, v);
+        parts.push(`${value} = ? AND ${typeCondition(f.field, v)}`);
+        params.push(v);
       }
     } else if ("lte" in f) {
       checkBound(f.lte);
-      parts.push(`${typeCondition(f.lte)} AND json_extract(doc, ?) <= ?`);
-      params.push(path, path, f.lte);
+      parts.push(`${value} <= ? AND ${typeCondition(f.field, f.lte)}`);
+      params.push(f.lte);
     } else if ("gte" in f) {
       checkBound(f.gte);
-      parts.push(`${typeCondition(f.gte)} AND json_extract(doc, ?) >= ?`);
-      params.push(path, path, f.gte);
+      parts.push(`${value} >= ? AND ${typeCondition(f.field, f.gte)}`);
+      params.push(f.gte);
+    } else if ("contains" in f) {
+      if (typeof f.contains !== "string") throw new TypeError("contains takes a string");
+      parts.push(`json_type(doc, ${jsonPath(f.field)}) = 'text' AND instr(lower(${value}), ?) > 0`);
+      params.push(f.contains.toLowerCase());
     } else {
       throw new TypeError(`unsupported filter ${JSON.stringify(f)}`);
     }
@@ -200,8 +227,7 @@ export class ReadModelTables {
       if (direction !== "asc" && direction !== "desc") {
         throw new TypeError(`invalid order direction ${JSON.stringify(direction)}`);
       }
-      order = `json_extract(doc, ?) ${direction.toUpperCase()}, id ASC`;
-      params.push(jsonPath(query.orderBy.field));
+      order = `${extract(query.orderBy.field)} ${direction.toUpperCase()}, id ASC`;
     }
     params.push(query.limit ?? -1, query.offset ?? 0);
     const sql = `SELECT doc FROM projection_docs WHERE projection = ?${where.sql} ` +
@@ -211,10 +237,17 @@ export class ReadModelTables {
   }
 
   /** See `ReadModelStore.count`. */
-  count(projection: string, where?: FieldFilter[]): number {
+  count(projection: string, where?: FieldFilter[], options: CountOptions = {}): number {
+    checkCount("max", options.max);
     const compiled = compileWhere(where);
-    const sql = `SELECT count(*) AS n FROM projection_docs WHERE projection = ?${compiled.sql}`;
-    const row = this.#conn.statement(sql).get(projection, ...compiled.params) as { n: number };
+    const rows = `SELECT 1 FROM projection_docs WHERE projection = ?${compiled.sql}`;
+    const sql = options.max === undefined
+      ? `SELECT count(*) AS n FROM (${rows})`
+      : `SELECT count(*) AS n FROM (${rows} LIMIT ?)`;
+    const params = options.max === undefined
+      ? [projection, ...compiled.params]
+      : [projection, ...compiled.params, options.max];
+    const row = this.#conn.statement(sql).get(...params) as { n: number };
     return row.n;
   }
 }

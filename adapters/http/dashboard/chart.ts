@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { formatUsd } from "../../cli/audit_cost.ts";
-import { formatCount } from "../../cli/audit_timeline.ts";
+import { formatUsd } from "../../../projections/cost.ts";
+import { formatCount } from "../../../projections/issue_story.ts";
 
 /** One day's LLM usage. */
 export interface DayUsage {

@@ -6,8 +6,8 @@
  */
 import { ISSUE_KEY_PATTERN } from "../../../domain/events.ts";
 
-export { formatCount, formatDuration } from "../../cli/audit_timeline.ts";
-export { formatUsd } from "../../cli/audit_cost.ts";
+export { formatCount, formatDuration } from "../../../projections/issue_story.ts";
+export { formatUsd } from "../../../projections/cost.ts";
 
 /** `2025-06-01T12:00:00.123Z` as `2025-06-01 12:00 UTC`-style text (UTC, to the minute or second). */
 export function formatUtc(iso: string | null | undefined, seconds = false): string {
@@ -30,11 +30,14 @@ export function formatAge(iso: string | null | undefined, now: Date): string {
   return `${Math.floor(s / 86_400)} d ago`;
 }
 
-/** How a run status reads on the page, and its badge style. */
+/**
+ * How a run status reads on the page, and its badge style: the decider's
+ * words (`RunStatus`), as the audit prints them.
+ */
 export const STATUS_LABELS: Readonly<Record<string, { label: string; tone: string }>> = {
   queued: { label: "queued", tone: "neutral" },
-  claimed: { label: "running", tone: "info" },
-  retry_wait: { label: "waiting to retry", tone: "warn" },
+  claimed: { label: "claimed", tone: "info" },
+  retry_wait: { label: "retry_wait", tone: "warn" },
   succeeded: { label: "succeeded", tone: "good" },
   failed: { label: "failed", tone: "bad" },
   cancelled: { label: "cancelled", tone: "neutral" },

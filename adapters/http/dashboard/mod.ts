@@ -31,11 +31,13 @@ import {
   messagePage,
   overviewPage,
   type PageDeps,
+  progressRoute,
   runPage,
   runsPage,
   transcriptPage,
 } from "./pages.ts";
-import { RunModels } from "./queries.ts";
+import { retryIssueRun } from "../../../domain/workflow/retry.ts";
+import { getRun, RunModels } from "./queries.ts";
 import { htmlResponse, PAGE_HEADERS, Views } from "./views.ts";
 
 /** What the dashboard shows beyond the read models; set by `main.ts`. */
@@ -173,6 +175,49 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<IntakeEnv> {
   app.get("/runs", viewer, page(runsPage));
   app.get("/runs/:runId", viewer, page(runPage));
   app.get("/runs/:runId/transcript", viewer, page(transcriptPage));
+  app.get("/runs/:runId/progress.json", viewer, page(progressRoute));
+  // Retry is an admin action: the form carries the token itself (a session alone
+  // is not enough, and a cross-site form cannot know it).
+  app.post(
+    "/runs/:runId/retry",
+    requestTimeout(10_000),
+    bodyLimit(LOGIN_BODY_LIMIT),
+    page(async (c) => {
+      if (!auth) return disabled();
+      const runId = c.req.param("runId") ?? "";
+      const run = await getRun(deps.store, runId);
+      if (!run) {
+        return messagePage(views, 404, "Run not found", "There is no run with this id.", true);
+      }
+      const back = (query: string) => redirect(`/runs/${encodeURIComponent(run.runId)}?${query}`);
+      const taken = attempts.take(rateLimitKey(c.get("client")), now().getTime());
+      if (!taken.ok) return tooMany(taken.retryAfterSeconds);
+      const form = new URLSearchParams(new TextDecoder().decode(c.get("rawBody")));
+      if (!auth.tokenMatches(form.get("token") ?? "")) {
+        deps.logger.warn("dashboard retry refused: wrong token", {
+          requestId: c.get("requestId"),
+          runId: run.runId,
+        });
+        return back(`retry_error=${encodeURIComponent("that is not the admin token")}`);
+      }
+      const outcome = await retryIssueRun(
+        { store: deps.store, clock: now, newId: () => crypto.randomUUID() },
+        run.issueKey,
+        {
+          retryOf: run.runId,
+          by: { displayName: "an operator (dashboard)" },
+          actor: "admin:dashboard-token",
+          source: "admin",
+        },
+      );
+      if (!outcome.ok) return back(`retry_error=${encodeURIComponent(outcome.reason)}`);
+      deps.logger.info("run retried from the dashboard", {
+        runId: outcome.runId,
+        retryOf: run.runId,
+      });
+      return back(`retried=${encodeURIComponent(outcome.runId)}`);
+    }),
+  );
   app.get("/issues/:issueKey", viewer, page(issuePage));
 
   app.get("/login", (c) => {

@@ -9,11 +9,13 @@ import type { Context } from "hono";
 import { ISSUE_KEY_PATTERN, type RecordedEvent } from "../../../domain/events.ts";
 import type { ArtifactStore, EventStore } from "../../../domain/ports/event_store.ts";
 import type { ReadModelStore } from "../../../domain/ports/read_models.ts";
-import { COST_LABEL } from "../../cli/audit_cost.ts";
-import { feedbackFromSnapshots } from "../../cli/audit_feedback.ts";
-import { buildTimeline } from "../../cli/audit_timeline.ts";
-import { formatTranscript, parseTranscript } from "../../cli/audit_transcript.ts";
+import { COST_LABEL } from "../../../projections/cost.ts";
+import { feedbackFromSnapshots } from "../../../projections/feedback_authors.ts";
+import { buildTimeline } from "../../../projections/issue_story.ts";
+import { formatTranscript, parseTranscript } from "../../../projections/transcript_view.ts";
+import type { IssueDoc, RunDoc } from "../../../projections/mod.ts";
 import type { IntakeEnv } from "../context.ts";
+import { progressJson } from "./live.ts";
 import { usageChart } from "./chart.ts";
 import {
   branchUrl,
@@ -25,13 +27,15 @@ import {
   jiraIssueUrl,
   safeHref,
   STATUS_LABELS,
-  statusBadge,
   tail,
 } from "./format.ts";
 import {
   accountabilityView,
+  attentionBadges,
   issuePath,
   iterationRow,
+  queueWait,
+  runBadge,
   runDuration,
   runPath,
   runRow,
@@ -45,11 +49,13 @@ import {
   getRun,
   issueEvents,
   listRuns,
+  needsAttention,
   overview,
   RUN_STATUSES,
   type RunFilter,
   type RunModels,
   runsOfIssue,
+  TEXT_SEARCH_WINDOW,
 } from "./queries.ts";
 import { htmlResponse, type Views } from "./views.ts";
 
@@ -99,7 +105,10 @@ async function artifactText(deps: PageDeps, sha256: string): Promise<string | nu
 /** `GET /`: the overview. */
 export async function overviewPage(_c: Ctx, deps: PageDeps): Promise<Response> {
   const now = deps.now();
-  const o = await overview(deps.store, deps.models, now);
+  const [o, attention] = await Promise.all([
+    overview(deps.store, deps.models, now),
+    needsAttention(deps.store),
+  ]);
   const tokens = o.days.reduce((n, d) => n + d.inputTokens + d.outputTokens, 0);
   const priced = o.days.some((d) => d.costUsd !== null);
   const cost = o.days.reduce((n, d) => n + (d.costUsd ?? 0), 0);
@@ -109,8 +118,9 @@ export async function overviewPage(_c: Ctx, deps: PageDeps): Promise<Response> {
     retryHint: o.retryWaiting ? `running now; ${o.retryWaiting} waiting to retry` : "running now",
     successRate: o.successRate === null ? "—" : `${Math.round(o.successRate * 100)}%`,
     successHint: `${o.succeeded} succeeded · ${o.failed} failed`,
-    medianTimeToPr: o.medianTimeToPrMs === null ? "—" : formatDuration(o.medianTimeToPrMs),
-    medianHint: `request to PR ready, over ${o.prRuns} run(s)`,
+    medianTimeToPr: o.medianWorkToPrMs === null ? "—" : formatDuration(o.medianWorkToPrMs),
+    medianHint: `a worker's time to a PR, over ${o.prRuns} run(s); queue wait apart: ` +
+      (o.medianQueueWaitMs === null ? "—" : formatDuration(o.medianQueueWaitMs)) + " (median)",
     tokens: formatCount(tokens),
     costHint: priced
       ? `~${formatUsd(cost)} (${COST_LABEL})` +
@@ -127,63 +137,145 @@ export async function overviewPage(_c: Ctx, deps: PageDeps): Promise<Response> {
     cards,
     chart: usageChart(o.days),
     recent: o.recent.map((r) => runRow(r, now)),
+    attention: {
+      items: attention.items.map((i) => ({
+        ...runRow(i.run, now),
+        reasons: attentionBadges(i.reasons),
+      })),
+      more: attention.more,
+      oldestQueued: attention.oldestQueued
+        ? {
+          ...runRow(attention.oldestQueued, now),
+          waiting: queueWait(attention.oldestQueued, now),
+        }
+        : null,
+    },
   });
   return htmlResponse(html);
 }
 
-function runsHref(filter: { status: string; issue: string }, page: number): string {
+/** The runs list's query parameters, as shown in the form and kept by the pager. */
+interface ShownFilter {
+  status: string;
+  issue: string;
+  repo: string;
+  requester: string;
+  from: string;
+  to: string;
+  q: string;
+}
+
+function runsHref(filter: ShownFilter, page: number): string {
   const q = new URLSearchParams();
-  if (filter.status) q.set("status", filter.status);
-  if (filter.issue) q.set("issue", filter.issue);
+  for (const [name, value] of Object.entries(filter)) if (value) q.set(name, value);
   if (page > 1) q.set("page", String(page));
   const s = q.toString();
   return s ? `/runs?${s}` : "/runs";
 }
 
-/** `GET /runs`: runs, newest first, filtered by status and issue, paginated. */
-export async function runsPage(c: Ctx, deps: PageDeps): Promise<Response> {
-  const now = deps.now();
-  const statusParam = (c.req.query("status") ?? "").trim();
-  const issueParam = (c.req.query("issue") ?? "").trim().toUpperCase().slice(0, 64);
-  const pageParam = Number.parseInt(c.req.query("page") ?? "1", 10);
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const REPO_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** Reads the runs list's filters from the query; what is not valid is named and ignored. */
+export function readRunFilter(
+  query: (name: string) => string | undefined,
+): { filter: RunFilter; shown: ShownFilter; problems: string[] } {
+  const text = (name: string, max: number) => (query(name) ?? "").trim().slice(0, max);
+  const shown: ShownFilter = {
+    status: text("status", 40),
+    issue: text("issue", 64).toUpperCase(),
+    repo: text("repo", 100),
+    requester: text("requester", 100),
+    from: text("from", 10),
+    to: text("to", 10),
+    q: text("q", 200),
+  };
   const problems: string[] = [];
   const filter: RunFilter = {};
-  if (statusParam) {
-    const status = RUN_STATUSES.find((s) => s === statusParam);
+  if (shown.status) {
+    const status = shown.status === "attention"
+      ? "attention" as const
+      : RUN_STATUSES.find((s) => s === shown.status);
     if (status) filter.status = status;
-    else problems.push(`"${statusParam.slice(0, 40)}" is not a run status`);
+    else problems.push(`"${shown.status}" is not a run status`);
   }
-  if (issueParam) {
-    if (ISSUE_KEY_PATTERN.test(issueParam)) filter.issueKey = issueParam;
-    else problems.push(`"${issueParam}" is not an issue key like ABC-123`);
+  if (shown.issue) {
+    if (ISSUE_KEY_PATTERN.test(shown.issue)) filter.issueKey = shown.issue;
+    else problems.push(`"${shown.issue}" is not an issue key like ABC-123`);
   }
+  if (shown.repo) {
+    if (REPO_ID.test(shown.repo)) filter.repo = shown.repo;
+    else problems.push(`"${shown.repo}" is not a repository id`);
+  }
+  if (shown.requester) filter.requester = shown.requester;
+  for (const bound of ["from", "to"] as const) {
+    const v = shown[bound];
+    if (!v) continue;
+    if (DAY.test(v) && Number.isFinite(Date.parse(`${v}T00:00:00Z`))) filter[bound] = v;
+    else problems.push(`"${v}" is not a day like 2025-06-01`);
+  }
+  if (shown.q) filter.text = shown.q;
+  return { filter, shown, problems };
+}
+
+/** `GET /runs`: runs, newest first, filtered and searched, paginated. */
+export async function runsPage(c: Ctx, deps: PageDeps): Promise<Response> {
+  const now = deps.now();
+  const { filter, shown, problems } = readRunFilter((name) => c.req.query(name));
+  const pageParam = Number.parseInt(c.req.query("page") ?? "1", 10);
   const result = await listRuns(
     deps.store,
     filter,
     Number.isFinite(pageParam) ? pageParam : 1,
     deps.pageSize,
   );
-  const shown = { status: filter.status ?? "", issue: filter.issueKey ?? "" };
-  const first = result.total ? (result.page - 1) * result.pageSize + 1 : 0;
+  const first = result.runs.length ? (result.page - 1) * result.pageSize + 1 : 0;
   const last = (result.page - 1) * result.pageSize + result.runs.length;
+  const kept: ShownFilter = {
+    status: filter.status ?? "",
+    issue: filter.issueKey ?? "",
+    repo: filter.repo ?? "",
+    requester: filter.requester ?? "",
+    from: filter.from ?? "",
+    to: filter.to ?? "",
+    q: filter.text ?? "",
+  };
+  const statusLabel = filter.status === "attention"
+    ? " needing attention"
+    : filter.status
+    ? ` ${STATUS_LABELS[filter.status].label}`
+    : "";
   const html = deps.views.page("runs", {
     title: "Runs",
     nav: "runs",
     signedIn: true,
-    summary: `${formatCount(result.total)} run(s)` +
-      (filter.status ? ` ${STATUS_LABELS[filter.status].label}` : "") +
-      (filter.issueKey ? ` for ${filter.issueKey}` : "") + ".",
-    filter: { status: shown.status, issue: filter.issueKey ?? issueParam },
+    summary: `${formatCount(result.total)}${result.capped ? "+" : ""} run(s)` + statusLabel +
+      (filter.issueKey ? ` for ${filter.issueKey}` : "") +
+      (filter.repo ? ` in ${filter.repo}` : "") +
+      (filter.requester ? ` requested by “${filter.requester}”` : "") +
+      (filter.from ? ` from ${filter.from}` : "") + (filter.to ? ` to ${filter.to}` : "") +
+      (filter.text ? ` matching “${filter.text}”` : "") + "." +
+      (result.searchedFrom
+        ? ` The text search looked through the newest ${
+          formatCount(TEXT_SEARCH_WINDOW)
+        } runs (requested since ${formatUtc(result.searchedFrom)} UTC); set a date range ` +
+          "for older ones."
+        : ""),
+    filter: { ...kept, issue: filter.issueKey ?? shown.issue },
+    filtered: Object.values(shown).some(Boolean),
     filterError: problems.length ? `Ignored: ${problems.join("; ")}.` : "",
-    statuses: RUN_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s].label })),
+    statuses: [
+      { value: "attention", label: "needs attention" },
+      ...RUN_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s].label })),
+    ],
     rows: result.runs.map((r) => runRow(r, now)),
-    range: result.total
-      ? `Showing ${first}–${last} of ${
-        formatCount(result.total)
-      } · page ${result.page} of ${result.pages}`
+    range: result.runs.length
+      ? `Showing ${first}–${last} of ${formatCount(result.total)}${
+        result.capped ? "+" : ""
+      } · page ${result.page} of ${result.pages}${result.capped ? "+" : ""}`
       : "Nothing to show",
-    newerHref: result.page > 1 ? runsHref(shown, result.page - 1) : null,
-    olderHref: result.page < result.pages ? runsHref(shown, result.page + 1) : null,
+    newerHref: result.page > 1 ? runsHref(kept, result.page - 1) : null,
+    olderHref: result.hasOlder ? runsHref(kept, result.page + 1) : null,
   });
   return htmlResponse(html);
 }
@@ -196,6 +288,45 @@ function lastOf<T extends RecordedEvent["type"]>(
   return (found as Extract<RecordedEvent, { type: T }> | undefined) ?? null;
 }
 
+/** Longest diff shown on a run page (its start is kept). */
+export const MAX_DIFF_CHARS = 200_000;
+
+/** True when an operator may retry this run now (the decider has the last word). */
+export function retryable(run: RunDoc, issue: IssueDoc | null): boolean {
+  if (!issue || issue.lastRunId !== run.runId || issue.activeRunId || issue.queuedRunId) {
+    return false;
+  }
+  return run.status === "failed" ||
+    (run.status === "succeeded" && (run.attention ?? []).includes("jira_handover_failed"));
+}
+
+/** A unified diff as lines with a kind each (for colouring; the text stays text). */
+export function diffLines(patch: string): { kind: string; text: string }[] {
+  return patch.split("\n").map((text) => ({
+    kind: text.startsWith("diff --git") || text.startsWith("index ")
+      ? "meta"
+      : text.startsWith("+++") || text.startsWith("---")
+      ? "file"
+      : text.startsWith("@@")
+      ? "hunk"
+      : text.startsWith("+")
+      ? "add"
+      : text.startsWith("-")
+      ? "del"
+      : "ctx",
+    text,
+  }));
+}
+
+/** `GET /runs/:runId/progress.json`: the live view's poll. */
+export async function progressRoute(c: Ctx, deps: PageDeps): Promise<Response> {
+  const run = await getRun(deps.store, c.req.param("runId") ?? "");
+  if (!run) return c.json({ error: "not_found", detail: "There is no run with this id." }, 404);
+  return new Response(JSON.stringify(progressJson(run, deps.now())), {
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  });
+}
+
 /** `GET /runs/:runId`: one run. */
 export async function runPage(c: Ctx, deps: PageDeps): Promise<Response> {
   const now = deps.now();
@@ -203,7 +334,10 @@ export async function runPage(c: Ctx, deps: PageDeps): Promise<Response> {
   if (!run) {
     return messagePage(deps.views, 404, "Run not found", "There is no run with this id.", true);
   }
-  const events = await issueEvents(deps.store, run.issueKey);
+  const [events, issue] = await Promise.all([
+    issueEvents(deps.store, run.issueKey),
+    getIssue(deps.store, run.issueKey),
+  ]);
   const own = eventsOfRun(events, run.runId);
   const positions = new Set(own.map((e) => e.position));
   const timeline = buildTimeline(run.issueKey, events);
@@ -230,13 +364,42 @@ export async function runPage(c: Ctx, deps: PageDeps): Promise<Response> {
       log: bounded?.text ?? null,
     };
   }
+  let diff = null;
+  const patchRef = generated?.data.patch;
+  if (patchRef) {
+    const text = deps.artifacts ? await deps.artifacts.getArtifact(patchRef.sha256) : null;
+    if (text) {
+      const full = decoder.decode(text.content);
+      const shown = full.length > MAX_DIFF_CHARS ? full.slice(0, MAX_DIFF_CHARS) : full;
+      diff = {
+        lines: diffLines(shown),
+        note: full.length > shown.length
+          ? `the last ${formatCount(full.length - shown.length)} characters are not shown`
+          : "",
+      };
+    } else diff = { lines: [], note: "the stored patch is not available here" };
+  }
+  const retryNote = c.req.query("retried");
+  const retryError = c.req.query("retry_error");
   const prUrl = safeHref(run.pr?.url);
   const html = deps.views.page("run", {
     title: `Run ${shortId(run.runId)} · ${run.issueKey}`,
     nav: "runs",
     signedIn: true,
     run,
-    status: statusBadge(run.status),
+    status: runBadge(run),
+    attention: attentionBadges(run.attention),
+    queueWait: queueWait(run, now),
+    live: progressJson(run, now),
+    liveSrc: `${runPath(run.runId)}/progress.json`,
+    diff,
+    canRetry: retryable(run, issue),
+    retryHref: `${runPath(run.runId)}/retry`,
+    retried: retryNote && /^[A-Za-z0-9-]{1,100}$/.test(retryNote)
+      ? { href: runPath(retryNote), shortId: shortId(retryNote) }
+      : null,
+    retryError: retryError ? retryError.slice(0, 300) : "",
+    retryOfHref: run.retryOf ? runPath(run.retryOf) : null,
     outcome: run.outcome && run.outcome !== run.status ? run.outcome.replace("_", " ") : "",
     summary: timeline.summary,
     issueHref: issuePath(run.issueKey),

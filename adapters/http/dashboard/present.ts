@@ -4,7 +4,12 @@
  *
  * @module
  */
-import type { Accountability, RunAccount, TimelineEntry } from "../../cli/audit_timeline.ts";
+import { ATTENTION_LABELS, type AttentionReason } from "../../../projections/attention.ts";
+import type {
+  Accountability,
+  RunAccount,
+  TimelineEntry,
+} from "../../../projections/issue_story.ts";
 import type { RunDoc } from "../../../projections/mod.ts";
 import {
   formatAge,
@@ -27,11 +32,21 @@ export interface RunRow {
   /** `completion` for a run that reports a merged or closed PR back to Jira, else empty. */
   kind: string;
   status: { label: string; tone: string };
+  /** Why it needs attention, as badges (none: nothing to do). */
+  attention: { label: string; tone: string }[];
+  /** The failed step, or empty. */
+  step: string;
+  /** The failure reason or outcome, in one line. */
+  reason: string;
   repo: string;
+  requester: string;
   attempt: number;
   requestedAt: string;
   requestedUtc: string;
   age: string;
+  /** Time waiting for a worker. */
+  queueWait: string;
+  /** A worker's time on it (so far, while it works). */
   duration: string;
   prNumber: number | null;
   prHref: string | null;
@@ -54,14 +69,70 @@ export function shortId(runId: string): string {
   return runId.length > 13 ? `${runId.slice(0, 8)}…` : runId;
 }
 
-/** How long a run took, or has been going / waiting. */
+/**
+ * How long a worker spent on a run (from its first claim), or has been
+ * working on it, or how long it has been waiting for one; queue wait apart.
+ */
 export function runDuration(run: RunDoc, now: Date): string {
+  if (run.workMs !== undefined && run.workMs !== null) return formatDuration(run.workMs);
   if (run.durationMs !== null) return formatDuration(run.durationMs);
   const since = run.claimedAt ?? run.requestedAt;
   const ms = now.getTime() - Date.parse(since);
   if (!Number.isFinite(ms)) return "";
   const d = formatDuration(Math.max(0, ms));
   return run.status === "queued" ? `waiting ${d}` : `${d} so far`;
+}
+
+/** How long a run waited for a worker (so far, while queued). */
+export function queueWait(run: RunDoc, now: Date): string {
+  if (run.queueWaitMs !== undefined && run.queueWaitMs !== null) {
+    return formatDuration(run.queueWaitMs);
+  }
+  if (run.status !== "queued") return "—";
+  const ms = now.getTime() - Date.parse(run.requestedAt);
+  return Number.isFinite(ms) ? `${formatDuration(Math.max(0, ms))} so far` : "";
+}
+
+/**
+ * A run's status badge: the decider's word, except that a success that
+ * still needs someone (a draft PR, a missing Jira hand-over) is never green.
+ */
+export function runBadge(run: Pick<RunDoc, "status" | "attention">): {
+  label: string;
+  tone: string;
+} {
+  const badge = statusBadge(run.status);
+  const attention = run.attention ?? [];
+  if (run.status === "succeeded" && attention.length) {
+    return {
+      label: `succeeded · ${attention.map((a) => ATTENTION_LABELS[a]).join(" · ")}`,
+      tone: "warn",
+    };
+  }
+  return badge;
+}
+
+/** Attention reasons as badges. */
+export function attentionBadges(reasons: readonly AttentionReason[] | undefined) {
+  return (reasons ?? []).map((r) => ({
+    label: ATTENTION_LABELS[r],
+    tone: r === "draft_pr" ? "warn" : "bad",
+  }));
+}
+
+/** The reason column: where and why it failed, else the outcome. */
+export function reasonText(run: RunDoc): { step: string; reason: string } {
+  if (run.status === "failed" && run.lastError) {
+    const reason = run.lastError.reason.split("\n")[0];
+    return {
+      step: run.lastError.step,
+      reason: `${run.lastError.kind}: ${reason.length > 100 ? `${reason.slice(0, 99)}…` : reason}`,
+    };
+  }
+  if (run.status === "retry_wait" && run.lastError) {
+    return { step: run.lastError.step, reason: run.lastError.reason.split("\n")[0].slice(0, 140) };
+  }
+  return { step: "", reason: run.outcome ? run.outcome.replaceAll("_", " ") : "" };
 }
 
 /** Tokens in a cell: `6,040` with the split as a tooltip. */
@@ -86,13 +157,17 @@ export function runRow(run: RunDoc, now: Date, number?: number): RunRow {
     issueKey: run.issueKey,
     issueHref: issuePath(run.issueKey),
     kind: (run as { kind?: string }).kind === "completion" ? "completion" : "",
-    status: statusBadge(run.status),
+    status: runBadge(run),
+    attention: attentionBadges(run.attention),
+    ...reasonText(run),
     repo: run.repoId ?? "—",
+    requester: run.requester ?? run.requestedBy?.displayName ?? run.source,
     attempt: run.attempt,
     requestedAt: run.requestedAt,
     requestedUtc: formatUtc(run.requestedAt, true),
     age: formatAge(run.requestedAt, now),
-    duration: runDuration(run, now),
+    queueWait: queueWait(run, now),
+    duration: run.status === "queued" ? "—" : runDuration(run, now),
     prNumber: run.pr?.number ?? null,
     prHref: safeHref(run.pr?.url),
     ...tokenCell(run.tokens),
@@ -178,7 +253,7 @@ export function accountabilityView(acc: Accountability) {
 export function iterationRow(account: RunAccount, doc: RunDoc | undefined, now: Date) {
   return {
     number: account.number,
-    status: statusBadge(doc?.status ?? (account.status === "running" ? "claimed" : account.status)),
+    status: doc ? runBadge(doc) : runBadge(account),
     requestedBy: account.requestedBy,
     requestedAt: formatUtc(account.requestedAt, true),
     duration: doc ? runDuration(doc, now) : formatDuration(account.durationMs),

@@ -11,7 +11,8 @@ import type { EventStore } from "../../../domain/ports/event_store.ts";
 import type { FieldFilter, ReadModelStore } from "../../../domain/ports/read_models.ts";
 import { TERMINAL_STATUSES } from "../../../domain/run/state.ts";
 import type { IssueDoc, RunDoc } from "../../../projections/mod.ts";
-import { estimateCost } from "../../cli/audit_cost.ts";
+import type { AttentionReason } from "../../../projections/attention.ts";
+import { estimateCost } from "../../../projections/cost.ts";
 import type { DayUsage } from "./chart.ts";
 import { median } from "./format.ts";
 
@@ -27,25 +28,108 @@ export const RUN_STATUSES = [
 
 /** Filters of the runs list. */
 export interface RunFilter {
-  status?: (typeof RUN_STATUSES)[number];
+  /** A run status, or `attention`: runs that need an operator. */
+  status?: (typeof RUN_STATUSES)[number] | "attention";
   issueKey?: string;
+  /** The routed repository's id. */
+  repo?: string;
+  /** Part of the requester's name (case ignored). */
+  requester?: string;
+  /** Requested on or after this day (`YYYY-MM-DD`, UTC). */
+  from?: string;
+  /** Requested on or before this day (`YYYY-MM-DD`, UTC). */
+  to?: string;
+  /** Text anywhere in the key, summary, requester, repo, branch, reason or run id. */
+  text?: string;
 }
+
+/** Most runs counted for a list's total ("200+" beyond): a bounded cost on a big store. */
+export const COUNT_CAP = 200;
+/**
+ * Free-text search looks through at most this many of the newest runs that
+ * match the other filters (a bounded scan: the text is not indexed); a date
+ * range narrows it to older runs.
+ */
+export const TEXT_SEARCH_WINDOW = 2_000;
 
 /** One page of runs. */
 export interface RunPage {
   runs: RunDoc[];
+  /** Matching runs, counted up to {@link COUNT_CAP} (see `capped`). */
   total: number;
+  /** True when there are more than {@link COUNT_CAP}. */
+  capped: boolean;
+  /** With a text search: only runs requested at or after this time were searched. */
+  searchedFrom: string | null;
   /** 1-based. */
   page: number;
+  /** An older page exists. */
+  hasOlder: boolean;
   pages: number;
   pageSize: number;
 }
 
 function whereOf(filter: RunFilter): FieldFilter[] {
   const where: FieldFilter[] = [];
-  if (filter.status) where.push({ field: "status", eq: filter.status });
+  if (filter.status === "attention") where.push({ field: "needsAttention", eq: true });
+  else if (filter.status) where.push({ field: "status", eq: filter.status });
   if (filter.issueKey) where.push({ field: "issueKey", eq: filter.issueKey });
+  if (filter.repo) where.push({ field: "repoId", eq: filter.repo });
+  if (filter.requester) where.push({ field: "requester", contains: filter.requester });
+  if (filter.from) where.push({ field: "requestedAt", gte: `${filter.from}T00:00:00.000Z` });
+  if (filter.to) where.push({ field: "requestedAt", lte: `${filter.to}T23:59:59.999Z` });
+  if (filter.text) where.push({ field: "searchText", contains: filter.text });
   return where;
+}
+
+/** One item of the needs-attention panel. */
+export interface AttentionItem {
+  run: RunDoc;
+  reasons: AttentionReason[];
+}
+
+/** What the overview's needs-attention panel lists. */
+export interface Attention {
+  /** The latest run of each issue that needs attention (newest first). */
+  items: AttentionItem[];
+  /** More than were listed. */
+  more: boolean;
+  /** The run waiting longest for a worker, or null. */
+  oldestQueued: RunDoc | null;
+}
+
+/**
+ * Runs that need attention: failed, Jira hand-over failed, draft PRs; only
+ * the latest run of its issue, and only while nothing else is queued or
+ * working on that issue (a retry or a new request supersedes it).
+ */
+export async function needsAttention(store: ReadModelStore, limit = 20): Promise<Attention> {
+  const [flagged, oldest] = await Promise.all([
+    store.query("runs", {
+      where: [{ field: "needsAttention", eq: true }],
+      orderBy: { field: "requestedAt", direction: "desc" },
+      limit: limit * 5,
+    }) as Promise<RunDoc[]>,
+    store.query("runs", {
+      where: [{ field: "status", eq: "queued" }],
+      orderBy: { field: "requestedAt", direction: "asc" },
+      limit: 1,
+    }) as Promise<RunDoc[]>,
+  ]);
+  const issues = await store.load("issues", [...new Set(flagged.map((r) => r.issueKey))]);
+  const items: AttentionItem[] = [];
+  for (const run of flagged) {
+    const issue = issues.get(run.issueKey) as IssueDoc | undefined;
+    if (issue && (issue.lastRunId !== run.runId || issue.activeRunId || issue.queuedRunId)) {
+      continue;
+    }
+    items.push({ run, reasons: run.attention });
+  }
+  return {
+    items: items.slice(0, limit),
+    more: items.length > limit,
+    oldestQueued: oldest[0] ?? null,
+  };
 }
 
 /** A page of runs matching the filter, newest request first. */
@@ -56,16 +140,47 @@ export async function listRuns(
   pageSize: number,
 ): Promise<RunPage> {
   const where = whereOf(filter);
-  const total = await store.count("runs", where);
+  let searchedFrom: string | null = null;
+  if (filter.text) {
+    // Bound the scan: the newest TEXT_SEARCH_WINDOW runs matching the other filters.
+    const others = whereOf({ ...filter, text: undefined });
+    const [edge] = await store.query("runs", {
+      where: others,
+      orderBy: { field: "requestedAt", direction: "desc" },
+      offset: TEXT_SEARCH_WINDOW - 1,
+      limit: 1,
+    }) as RunDoc[];
+    if (edge) {
+      searchedFrom = edge.requestedAt;
+      where.push({ field: "requestedAt", gte: edge.requestedAt });
+    }
+  }
+  const counted = await store.count("runs", where, { max: COUNT_CAP + 1 });
+  const capped = counted > COUNT_CAP;
+  const total = Math.min(counted, COUNT_CAP);
   const pages = Math.max(1, Math.ceil(total / pageSize));
-  const current = Math.min(Math.max(1, Math.floor(page)), pages);
-  const runs = await store.query("runs", {
+  // Beyond the cap the page count is unknown: any page is allowed, and one more row says
+  // whether an older page exists.
+  const current = capped
+    ? Math.max(1, Math.floor(page))
+    : Math.min(Math.max(1, Math.floor(page)), pages);
+  const rows = await store.query("runs", {
     where,
     orderBy: { field: "requestedAt", direction: "desc" },
-    limit: pageSize,
+    limit: pageSize + 1,
     offset: (current - 1) * pageSize,
   }) as RunDoc[];
-  return { runs, total, page: current, pages, pageSize };
+  const runs = rows.slice(0, pageSize);
+  return {
+    runs,
+    total,
+    capped,
+    searchedFrom,
+    page: current,
+    pages: capped ? Math.max(pages, current + (rows.length > pageSize ? 1 : 0)) : pages,
+    hasOlder: rows.length > pageSize,
+    pageSize,
+  };
 }
 
 /** One run, or null. */
@@ -124,8 +239,9 @@ export class RunModels {
   /** The model per run id (null: no model call recorded, or not looked up). */
   async of(runs: readonly RunDoc[]): Promise<Map<string, string | null>> {
     const out = new Map<string, string | null>();
+    for (const r of runs) if (r.model) out.set(r.runId, r.model);
     const missing = runs.filter((r) =>
-      r.tokens.input + r.tokens.output > 0 && !this.#known.has(r.runId)
+      !r.model && r.tokens.input + r.tokens.output > 0 && !this.#known.has(r.runId)
     );
     const issues = new Set([...new Set(missing.map((r) => r.issueKey))].slice(0, this.#maxStreams));
     const found = new Map<string, string>();
@@ -157,6 +273,10 @@ export interface Overview {
   failed: number;
   /** Median request-to-finish time of runs that opened or updated a PR, in the window. */
   medianTimeToPrMs: number | null;
+  /** Median claim-to-finish time (a worker's time) of those runs. */
+  medianWorkToPrMs: number | null;
+  /** Median request-to-claim time (waiting for a worker) of the runs claimed in the window. */
+  medianQueueWaitMs: number | null;
   prRuns: number;
   days: DayUsage[];
   windowDays: number;
@@ -201,6 +321,13 @@ export async function overview(
       (r.outcome === "pr_opened" || r.outcome === "pr_updated") && r.durationMs !== null
     )
     .map((r) => r.durationMs as number);
+  const prWork = windowRuns
+    .filter((r) => (r.outcome === "pr_opened" || r.outcome === "pr_updated"))
+    .map((r) => r.workMs ?? r.durationMs)
+    .filter((v): v is number => typeof v === "number");
+  const waits = windowRuns.map((r) => r.queueWaitMs).filter((v): v is number =>
+    typeof v === "number"
+  );
   const modelOf = await models.of(windowRuns);
   const byDay = new Map<string, DayUsage>();
   for (let i = 0; i < windowDays; i++) {
@@ -232,6 +359,8 @@ export async function overview(
     succeeded,
     failed,
     medianTimeToPrMs: median(prDurations),
+    medianWorkToPrMs: median(prWork),
+    medianQueueWaitMs: median(waits),
     prRuns: prDurations.length,
     days: [...byDay.values()],
     windowDays,

@@ -87,7 +87,15 @@ details>summary{cursor:pointer;color:var(--accent);margin:4px 0}
 .notice{padding:8px 12px;border-radius:6px;margin:0 0 12px}
 .notice.bad{color:var(--bad);background:var(--bad-bg)}
 .notice.warn{color:var(--warn);background:var(--warn-bg)}
+.notice.good{color:var(--good);background:var(--good-bg)}
 .chart{display:block;max-width:100%;height:auto}
 .empty{padding:18px;color:var(--muted);text-align:center}
 footer{max-width:1240px;margin:0 auto;padding:0 24px 24px;color:var(--muted);font-size:12px}
+pre.diff .add{color:var(--good);background:var(--good-bg);display:inline-block;min-width:100%}
+pre.diff .del{color:var(--bad);background:var(--bad-bg);display:inline-block;min-width:100%}
+pre.diff .hunk{color:var(--info)}
+pre.diff .file,pre.diff .meta{color:var(--muted);font-weight:600}
+form.inline{display:flex;gap:8px;align-items:center;margin:6px 0 0}
+.attention-list li{padding:4px 0;border-bottom:1px solid var(--line)}
+td.reason{min-width:220px;max-width:360px}
 `;

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Eta } from "eta";
+import { LIVE_SCRIPT, LIVE_SCRIPT_SOURCE } from "./live.ts";
 import { DASHBOARD_CSS } from "./styles.ts";
 
 /** The directory of the dashboard's templates. */
@@ -20,10 +21,15 @@ export const STYLE_SOURCE = `'sha256-${
   createHash("sha256").update(DASHBOARD_CSS).digest("base64")
 }'`;
 
-/** The Content-Security-Policy of every dashboard page. */
+/**
+ * The Content-Security-Policy of every dashboard page: no script but the live
+ * view's own (by its hash), fetching only from this origin.
+ */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   `style-src ${STYLE_SOURCE}`,
+  `script-src ${LIVE_SCRIPT_SOURCE}`,
+  "connect-src 'self'",
   "img-src 'self' data:",
   "form-action 'self'",
   "frame-ancestors 'none'",
@@ -64,7 +70,12 @@ export class Views {
 
   /** Renders a page template (which names its layout) to HTML. */
   page(template: string, data: LayoutData & Record<string, unknown>): string {
-    return this.#eta.render(`./${template}`, { nav: "", ...data, css: DASHBOARD_CSS });
+    return this.#eta.render(`./${template}`, {
+      nav: "",
+      ...data,
+      css: DASHBOARD_CSS,
+      liveScript: LIVE_SCRIPT,
+    });
   }
 }
 

@@ -1,16 +1,23 @@
 /**
- * An issue's story told from its events alone: a timeline (who did what, when,
- * how long each step took), a summary of every run (tokens, estimated cost,
- * validation, pull request) and the accountability summary (who asked for each
- * run, what it did, who gave feedback, who reviewed and approved, who merged).
+ * An issue's story told from its events alone: the one audit model. A summary
+ * of every run (tokens, estimated cost, validation, pull request, what needs
+ * attention) and the accountability record (who asked for each run, what it
+ * did, who gave feedback, who reviewed and approved, who merged), folded one
+ * event at a time by {@link evolveStory}; and, for the audit, a timeline (who
+ * did what, when, how long each step took) by {@link buildTimeline}.
  *
- * Pure: the same events always give the same story, so the audit CLI, the
- * dashboard and later projections can share it.
+ * The `accountability` projection stores the fold ({@link IssueStory}); the
+ * audit CLI and the dashboard's issue and run pages build the same thing from
+ * the stream. Run statuses are the decider's {@link RunStatus} words.
+ *
+ * Pure: the same events always give the same story.
  *
  * @module
  */
-import type { Person, RecordedEvent } from "../../domain/events.ts";
-import { type CostEstimate, formatUsd, runCost } from "./audit_cost.ts";
+import type { Person, RecordedEvent } from "../domain/events.ts";
+import type { RunStatus } from "../domain/run/state.ts";
+import { attentionOf, type AttentionReason } from "./attention.ts";
+import { type CostEstimate, formatUsd, runCost } from "./cost.ts";
 
 /** One event as a line of the timeline. */
 export interface TimelineEntry {
@@ -68,7 +75,19 @@ export interface RunAccount {
   finishedAt: string | null;
   /** Request to finish. */
   durationMs: number | null;
-  status: "queued" | "running" | "retry_wait" | "succeeded" | "failed" | "cancelled";
+  /** Request to first claim: time spent waiting for a worker. */
+  queueWaitMs: number | null;
+  /** First claim to finish: time a worker spent on it (retry waits included). */
+  workMs: number | null;
+  status: RunStatus;
+  /** The run this one retries (an operator's `retry`), or null. */
+  retryOf: string | null;
+  /** The run that retries this one, or null (a retried run needs no attention itself). */
+  retriedBy: string | null;
+  /** Where and why it failed, for a failed run. */
+  failure: { step: string; kind: string; reason: string } | null;
+  /** Why an operator should look at it (empty: nothing to do). */
+  attention: AttentionReason[];
   /** `pr_opened`, `pr_updated`, `no_changes`, … or the failure / cancellation reason. */
   outcome: string | null;
   repo: string | null;
@@ -121,15 +140,19 @@ export interface Accountability {
     | { by: string; actor: string; at: string; sha: string | null; number: number; url: string }
     | null;
   closed: { by: string; actor: string; at: string; number: number; url: string } | null;
+  /** When the ticket reached the Done status after the merge (by the runner, or found so). */
+  doneAt: string | null;
 }
 
-/** An issue's whole story. */
-export interface IssueTimeline {
+/**
+ * An issue's story without the timeline: what the `accountability` read model
+ * stores, one document per issue.
+ */
+export interface IssueStory {
   issueKey: string;
   /** The summary last fetched from Jira (untrusted text). */
   summary: string | null;
   eventCount: number;
-  entries: TimelineEntry[];
   runs: RunAccount[];
   accountability: Accountability;
   pr: { number: number; url: string; state: "open" | "merged" | "closed" } | null;
@@ -140,6 +163,13 @@ export interface IssueTimeline {
     /** Runs with tokens but no price (their cost is not in `costUsd`). */
     unpricedRuns: number;
   };
+  /** Jira account ids with the display names the stream has shown for them. */
+  names: Record<string, string>;
+}
+
+/** An issue's whole story: the fold and its timeline. */
+export interface IssueTimeline extends IssueStory {
+  entries: TimelineEntry[];
 }
 
 /** Options of {@link buildTimeline}. */
@@ -180,6 +210,15 @@ export function formatDuration(msValue: number | null): string {
   if (m < 24 * 60) return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
   const h = Math.floor(m / 60);
   return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+/** Control characters (terminal escapes in ticket text) made visible, never interpreted. */
+export function printable(text: string): string {
+  return text.replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
 }
 
 /** Thousands separated: `12,345`. */
@@ -317,7 +356,7 @@ function newRun(e: RecordedEvent & { type: "RunRequested" }, number: number): Ru
   return {
     runId: e.data.runId,
     number,
-    kind: (e.data as { kind?: string }).kind ?? "change",
+    kind: e.data.kind ?? "change",
     source: e.data.source,
     requestedBy: requesterOf(e),
     requestedByActor: e.metadata.actor,
@@ -328,7 +367,13 @@ function newRun(e: RecordedEvent & { type: "RunRequested" }, number: number): Ru
     claimedAt: null,
     finishedAt: null,
     durationMs: null,
+    queueWaitMs: null,
+    workMs: null,
     status: "queued",
+    retryOf: e.data.retryOf ?? null,
+    retriedBy: null,
+    failure: null,
+    attention: [],
     outcome: null,
     repo: null,
     branch: null,
@@ -351,24 +396,30 @@ function newRun(e: RecordedEvent & { type: "RunRequested" }, number: number): Ru
   };
 }
 
-/** Folds one run event into its account. */
-function foldRun(run: RunAccount, e: RecordedEvent): void {
+/** The run's account after one of its events (a new object; `run` is not changed). */
+function foldRun(
+  previous: RunAccount,
+  e: RecordedEvent,
+  names: Record<string, string>,
+): RunAccount {
+  const run: RunAccount = { ...previous };
   switch (e.type) {
     case "RunRequestCoalesced":
-      run.coalesced.push({ by: requesterOf(e), at: e.data.requestedAt });
+      run.coalesced = [...run.coalesced, { by: requesterOf(e), at: e.data.requestedAt }];
       break;
     case "RunClaimed":
       run.attempts = Math.max(run.attempts, e.data.attempt);
-      if (!run.workers.includes(e.data.workerId)) run.workers.push(e.data.workerId);
+      if (!run.workers.includes(e.data.workerId)) run.workers = [...run.workers, e.data.workerId];
       run.claimedAt ??= e.recordedAt;
-      run.status = "running";
+      run.queueWaitMs ??= ms(run.requestedAt, e.recordedAt);
+      run.status = "claimed";
       break;
     case "RunRetryScheduled":
       run.retries++;
       run.status = "retry_wait";
       break;
     case "IssueFetched": {
-      const from = (e.data as { feedbackFrom?: FeedbackAuthor[] }).feedbackFrom;
+      const from = e.data.feedbackFrom;
       if (from?.length) run.feedbackFrom = from.map((f) => ({ ...f }));
       break;
     }
@@ -416,7 +467,7 @@ function foldRun(run: RunAccount, e: RecordedEvent): void {
       run.transitionedTo = e.data.toStatus;
       break;
     case "JiraAssigned":
-      run.assignedTo = e.data.accountId;
+      run.assignedTo = names[e.data.accountId] ?? e.data.accountId;
       break;
     case "RunSucceeded":
       run.status = "succeeded";
@@ -424,6 +475,7 @@ function foldRun(run: RunAccount, e: RecordedEvent): void {
       break;
     case "RunFailed":
       run.status = "failed";
+      run.failure = { step: e.data.step, kind: e.data.kind, reason: e.data.reason };
       run.outcome = `failed at ${e.data.step} (${e.data.kind}): ${firstLine(e.data.reason, 200)}`;
       break;
     case "RunCancelled":
@@ -434,7 +486,22 @@ function foldRun(run: RunAccount, e: RecordedEvent): void {
   if (e.type === "RunSucceeded" || e.type === "RunFailed" || e.type === "RunCancelled") {
     run.finishedAt = e.recordedAt;
     run.durationMs = ms(run.requestedAt, e.recordedAt);
+    run.workMs = ms(run.claimedAt, e.recordedAt);
   }
+  run.attention = attentionFor(run);
+  run.did = whatRunDid(run);
+  return run;
+}
+
+/** The attention rule applied to a run's account (none once an operator retried it). */
+function attentionFor(run: RunAccount): AttentionReason[] {
+  if (run.retriedBy) return [];
+  return attentionOf({
+    status: run.status,
+    kind: run.kind,
+    jiraCommented: run.jiraCommentId !== null,
+    draft: run.pr?.draft === true,
+  });
 }
 
 /** One sentence saying what a run did. */
@@ -459,102 +526,211 @@ export function whatRunDid(run: RunAccount): string {
   if (run.transitionedTo) parts.push(`moved the issue to ${run.transitionedTo}`);
   if (run.status === "failed" || run.status === "cancelled") parts.push(run.outcome ?? run.status);
   else if (run.status === "queued") parts.push("is waiting for a worker");
-  else if (run.status === "running") parts.push("is in progress");
+  else if (run.status === "claimed") parts.push("is in progress");
   else if (run.status === "retry_wait") parts.push("is waiting to retry");
+  if (run.attention.includes("jira_handover_failed")) {
+    parts.push("its Jira hand-over is missing (the ticket may still sit with the AI user)");
+  }
   return parts.length ? parts.join("; ") : run.status;
 }
 
-function emptyAccountability(): Accountability {
+/** The story of an issue with no events yet. */
+export function emptyStory(issueKey: string): IssueStory {
   return {
-    requests: [],
+    issueKey,
+    summary: null,
+    eventCount: 0,
     runs: [],
-    feedback: [],
-    reviews: [],
-    approvals: [],
-    merged: null,
-    closed: null,
+    accountability: {
+      requests: [],
+      runs: [],
+      feedback: [],
+      reviews: [],
+      approvals: [],
+      merged: null,
+      closed: null,
+      doneAt: null,
+    },
+    pr: null,
+    totals: { tokens: { input: 0, output: 0 }, costUsd: null, unpricedRuns: 0 },
+    names: {},
   };
 }
 
-/** Builds an issue's timeline, run accounts and accountability from its stream. */
-export function buildTimeline(
-  issueKey: string,
-  events: readonly RecordedEvent[],
-  options: TimelineOptions = {},
-): IssueTimeline {
-  const runs = new Map<string, RunAccount>();
-  const lastAt = new Map<string, string>();
-  const claimAt = new Map<string, string>();
-  const entries: TimelineEntry[] = [];
-  const acc = emptyAccountability();
-  let summary: string | null = null;
-  let pr: IssueTimeline["pr"] = null;
-  const names = new Map<string, string>();
+/** The per-run parts of the accountability record and the totals, from the runs. */
+function summarise(story: IssueStory): IssueStory {
+  let costUsd: number | null = null;
+  let unpricedRuns = 0;
+  const tokens = { input: 0, output: 0 };
+  for (const run of story.runs) {
+    tokens.input += run.tokens.input;
+    tokens.output += run.tokens.output;
+    if (run.cost) costUsd = (costUsd ?? 0) + run.cost.usd;
+    else if (run.tokens.input + run.tokens.output > 0) unpricedRuns++;
+  }
+  return {
+    ...story,
+    accountability: {
+      ...story.accountability,
+      runs: story.runs.map((run) => ({
+        runNumber: run.number,
+        runId: run.runId,
+        did: run.did,
+        status: run.status,
+        at: run.finishedAt,
+      })),
+      feedback: story.runs.flatMap((run) =>
+        run.feedbackFrom.map((f) => ({ ...f, runNumber: run.number, runId: run.runId }))
+      ),
+    },
+    totals: { tokens, costUsd, unpricedRuns },
+  };
+}
 
-  for (const e of events) {
-    if (e.type === "RunRequested" || e.type === "RunRequestCoalesced") {
-      const p = e.data.requestedBy;
-      if (p?.accountId && p.displayName) names.set(p.accountId, p.displayName);
+/**
+ * Folds one event of an issue's stream into its story. Pure and immutable (the
+ * story passed in is not changed), so the `accountability` projection can keep
+ * it as its document.
+ */
+export function evolveStory(
+  current: IssueStory | null,
+  e: RecordedEvent,
+  issueKey: string,
+): IssueStory {
+  let story: IssueStory = { ...(current ?? emptyStory(issueKey)) };
+  story.eventCount++;
+  if (e.type === "RunRequested" || e.type === "RunRequestCoalesced") {
+    const p = e.data.requestedBy;
+    if (p?.accountId && p.displayName && story.names[p.accountId] !== p.displayName) {
+      story.names = { ...story.names, [p.accountId]: p.displayName };
     }
-    let runId = runIdOf(e);
-    if (e.type === "RunRequested" && !runs.has(e.data.runId)) {
-      const run = newRun(e, runs.size + 1);
-      runs.set(run.runId, run);
-      acc.requests.push({
+  }
+  let acc = story.accountability;
+  if (e.type === "RunRequested" && !story.runs.some((r) => r.runId === e.data.runId)) {
+    const run = newRun(e, story.runs.length + 1);
+    run.did = whatRunDid(run);
+    story.runs = [...story.runs, run];
+    const retried = e.data.retryOf;
+    if (retried) {
+      story.runs = story.runs.map((r) => {
+        if (r.runId !== retried) return r;
+        const next = { ...r, retriedBy: run.runId };
+        next.attention = attentionFor(next);
+        next.did = whatRunDid(next);
+        return next;
+      });
+    }
+    acc = {
+      ...acc,
+      requests: [...acc.requests, {
         runNumber: run.number,
         runId: run.runId,
         by: run.requestedBy,
         actor: e.metadata.actor,
         at: e.data.requestedAt,
         source: e.data.source,
-      });
+      }],
+    };
+  }
+  const runId = runIdOf(e);
+  const index = runId ? story.runs.findIndex((r) => r.runId === runId) : -1;
+  if (index >= 0) {
+    const runs = [...story.runs];
+    runs[index] = foldRun(runs[index], e, story.names);
+    story.runs = runs;
+  }
+  switch (e.type) {
+    case "IssueFetched":
+      story.summary = e.data.summary;
+      break;
+    case "PullRequestOpened":
+    case "PullRequestUpdated":
+      story.pr = { number: e.data.number, url: e.data.url, state: "open" };
+      break;
+    case "PrReviewed": {
+      const review: ReviewRecord = {
+        reviewer: e.data.reviewer,
+        state: e.data.state,
+        at: e.data.submittedAt,
+        number: e.data.number,
+        url: e.data.url,
+      };
+      acc = {
+        ...acc,
+        reviews: [...acc.reviews, review],
+        approvals: review.state === "approved" ? [...acc.approvals, review] : acc.approvals,
+      };
+      break;
     }
-    const run = runId ? runs.get(runId) : undefined;
-    if (!run) runId = null;
-    if (run) foldRun(run, e);
-    if (e.type === "RunClaimed") claimAt.set(e.data.runId, e.recordedAt);
-    switch (e.type) {
-      case "IssueFetched":
-        summary = e.data.summary;
-        break;
-      case "PullRequestOpened":
-      case "PullRequestUpdated":
-        pr = { number: e.data.number, url: e.data.url, state: "open" };
-        break;
-      case "PrReviewed": {
-        const review: ReviewRecord = {
-          reviewer: e.data.reviewer,
-          state: e.data.state,
-          at: e.data.submittedAt,
-          number: e.data.number,
-          url: e.data.url,
-        };
-        acc.reviews.push(review);
-        if (review.state === "approved") acc.approvals.push(review);
-        break;
-      }
-      case "PrMerged":
-        pr = { number: e.data.number, url: e.data.url, state: "merged" };
-        acc.merged = {
+    case "PrMerged":
+      story.pr = { number: e.data.number, url: e.data.url, state: "merged" };
+      acc = {
+        ...acc,
+        merged: {
           by: e.data.mergedBy ?? e.metadata.actor,
           actor: e.metadata.actor,
           at: e.data.mergedAt,
           sha: e.data.mergeSha,
           number: e.data.number,
           url: e.data.url,
-        };
-        break;
-      case "PrClosed":
-        pr = { number: e.data.number, url: e.data.url, state: "closed" };
-        acc.closed = {
+        },
+      };
+      break;
+    case "PrClosed":
+      story.pr = { number: e.data.number, url: e.data.url, state: "closed" };
+      acc = {
+        ...acc,
+        closed: {
           by: e.data.closedBy ?? e.metadata.actor,
           actor: e.metadata.actor,
           at: e.data.closedAt,
           number: e.data.number,
           url: e.data.url,
-        };
-        break;
-    }
+        },
+      };
+      break;
+    case "JiraTransitioned":
+      if (acc.merged && !acc.doneAt) acc = { ...acc, doneAt: e.recordedAt };
+      break;
+  }
+  story.accountability = acc;
+  story = summarise(story);
+  return story;
+}
+
+/**
+ * Fills in the feedback authors of runs whose events do not name them (read
+ * from the `IssueFetched` snapshots by `feedbackFromSnapshots`).
+ */
+export function withFeedbackAuthors<T extends IssueStory>(
+  story: T,
+  authors: ReadonlyMap<string, FeedbackAuthor[]> | undefined,
+): T {
+  if (!authors?.size) return story;
+  const runs = story.runs.map((run) =>
+    run.feedbackFrom.length || !authors.has(run.runId)
+      ? run
+      : { ...run, feedbackFrom: [...(authors.get(run.runId) ?? [])] }
+  );
+  return summarise({ ...story, runs }) as T;
+}
+
+/** Builds an issue's story and its timeline from its stream. */
+export function buildTimeline(
+  issueKey: string,
+  events: readonly RecordedEvent[],
+  options: TimelineOptions = {},
+): IssueTimeline {
+  let story = emptyStory(issueKey);
+  const lastAt = new Map<string, string>();
+  const claimAt = new Map<string, string>();
+  const entries: TimelineEntry[] = [];
+  for (const e of events) {
+    story = evolveStory(story, e, issueKey);
+    let runId = runIdOf(e);
+    const run = runId ? story.runs.find((r) => r.runId === runId) : undefined;
+    if (!run) runId = null;
+    if (e.type === "RunClaimed") claimAt.set(e.data.runId, e.recordedAt);
     const previous = runId ? lastAt.get(runId) ?? null : null;
     entries.push({
       position: e.position,
@@ -564,46 +740,11 @@ export function buildTimeline(
       type: e.type,
       runId,
       runNumber: run?.number ?? null,
-      text: describeEvent(e, names),
+      text: describeEvent(e, new Map(Object.entries(story.names))),
       sinceClaimMs: runId ? ms(claimAt.get(runId) ?? null, e.recordedAt) : null,
       stepMs: previous ? ms(previous, e.recordedAt) : null,
     });
     if (runId) lastAt.set(runId, e.recordedAt);
   }
-
-  let costUsd: number | null = null;
-  let unpricedRuns = 0;
-  const tokens = { input: 0, output: 0 };
-  for (const run of runs.values()) {
-    if (run.assignedTo) run.assignedTo = names.get(run.assignedTo) ?? run.assignedTo;
-    if (!run.feedbackFrom.length) {
-      run.feedbackFrom = [...(options.feedbackAuthors?.get(run.runId) ?? [])];
-    }
-    run.did = whatRunDid(run);
-    acc.runs.push({
-      runNumber: run.number,
-      runId: run.runId,
-      did: run.did,
-      status: run.status,
-      at: run.finishedAt,
-    });
-    for (const f of run.feedbackFrom) {
-      acc.feedback.push({ ...f, runNumber: run.number, runId: run.runId });
-    }
-    tokens.input += run.tokens.input;
-    tokens.output += run.tokens.output;
-    if (run.cost) costUsd = (costUsd ?? 0) + run.cost.usd;
-    else if (run.tokens.input + run.tokens.output > 0) unpricedRuns++;
-  }
-
-  return {
-    issueKey,
-    summary,
-    eventCount: events.length,
-    entries,
-    runs: [...runs.values()],
-    accountability: acc,
-    pr,
-    totals: { tokens, costUsd, unpricedRuns },
-  };
+  return { ...withFeedbackAuthors(story, options.feedbackAuthors), entries };
 }

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { RecordedEvent } from "../../domain/events.ts";
-import type { ArtifactStore } from "../../domain/ports/event_store.ts";
-import type { FeedbackAuthor } from "./audit_timeline.ts";
+import type { RecordedEvent } from "../domain/events.ts";
+import type { ArtifactStore } from "../domain/ports/event_store.ts";
+import type { FeedbackAuthor } from "./issue_story.ts";
 
 const decoder = new TextDecoder();
 

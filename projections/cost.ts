@@ -7,13 +7,13 @@
  *
  * @module
  */
-import type { TokenUsage } from "../../domain/events.ts";
+import type { TokenUsage } from "../domain/events.ts";
 import {
   type CostEstimate,
   estimateCost,
   type ModelPrice,
   PRICE_TABLE,
-} from "../../domain/pricing.ts";
+} from "../domain/pricing.ts";
 
 export {
   COST_LABEL,
@@ -23,7 +23,7 @@ export {
   PRICE_TABLE,
   PRICE_TABLE_DATE,
   priceOf,
-} from "../../domain/pricing.ts";
+} from "../domain/pricing.ts";
 
 /** Tokens of one model call or a whole run. */
 export type TokenCount = TokenUsage;

@@ -6,10 +6,9 @@
  *
  * @module
  */
-import type { TranscriptEntry } from "../../domain/agent/transcript.ts";
-import type { ChatMessage } from "../../domain/ports/llm.ts";
-import { printable } from "./audit_format.ts";
-import { formatCount } from "./audit_timeline.ts";
+import type { TranscriptEntry } from "../domain/agent/transcript.ts";
+import type { ChatMessage } from "../domain/ports/llm.ts";
+import { formatCount, printable } from "./issue_story.ts";
 
 /** Options of {@link formatTranscript}. */
 export interface TranscriptFormatOptions {
