@@ -99,6 +99,57 @@ async function recordDraftRun(loop: Loop): Promise<void> {
   });
   const step = async (e: StepEvent) =>
     await ok({ type: "RecordStep", runId, leaseId: "L-d", now: now(), step: e });
+  // Every step in the order a run records them (the decider refuses any other).
+  await step({
+    type: "IssueFetched",
+    data: {
+      runId,
+      summary: "Draft",
+      status: "In Progress",
+      labels: [],
+      components: [],
+      assigneeAccountId: null,
+      commentCount: 0,
+      feedbackCommentIds: [],
+    },
+  });
+  await step({
+    type: "WorkspacePrepared",
+    data: {
+      runId,
+      repoId: "online-docs",
+      github: "acme/online-docs",
+      branch: `ai/${key}`,
+      baseBranch: "main",
+      startSha: "0123456789abcdef0123456789abcdef01234567",
+      continued: false,
+    },
+  });
+  await step({
+    type: "ChangesGenerated",
+    data: {
+      runId,
+      summary: "draft",
+      filesChanged: ["docs/a.md"],
+      turns: 1,
+      usage: { inputTokens: 10, outputTokens: 5 },
+      provider: "anthropic",
+      model: "claude-fake",
+    },
+  });
+  await step({
+    type: "ValidationCompleted",
+    data: { runId, passed: false, commands: [], repairs: 2 },
+  });
+  await step({
+    type: "DiffScanned",
+    data: { runId, empty: false, bytes: 10, filesChanged: ["docs/a.md"] },
+  });
+  await step({
+    type: "ChangesCommitted",
+    data: { runId, sha: "1234567", message: "draft", filesChanged: ["docs/a.md"] },
+  });
+  await step({ type: "BranchPushed", data: { runId, branch: `ai/${key}`, sha: "1234567" } });
   await step({
     type: "PullRequestOpened",
     data: {

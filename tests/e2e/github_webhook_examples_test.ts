@@ -81,6 +81,8 @@ Deno.test("github examples: every closed PR and submitted review on an ai/ branc
           p.pull_request.merged_at = p.pull_request.closed_at;
           p.pull_request.merged_by = structuredClone(p.sender);
         }
+        // A fact counts only for the PR the runner recorded for the issue, in its repository.
+        await intake.worked(key, p.repository.full_name, p.pull_request.number);
         const before = await intake.store.headPosition();
         const res = await intake.github(event, p);
         const body = await json(res);
@@ -113,11 +115,14 @@ Deno.test("github: a review whose user or submitted_at is null (schema allows bo
   assert.deepEqual(schemaProblems("pull_request_review$submitted", undated), []);
   await withIntake(async (intake) => {
     for (const payload of [noUser, undated]) {
+      const key = payload.pull_request.head.ref.replace(/^ai\//, "");
+      await intake.worked(key, payload.repository.full_name, payload.pull_request.number);
       const res = await intake.github("pull_request_review", payload);
       assert.equal(res.status, 200, JSON.stringify(await json(res.clone())));
       assert.deepEqual(await json(res), { status: "recorded", event: "PrReviewed" });
     }
-    const [first, second] = (await intake.events()).map((e) => e.data as Record<string, unknown>);
+    const [first, second] = (await intake.events()).filter((e) => e.type === "PrReviewed")
+      .map((e) => e.data as Record<string, unknown>);
     assert.equal(first.reviewer, "ghost");
     assert.equal(first.state, "approved");
     assert.equal(second.reviewer, undated.review.user.login);

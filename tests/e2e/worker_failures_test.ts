@@ -73,6 +73,7 @@ Deno.test("failure: a secret in the diff fails the run and nothing is pushed", a
       { toolCalls: [{ name: "finish", input: { summary: "Add the credentials page" } }] },
     ],
     validate: [],
+    env: { SELF_REVIEW: "off" }, // a two-turn script: no reviewer turn in it
   });
   await loop.assign("MWC-1");
   assert.deepEqual(await loop.drain(), ["failed"]);
