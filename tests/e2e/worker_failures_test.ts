@@ -81,7 +81,7 @@ Deno.test("failure: a secret in the diff fails the run and nothing is pushed", a
   const failed = (await loop.events("MWC-1")).find((e) => e.type === "RunFailed");
   assert.ok(failed?.type === "RunFailed");
   assert.equal(failed.data.step, "scan_diff");
-  assert.match(failed.data.reason, /looks like a secret \(in docs\/creds\.md\)/);
+  assert.match(failed.data.reason, /looks like a secret \(in docs\/creds\.md: a GitHub token\)/);
   const comment = loop.world.jira.state.postedComments("MWC-1")[0].text;
   assert.match(comment, /secret/);
   assert.ok(!comment.includes(leaked));
