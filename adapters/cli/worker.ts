@@ -79,6 +79,7 @@ export function buildWorkflowDeps(
       app: config.github.app,
       logger: logger.child({ component: "github" }),
       secrets: config.secrets,
+      retry: { minMutationIntervalMs: config.github.minWriteIntervalMs },
     }),
     git: new GitCliWorkspaces({
       cacheDir: `${dataDir}/git`,

@@ -57,6 +57,8 @@ export interface RunnerConfig {
     token: string | null;
     app: { appId: string; privateKey: string; installationId: string | null } | null;
     webhookSecret: string;
+    /** `GITHUB_MIN_WRITE_INTERVAL_MS`: least time between two writes per process (GitHub's advice). */
+    minWriteIntervalMs: number;
   };
   llm: {
     provider: "anthropic" | "openai";
@@ -383,6 +385,7 @@ export function loadConfig(
     },
     github: {
       apiUrl: githubApiUrl.replace(/\/$/, ""),
+      minWriteIntervalMs: num("GITHUB_MIN_WRITE_INTERVAL_MS", 1_000, 0, 60_000),
       token,
       app: appId && privateKey
         ? { appId, privateKey, installationId: get("GITHUB_APP_INSTALLATION_ID") ?? null }

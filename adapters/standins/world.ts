@@ -279,6 +279,8 @@ export async function startWorld(
     GITHUB_TOKEN: FAKE_GITHUB_TOKEN,
     GITHUB_WEBHOOK_SECRET: WORLD_SECRETS.githubWebhook,
     GITHUB_API_URL: github.url,
+    // The stand-in has no secondary rate limits: no need to space writes a second apart.
+    GITHUB_MIN_WRITE_INTERVAL_MS: "0",
     LLM_PROVIDER: provider,
     LLM_MODEL: provider === "openai" ? "gpt-fake" : "claude-fake",
     [provider === "openai" ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY"]: WORLD_SECRETS.llmKey,
