@@ -22,7 +22,8 @@ async function doctor(
   world: World<LoopbackJira>,
   overrides: Record<string, string | undefined> = {},
 ): Promise<{ result: DoctorResult; text: string }> {
-  const result = await runDoctor({ env: { ...world.env, ...overrides }, issueKey: ISSUE.key });
+  const env = { ...world.env, SANDBOX: "off", ...overrides }; // the probe is tested elsewhere
+  const result = await runDoctor({ env, issueKey: ISSUE.key });
   const text = result.lines.map((l) => formatLine(l, false)).join("\n");
   for (const secret of [...Object.values(WORLD_SECRETS), FAKE_DC_PAT, WRONG_PAT]) {
     assert.ok(!text.includes(secret), `a secret was printed:\n${text}`);

@@ -136,11 +136,19 @@ const midEdit: KillPoint["reached"] = (worker, world) =>
     );
   }, { timeoutMs: POINT_TIMEOUT_MS, intervalMs: 5 });
 
+/**
+ * A handful of named, deterministic kill points, each where a crash would hurt most:
+ * inside the model's work, between recording a step and the next effect, and while each
+ * outside effect is in flight. (Resuming after every single step is specified in process,
+ * on in-memory ports, by tests/unit/workflow_spec_test.ts.)
+ */
 const KILL_POINTS: KillPoint[] = [
   // First, so its ticket is CR-1: see MID_EDIT_KEY.
   { name: "after the model edited a file, before ChangesGenerated", reached: midEdit },
   { name: "after RunClaimed", reached: afterLog("run claimed") },
-  ...STEPS.map((step) => ({ name: `after ${step}`, reached: afterLog(`step ${step}`) })),
+  ...(["ChangesGenerated", "DiffScanned", "ChangesCommitted", "BranchPushed"] as const).map((
+    step,
+  ) => ({ name: `after ${step}`, reached: afterLog(`step ${step}`) })),
   {
     name: "while the PR is being created",
     ...inFlight("github", "POST", () => `/repos/${PILOT_REPO}/pulls`),
