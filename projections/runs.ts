@@ -72,6 +72,8 @@ export interface RunDoc {
   filesChanged: string[];
   validationPassed: boolean | null;
   tokens: { input: number; output: number };
+  /** Money as billed (cache reads and writes priced as such); absent: estimate from tokens. */
+  costUsd?: number;
   outcome: string | null;
   lastError: { step: string; reason: string; kind: string } | null;
   retries: number;
@@ -214,6 +216,7 @@ function fold(doc: RunDoc | null, e: RecordedEvent): RunDoc | null {
           input: doc.tokens.input + e.data.usage.inputTokens,
           output: doc.tokens.output + e.data.usage.outputTokens,
         },
+        ...(e.data.costUsd !== undefined ? { costUsd: (doc.costUsd ?? 0) + e.data.costUsd } : {}),
       });
     case "ValidationCompleted":
       return withStep({ validationPassed: e.data.passed });
@@ -249,7 +252,7 @@ function fold(doc: RunDoc | null, e: RecordedEvent): RunDoc | null {
 /** The `runs` projection. */
 export const runsProjection: Projection<RunDoc> = {
   name: "runs",
-  version: 4,
+  version: 5,
   keys(e) {
     if (!issueKeyOfStream(e.stream)) return [];
     // A retry also touches the run it retries (which then needs no attention).

@@ -405,34 +405,50 @@ if (!server) {
         // The servers take webhooks again (each a new connection after the restart).
         await requestAll(cluster, cluster.keys.slice(half));
 
-        // 2. A worker that holds a lease right now is killed -9.
-        const victimClaim = await waitUntil("a worker holding a lease", () => {
-          follower.check();
-          const streams = follower.byStream();
-          for (const w of cluster.workers) {
-            for (const events of streams.values()) {
-              const claim = events.findLast((e) => e.type === "RunClaimed");
-              if (claim?.type !== "RunClaimed" || claim.data.workerId !== w.workerId) continue;
-              const after = events.slice(events.indexOf(claim) + 1).map((e) => e.type);
-              if (
-                after.some((t) => ["RunSucceeded", "RunFailed", "RunRetryScheduled"].includes(t))
-              ) {
-                continue;
+        // 2. A worker that holds a lease right now is killed -9. The follower can be a
+        // moment behind the store: a victim whose run had in fact ended before the kill
+        // orphaned nothing, so another is chosen (each killed worker is replaced).
+        let orphan: { victim: RunnerProcess; claim: RecordedEvent } | null = null;
+        for (let tries = 0; tries < 5 && !orphan; tries++) {
+          const { worker: victim, claim } = await waitUntil("a worker holding a lease", () => {
+            follower.check();
+            const streams = follower.byStream();
+            for (const w of cluster.workers) {
+              if (w.ended) continue;
+              for (const events of streams.values()) {
+                const claim = events.findLast((e) => e.type === "RunClaimed");
+                if (claim?.type !== "RunClaimed" || claim.data.workerId !== w.workerId) continue;
+                const after = events.slice(events.indexOf(claim) + 1).map((e) => e.type);
+                if (
+                  after.some((t) => ["RunSucceeded", "RunFailed", "RunRetryScheduled"].includes(t))
+                ) {
+                  continue;
+                }
+                return { worker: w, claim };
               }
-              return { worker: w, claim };
             }
-          }
-          return undefined;
-        }, { timeoutMs: 60_000, intervalMs: 10 });
-        const { worker: victim, claim } = victimClaim;
+            return undefined;
+          }, { timeoutMs: 60_000, intervalMs: 10 });
+          assert.ok(claim.type === "RunClaimed");
+          const status = await victim.kill("SIGKILL");
+          assert.equal(status.signal, "SIGKILL");
+          await cluster.addWorker(); // a replacement, on a fresh DATA_DIR
+          const reader = await openPostgresStore(url, { listen: false });
+          const now = await reader.readStream(claim.stream).finally(() => reader.close());
+          const ended = now.slice(now.findIndex((e) => e.position === claim.position) + 1)
+            .some((e) =>
+              (e.type === "RunSucceeded" || e.type === "RunFailed" ||
+                e.type === "RunRetryScheduled") && e.data.runId === claim.data.runId
+            );
+          note(
+            `  killed ${victim.name} (${victim.workerId}) holding ${claim.stream} ` +
+              `attempt ${claim.data.attempt}${ended ? " (its run had just ended)" : ""}`,
+          );
+          if (!ended) orphan = { victim, claim };
+        }
+        assert.ok(orphan, "a worker was killed while it held a run");
+        const { victim, claim } = orphan;
         assert.ok(claim.type === "RunClaimed");
-        const status = await victim.kill("SIGKILL");
-        assert.equal(status.signal, "SIGKILL");
-        note(
-          `  killed ${victim.name} (${victim.workerId}) holding ${claim.stream} ` +
-            `attempt ${claim.data.attempt}`,
-        );
-        await cluster.addWorker(); // a replacement, on a fresh DATA_DIR
 
         const streams = await cluster.allSucceeded(240_000);
         assertEffectsOnce(cluster, streams);

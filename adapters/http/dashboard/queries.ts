@@ -344,8 +344,11 @@ export async function overview(
     bucket.inputTokens += r.tokens.input;
     bucket.outputTokens += r.tokens.output;
     if (r.tokens.input + r.tokens.output === 0) continue;
+    // The cost as billed when the run recorded it (cache reads are cheap); else an estimate.
     const model = modelOf.get(r.runId);
-    const cost = model
+    const cost = r.costUsd !== undefined
+      ? { usd: r.costUsd }
+      : model
       ? estimateCost(model, { inputTokens: r.tokens.input, outputTokens: r.tokens.output })
       : null;
     if (cost) bucket.costUsd = (bucket.costUsd ?? 0) + cost.usd;
