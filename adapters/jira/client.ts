@@ -40,7 +40,7 @@ import {
 import type { Logger } from "../../domain/ports/logger.ts";
 import { fitComment } from "./comment_limit.ts";
 import { validateAdf } from "./adf_validate.ts";
-import { hintFor, jiraMessagesOf, SecretScrubber } from "./error_text.ts";
+import { hintFor, jiraMessagesOf } from "./error_text.ts";
 import {
   BRIEF_FIELDS,
   ISSUE_FIELDS,
@@ -50,14 +50,9 @@ import {
   toTransition,
   toUser,
 } from "./mapping.ts";
-import {
-  backoffDelay,
-  isConnectFailure,
-  isNotProcessedStatus,
-  isTransientStatus,
-  requestedWait,
-} from "./retry_policy.ts";
+import { isTransientStatus, requestedWait } from "./retry_policy.ts";
 import { PerIssueWriteGate } from "./write_gate.ts";
+import { type JiraCall, JiraHttp } from "./http.ts";
 
 /** Options of {@link HttpJiraClient}. */
 export interface HttpJiraClientOptions {
@@ -94,18 +89,7 @@ export interface HttpJiraClientOptions {
 }
 
 /** One HTTP call to Jira, described for retries and error messages. */
-interface Call {
-  /** Stable name, e.g. `addComment`. */
-  operation: string;
-  /** For people, e.g. `add comment to MWC-42`. */
-  description: string;
-  issueKey?: string;
-  method: "GET" | "POST" | "PUT";
-  path: string;
-  query?: Record<string, string>;
-  body?: unknown;
-  idempotent: boolean;
-}
+type Call = JiraCall;
 
 /** Redirects followed when downloading an attachment. */
 const MAX_REDIRECTS = 3;
@@ -153,21 +137,13 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
   /** Jira Cloud (REST v3, ADF bodies). */
   readonly deployment = "cloud" as const;
   readonly #base: string;
-  readonly #authorization: string;
-  readonly #fetch: typeof fetch;
   readonly #logger?: Logger;
-  readonly #maxRetries: number;
-  readonly #initialDelayMs: number;
-  readonly #maxDelayMs: number;
-  readonly #maxRetryAfterMs: number;
-  readonly #timeoutMs: number;
   readonly #pageSize: number;
   readonly #customFields: string[];
-  readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
-  readonly #random: () => number;
   readonly #gate: PerIssueWriteGate;
-  readonly #scrubber: SecretScrubber;
+  /** The retrying transport, shared with the Data Center client. */
+  readonly #http: JiraHttp;
 
   /** A client for one Jira site and account; see {@link HttpJiraClientOptions}. */
   constructor(options: HttpJiraClientOptions) {
@@ -175,30 +151,37 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
     const credentials = btoa(
       String.fromCharCode(...new TextEncoder().encode(`${options.email}:${options.apiToken}`)),
     );
-    this.#authorization = `Basic ${credentials}`;
-    this.#fetch = options.fetch ?? fetch;
     this.#logger = options.logger;
-    this.#maxRetries = Math.max(0, options.maxRetries ?? 4);
-    this.#initialDelayMs = options.initialDelayMs ?? 5000;
-    this.#maxDelayMs = options.maxDelayMs ?? 30000;
-    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
-    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#pageSize = Math.max(1, options.commentPageSize ?? 100);
     this.#customFields = options.customFields ?? [];
-    this.#sleep = options.sleep ?? defaultSleep;
     this.#now = options.now ?? Date.now;
-    this.#random = options.random ?? Math.random;
     this.#gate = new PerIssueWriteGate(
       options.perIssueWriteSpacingMs ?? 500,
       this.#now,
-      this.#sleep,
+      options.sleep ?? defaultSleep,
     );
-    this.#scrubber = new SecretScrubber([options.apiToken, credentials]);
+    this.#http = new JiraHttp({
+      baseUrl: options.baseUrl,
+      authorization: `Basic ${credentials}`,
+      secrets: [options.apiToken, credentials],
+      hintFor,
+      requestedWait,
+      fetch: options.fetch,
+      logger: options.logger,
+      maxRetries: options.maxRetries,
+      initialDelayMs: options.initialDelayMs,
+      maxDelayMs: options.maxDelayMs,
+      maxRetryAfterMs: options.maxRetryAfterMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      sleep: options.sleep,
+      now: options.now,
+      random: options.random,
+    });
   }
 
   /** {@inheritDoc JiraClient.getIssue} */
   async getIssue(key: string): Promise<JiraIssue> {
-    const json = await this.#call({
+    const json = await this.#http.json({
       operation: "getIssue",
       description: `get issue ${key}`,
       issueKey: key,
@@ -215,7 +198,7 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
     const byId = new Map<string, JiraComment>();
     let startAt = 0;
     for (let page = 0; page < 10_000; page++) {
-      const json = await this.#call({
+      const json = await this.#http.json({
         operation: "listComments",
         description: `list comments of ${key} (from ${startAt})`,
         issueKey: key,
@@ -266,7 +249,7 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
       );
     }
     return await this.#gate.run(key, async () => {
-      const json = await this.#call({
+      const json = await this.#http.json({
         operation,
         description,
         issueKey: key,
@@ -281,7 +264,7 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
 
   /** {@inheritDoc JiraClient.listTransitions} */
   async listTransitions(key: string): Promise<JiraTransition[]> {
-    const json = await this.#call({
+    const json = await this.#http.json({
       operation: "listTransitions",
       description: `list transitions of ${key}`,
       issueKey: key,
@@ -303,7 +286,7 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
   ): Promise<void> {
     const withFields = fields !== undefined && Object.keys(fields).length > 0;
     await this.#gate.run(key, () =>
-      this.#call({
+      this.#http.json({
         operation: "transition",
         description: `transition ${key} (transition ${transitionId})`,
         issueKey: key,
@@ -319,7 +302,7 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
   /** {@inheritDoc JiraClient.assign} */
   async assign(key: string, accountId: string | null): Promise<void> {
     await this.#gate.run(key, () =>
-      this.#call({
+      this.#http.json({
         operation: "assign",
         description: `assign ${key} to ${accountId ?? "nobody"}`,
         issueKey: key,
@@ -333,7 +316,7 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
   /** {@inheritDoc JiraClient.myself} */
   /** {@inheritDoc JiraDirectory.userGroups} */
   async userGroups(accountId: string): Promise<string[]> {
-    const json = await this.#call({
+    const json = await this.#http.json({
       operation: "userGroups",
       description: "list the groups of a user",
       method: "GET",
@@ -356,7 +339,7 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
   }
 
   async myself(): Promise<JiraUser> {
-    const json = await this.#call({
+    const json = await this.#http.json({
       operation: "myself",
       description: "get the current user (myself)",
       method: "GET",
@@ -390,17 +373,18 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
         kind: "permanent",
       });
     }
+    const http = this.#http;
     for (let attempt = 0;; attempt++) {
       let response: Response;
       try {
-        response = await this.#followRedirects(this.#url(call));
+        response = await this.#followRedirects(http.url(call));
       } catch (error) {
         if (error instanceof JiraError) throw error;
-        if (attempt < this.#maxRetries) {
-          await this.#wait(call, attempt, null, undefined);
+        if (attempt < http.maxRetries) {
+          await http.wait(call, attempt, null, undefined);
           continue;
         }
-        throw this.#networkError(call, error, attempt, false);
+        throw http.networkError(call, error, attempt, false);
       }
       if (response.ok) {
         const type = (response.headers.get("content-type") ?? "").split(";")[0].trim();
@@ -408,14 +392,14 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
         return { bytes, mimeType: type || "application/octet-stream", truncated };
       }
       const text = await response.text().catch(() => "");
-      const messages = jiraMessagesOf(text).map((m) => this.#scrubber.scrub(m));
-      if (!isTransientStatus(response.status)) throw this.#statusError(call, response, messages);
+      const messages = jiraMessagesOf(text).map((m) => http.scrubber.scrub(m));
+      if (!isTransientStatus(response.status)) throw http.statusError(call, response, messages);
       const asked = requestedWait(response.status, response.headers, this.#now());
-      if (attempt < this.#maxRetries && !(asked !== undefined && asked > this.#maxRetryAfterMs)) {
-        await this.#wait(call, attempt, response.status, asked);
+      if (attempt < http.maxRetries && !(asked !== undefined && asked > http.maxRetryAfterMs)) {
+        await http.wait(call, attempt, response.status, asked);
         continue;
       }
-      throw this.#statusError(call, response, messages, {
+      throw http.statusError(call, response, messages, {
         attempts: attempt + 1,
         retryAfterMs: asked,
         ambiguous: false,
@@ -435,12 +419,12 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const target = new URL(url);
       const headers: Record<string, string> = { Accept: "*/*" };
-      if (target.origin === origin) headers.Authorization = this.#authorization;
-      const response = await this.#fetch(url, {
+      if (target.origin === origin) headers.Authorization = this.#http.authorization;
+      const response = await this.#http.fetch(url, {
         method: "GET",
         headers,
         redirect: "manual",
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: AbortSignal.timeout(this.#http.timeoutMs),
       });
       if (![301, 302, 303, 307, 308].includes(response.status)) return response;
       await response.body?.cancel();
@@ -466,7 +450,7 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
     // invisible to this account). Drop the keys it names and ask again.
     for (let round = 0; round < 3 && wanted.length > 0; round++) {
       try {
-        const json = await this.#call({
+        const json = await this.#http.json({
           operation: "briefIssues",
           description: `search ${wanted.length} related issue(s)`,
           method: "POST",
@@ -496,134 +480,5 @@ export class HttpJiraClient implements JiraClient, JiraDirectory, JiraProbe {
       }
     }
     return [];
-  }
-
-  #url(call: Call): string {
-    const query = call.query ? `?${new URLSearchParams(call.query)}` : "";
-    return `${this.#base}${call.path}${query}`;
-  }
-
-  /** Sends a call with retries; the parsed JSON of a 2xx, or undefined for an empty body. */
-  async #call(call: Call): Promise<unknown> {
-    const headers: Record<string, string> = {
-      Authorization: this.#authorization,
-      Accept: "application/json",
-    };
-    if (call.body !== undefined) headers["Content-Type"] = "application/json";
-    for (let attempt = 0;; attempt++) {
-      let response: Response;
-      try {
-        response = await this.#fetch(this.#url(call), {
-          method: call.method,
-          headers,
-          body: call.body === undefined ? undefined : JSON.stringify(call.body),
-          signal: AbortSignal.timeout(this.#timeoutMs),
-        });
-      } catch (error) {
-        const notSent = isConnectFailure(error);
-        if (attempt < this.#maxRetries && (call.idempotent || notSent)) {
-          await this.#wait(call, attempt, null, undefined);
-          continue;
-        }
-        throw this.#networkError(call, error, attempt, !call.idempotent && !notSent);
-      }
-      if (response.ok) return await this.#json(response);
-      const text = await response.text().catch(() => "");
-      const messages = jiraMessagesOf(text).map((m) => this.#scrubber.scrub(m));
-      if (!isTransientStatus(response.status)) throw this.#statusError(call, response, messages);
-      const asked = requestedWait(response.status, response.headers, this.#now());
-      const safe = call.idempotent || isNotProcessedStatus(response.status);
-      const tooLong = asked !== undefined && asked > this.#maxRetryAfterMs;
-      if (attempt < this.#maxRetries && safe && !tooLong) {
-        await this.#wait(call, attempt, response.status, asked);
-        continue;
-      }
-      throw this.#statusError(call, response, messages, {
-        attempts: attempt + 1,
-        retryAfterMs: asked,
-        ambiguous: !safe,
-      });
-    }
-  }
-
-  async #json(response: Response): Promise<unknown> {
-    const text = await response.text();
-    if (text.trim() === "") return undefined;
-    try {
-      return JSON.parse(text);
-    } catch {
-      return undefined;
-    }
-  }
-
-  async #wait(call: Call, attempt: number, status: number | null, asked?: number): Promise<void> {
-    const waitMs = asked ?? backoffDelay(attempt, {
-      initialDelayMs: this.#initialDelayMs,
-      maxDelayMs: this.#maxDelayMs,
-      random: this.#random,
-    });
-    this.#logger?.warn("jira request retrying", {
-      operation: call.operation,
-      issueKey: call.issueKey,
-      status,
-      retry: attempt + 1,
-      waitMs,
-      retryAfterHonoured: asked !== undefined,
-    });
-    await this.#sleep(waitMs);
-  }
-
-  #statusError(
-    call: Call,
-    response: Response,
-    messages: string[],
-    transient?: { attempts: number; retryAfterMs?: number; ambiguous: boolean },
-  ): JiraError {
-    const status = response.status;
-    const parts = [`Jira ${call.description} failed: HTTP ${status} ${response.statusText}`.trim()];
-    if (messages.length > 0) parts.push(messages.join("; "));
-    if (transient) {
-      parts.push(
-        transient.ambiguous
-          ? "not retried: the request may have been applied"
-          : `gave up after ${transient.attempts} attempt(s)`,
-      );
-      if (transient.retryAfterMs !== undefined) {
-        parts.push(`Jira asked to wait ${Math.ceil(transient.retryAfterMs / 1000)} s`);
-      }
-    } else {
-      const hint = hintFor(status);
-      if (hint) parts.push(hint);
-    }
-    return new JiraError(this.#scrubber.scrub(parts.join(": ")), {
-      operation: call.operation,
-      status,
-      kind: transient ? "transient" : "permanent",
-      issueKey: call.issueKey,
-      retryAfterMs: transient?.retryAfterMs,
-      ambiguous: transient?.ambiguous ?? false,
-      jiraMessages: messages,
-    });
-  }
-
-  #networkError(call: Call, error: unknown, attempt: number, ambiguous: boolean): JiraError {
-    const reason = (error as Error)?.name === "TimeoutError"
-      ? `timed out after ${this.#timeoutMs} ms`
-      : String((error as Error)?.message ?? error);
-    const cause = (error as { cause?: unknown })?.cause;
-    const detail = cause instanceof Error ? `${reason} (${cause.message.split("\n")[0]})` : reason;
-    const tail = ambiguous
-      ? "not retried: the request may have been applied"
-      : `gave up after ${attempt + 1} attempt(s)`;
-    return new JiraError(
-      this.#scrubber.scrub(`Jira ${call.description} failed: no response: ${detail}: ${tail}`),
-      {
-        operation: call.operation,
-        status: null,
-        kind: "transient",
-        issueKey: call.issueKey,
-        ambiguous,
-      },
-    );
   }
 }

@@ -12,16 +12,9 @@
  *
  * @module
  */
-import { JiraError } from "../../../domain/ports/jira.ts";
 import type { Logger } from "../../../domain/ports/logger.ts";
-import { jiraMessagesOf, SecretScrubber } from "../error_text.ts";
-import {
-  backoffDelay,
-  isConnectFailure,
-  isNotProcessedStatus,
-  isTransientStatus,
-  requestedWait,
-} from "../retry_policy.ts";
+import { type JiraCall, JiraHttp } from "../http.ts";
+import { requestedWait } from "../retry_policy.ts";
 
 /** How the client proves who it is. */
 export type DcAuth =
@@ -47,20 +40,7 @@ export interface DcHttpOptions {
 }
 
 /** One HTTP call, described for retries and error messages. */
-export interface DcCall {
-  /** Stable name, e.g. `addComment`. */
-  operation: string;
-  /** For people, e.g. `add comment to MWC-42`. */
-  description: string;
-  issueKey?: string;
-  method: "GET" | "POST" | "PUT";
-  path: string;
-  query?: Record<string, string>;
-  body?: unknown;
-  idempotent: boolean;
-}
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export type DcCall = JiraCall;
 
 /**
  * The wait a Data Center answer asks for: `Retry-After`, else (429/503)
@@ -105,185 +85,19 @@ export function dcHintFor(status: number, auth: DcAuth["kind"]): string {
 }
 
 /** Sends calls to one Jira Data Center / Server with retries. */
-export class DcHttp {
-  readonly base: string;
-  readonly #authorization: string;
-  readonly #authKind: DcAuth["kind"];
-  readonly #fetch: typeof fetch;
-  readonly #logger?: Logger;
-  readonly #maxRetries: number;
-  readonly #initialDelayMs: number;
-  readonly #maxDelayMs: number;
-  readonly #maxRetryAfterMs: number;
-  readonly #timeoutMs: number;
-  readonly #sleep: (ms: number) => Promise<void>;
-  readonly #now: () => number;
-  readonly #random: () => number;
-  readonly scrubber: SecretScrubber;
-
-  /** A transport for one site and set of credentials. */
+/** The Data Center transport: PAT (Bearer) or basic auth, DC's rate-limit answers and hints. */
+export class DcHttp extends JiraHttp {
   constructor(options: DcHttpOptions) {
-    this.base = options.baseUrl.replace(/\/+$/, "");
-    this.#authKind = options.auth.kind;
-    if (options.auth.kind === "pat") {
-      this.#authorization = `Bearer ${options.auth.token}`;
-      this.scrubber = new SecretScrubber([options.auth.token]);
-    } else {
-      const credentials = btoa(
-        String.fromCharCode(
-          ...new TextEncoder().encode(`${options.auth.username}:${options.auth.password}`),
-        ),
-      );
-      this.#authorization = `Basic ${credentials}`;
-      this.scrubber = new SecretScrubber([options.auth.password, credentials]);
-    }
-    this.#fetch = options.fetch ?? fetch;
-    this.#logger = options.logger;
-    this.#maxRetries = Math.max(0, options.maxRetries ?? 4);
-    this.#initialDelayMs = options.initialDelayMs ?? 5000;
-    this.#maxDelayMs = options.maxDelayMs ?? 30000;
-    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
-    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
-    this.#sleep = options.sleep ?? defaultSleep;
-    this.#now = options.now ?? Date.now;
-    this.#random = options.random ?? Math.random;
-  }
-
-  /** The injected clock (for the write gate). */
-  get now(): () => number {
-    return this.#now;
-  }
-
-  /** The injected sleep (for the write gate). */
-  get sleep(): (ms: number) => Promise<void> {
-    return this.#sleep;
-  }
-
-  /** Sends a call with retries; the parsed JSON of a 2xx, or undefined for an empty body. */
-  async json(call: DcCall): Promise<unknown> {
-    const response = await this.send(call);
-    const text = await response.text();
-    if (text.trim() === "") return undefined;
-    try {
-      return JSON.parse(text);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Sends a call with retries; the 2xx response, its body unread. */
-  async send(call: DcCall, accept = "application/json"): Promise<Response> {
-    const headers: Record<string, string> = {
-      Authorization: this.#authorization,
-      Accept: accept,
-    };
-    if (call.body !== undefined) headers["Content-Type"] = "application/json";
-    const query = call.query ? `?${new URLSearchParams(call.query)}` : "";
-    const url = call.path.startsWith("http") ? call.path : `${this.base}${call.path}${query}`;
-    for (let attempt = 0;; attempt++) {
-      let response: Response;
-      try {
-        response = await this.#fetch(url, {
-          method: call.method,
-          headers,
-          body: call.body === undefined ? undefined : JSON.stringify(call.body),
-          signal: AbortSignal.timeout(this.#timeoutMs),
-        });
-      } catch (error) {
-        const notSent = isConnectFailure(error);
-        if (attempt < this.#maxRetries && (call.idempotent || notSent)) {
-          await this.#wait(call, attempt, null, undefined);
-          continue;
-        }
-        throw this.#networkError(call, error, attempt, !call.idempotent && !notSent);
-      }
-      if (response.ok) return response;
-      const text = await response.text().catch(() => "");
-      const messages = jiraMessagesOf(text).map((m) => this.scrubber.scrub(m));
-      if (!isTransientStatus(response.status)) throw this.#statusError(call, response, messages);
-      const asked = dcRequestedWait(response.status, response.headers, this.#now());
-      const safe = call.idempotent || isNotProcessedStatus(response.status);
-      const tooLong = asked !== undefined && asked > this.#maxRetryAfterMs;
-      if (attempt < this.#maxRetries && safe && !tooLong) {
-        await this.#wait(call, attempt, response.status, asked);
-        continue;
-      }
-      throw this.#statusError(call, response, messages, {
-        attempts: attempt + 1,
-        retryAfterMs: asked,
-        ambiguous: !safe,
-      });
-    }
-  }
-
-  async #wait(call: DcCall, attempt: number, status: number | null, asked?: number) {
-    const waitMs = asked ?? backoffDelay(attempt, {
-      initialDelayMs: this.#initialDelayMs,
-      maxDelayMs: this.#maxDelayMs,
-      random: this.#random,
+    const { auth, ...tuning } = options;
+    const basic = auth.kind === "basic"
+      ? btoa(String.fromCharCode(...new TextEncoder().encode(`${auth.username}:${auth.password}`)))
+      : "";
+    super({
+      ...tuning,
+      authorization: auth.kind === "pat" ? `Bearer ${auth.token}` : `Basic ${basic}`,
+      secrets: auth.kind === "pat" ? [auth.token] : [auth.password, basic],
+      hintFor: (status) => dcHintFor(status, auth.kind),
+      requestedWait: dcRequestedWait,
     });
-    this.#logger?.warn("jira request retrying", {
-      operation: call.operation,
-      issueKey: call.issueKey,
-      status,
-      retry: attempt + 1,
-      waitMs,
-      retryAfterHonoured: asked !== undefined,
-    });
-    await this.#sleep(waitMs);
-  }
-
-  #statusError(
-    call: DcCall,
-    response: Response,
-    messages: string[],
-    transient?: { attempts: number; retryAfterMs?: number; ambiguous: boolean },
-  ): JiraError {
-    const status = response.status;
-    const parts = [`Jira ${call.description} failed: HTTP ${status} ${response.statusText}`.trim()];
-    if (messages.length > 0) parts.push(messages.join("; "));
-    if (transient) {
-      parts.push(
-        transient.ambiguous
-          ? "not retried: the request may have been applied"
-          : `gave up after ${transient.attempts} attempt(s)`,
-      );
-      if (transient.retryAfterMs !== undefined) {
-        parts.push(`Jira asked to wait ${Math.ceil(transient.retryAfterMs / 1000)} s`);
-      }
-    } else {
-      const hint = dcHintFor(status, this.#authKind);
-      if (hint) parts.push(hint);
-    }
-    return new JiraError(this.scrubber.scrub(parts.join(": ")), {
-      operation: call.operation,
-      status,
-      kind: transient ? "transient" : "permanent",
-      issueKey: call.issueKey,
-      retryAfterMs: transient?.retryAfterMs,
-      ambiguous: transient?.ambiguous ?? false,
-      jiraMessages: messages,
-    });
-  }
-
-  #networkError(call: DcCall, error: unknown, attempt: number, ambiguous: boolean): JiraError {
-    const reason = (error as Error)?.name === "TimeoutError"
-      ? `timed out after ${this.#timeoutMs} ms`
-      : String((error as Error)?.message ?? error);
-    const cause = (error as { cause?: unknown })?.cause;
-    const detail = cause instanceof Error ? `${reason} (${cause.message.split("\n")[0]})` : reason;
-    const tail = ambiguous
-      ? "not retried: the request may have been applied"
-      : `gave up after ${attempt + 1} attempt(s)`;
-    return new JiraError(
-      this.scrubber.scrub(`Jira ${call.description} failed: no response: ${detail}: ${tail}`),
-      {
-        operation: call.operation,
-        status: null,
-        kind: "transient",
-        issueKey: call.issueKey,
-        ambiguous,
-      },
-    );
   }
 }
