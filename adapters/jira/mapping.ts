@@ -19,13 +19,16 @@ import type {
 } from "../../domain/ports/jira.ts";
 import { adfToText } from "./adf_to_text.ts";
 
-type Json = Record<string, unknown>;
+/** A JSON object as Jira sends it. */
+export type Json = Record<string, unknown>;
 
-function obj(value: unknown): Json {
+/** The value when it is a JSON object, else an empty one (Jira's answers are untrusted). */
+export function obj(value: unknown): Json {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Json : {};
 }
 
-function str(value: unknown, fallback = ""): string {
+/** The value as a string (numbers too), else `fallback`. */
+export function str(value: unknown, fallback = ""): string {
   return typeof value === "string" ? value : typeof value === "number" ? String(value) : fallback;
 }
 

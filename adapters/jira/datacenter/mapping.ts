@@ -13,18 +13,8 @@ import type {
   JiraTransitionField,
   JiraUser,
 } from "../../../domain/ports/jira.ts";
-import { toIsoTime } from "../mapping.ts";
+import { type Json, obj, str, toIsoTime } from "../mapping.ts";
 import { wikiToText } from "./wiki_to_text.ts";
-
-type Json = Record<string, unknown>;
-
-function obj(value: unknown): Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Json : {};
-}
-
-function str(value: unknown, fallback = ""): string {
-  return typeof value === "string" ? value : typeof value === "number" ? String(value) : fallback;
-}
 
 /** The fields the client asks for on `GET /rest/api/2/issue/{key}`. */
 export const DC_ISSUE_FIELDS = [
