@@ -26,6 +26,8 @@ import { issueStream, type RecordedEvent } from "../../domain/events.ts";
 import { runMarker } from "../../domain/workflow/feedback.ts";
 import { FAKE_AI_USER, FAKE_REVIEWER } from "../../adapters/standins/jira_server.ts";
 import { PILOT_REPO, startWorld, type World } from "../../adapters/standins/world.ts";
+import type { FakeLlmRequest, FakeTurn } from "../../adapters/standins/llm_server.ts";
+import { scriptedEditorReply } from "../../adapters/standins/scripted_model.ts";
 import { startPostgres, warnSkipped } from "../support/postgres_cluster.ts";
 import {
   killAll,
@@ -145,10 +147,21 @@ interface Cluster {
 
 async function startCluster(
   url: string,
-  options: { prefix: string; tickets: number; servers: number; workers: number; lease: number },
+  options: {
+    prefix: string;
+    tickets: number;
+    servers: number;
+    workers: number;
+    lease: number;
+    /** A ticket whose first model call the fake holds (a run certain to be in progress). */
+    hold?: string;
+  },
 ): Promise<Cluster> {
   const tickets = Array.from({ length: options.tickets }, (_, i) => ticket(options.prefix, i));
-  const world = await startWorld({ issues: tickets });
+  const world = await startWorld({
+    issues: tickets,
+    ...(options.hold ? { script: holdFirstCall(options.hold) } : {}),
+  });
   const env = {
     ...world.env,
     DATABASE_URL: url,
@@ -235,6 +248,20 @@ async function startCluster(
     throw error;
   }
   return cluster;
+}
+
+/** The scripted editor, except that the first model call for `key` is held (answered late). */
+function holdFirstCall(key: string): FakeTurn[] {
+  let held = false;
+  const turn = (req: FakeLlmRequest) => {
+    const reply = scriptedEditorReply(req);
+    if (!held && JSON.stringify(req.body).includes(key)) {
+      held = true;
+      return { ...reply, delayMs: 600_000 }; // cut short when the fake closes
+    }
+    return reply;
+  };
+  return Array.from({ length: 100_000 }, () => turn);
 }
 
 /** Delivers every ticket's webhook to both servers, `parallel` tickets at a time. */
@@ -384,6 +411,7 @@ if (!server) {
         servers: 2,
         workers: 3,
         lease: 5,
+        hold: `FT-${FAULT_TICKETS}`,
       });
       const { follower } = cluster;
       try {
@@ -405,50 +433,32 @@ if (!server) {
         // The servers take webhooks again (each a new connection after the restart).
         await requestAll(cluster, cluster.keys.slice(half));
 
-        // 2. A worker that holds a lease right now is killed -9. The follower can be a
-        // moment behind the store: a victim whose run had in fact ended before the kill
-        // orphaned nothing, so another is chosen (each killed worker is replaced).
-        let orphan: { victim: RunnerProcess; claim: RecordedEvent } | null = null;
-        for (let tries = 0; tries < 5 && !orphan; tries++) {
-          const { worker: victim, claim } = await waitUntil("a worker holding a lease", () => {
-            follower.check();
-            const streams = follower.byStream();
-            for (const w of cluster.workers) {
-              if (w.ended) continue;
-              for (const events of streams.values()) {
-                const claim = events.findLast((e) => e.type === "RunClaimed");
-                if (claim?.type !== "RunClaimed" || claim.data.workerId !== w.workerId) continue;
-                const after = events.slice(events.indexOf(claim) + 1).map((e) => e.type);
-                if (
-                  after.some((t) => ["RunSucceeded", "RunFailed", "RunRetryScheduled"].includes(t))
-                ) {
-                  continue;
-                }
-                return { worker: w, claim };
-              }
-            }
-            return undefined;
-          }, { timeoutMs: 60_000, intervalMs: 10 });
-          assert.ok(claim.type === "RunClaimed");
-          const status = await victim.kill("SIGKILL");
-          assert.equal(status.signal, "SIGKILL");
-          await cluster.addWorker(); // a replacement, on a fresh DATA_DIR
-          const reader = await openPostgresStore(url, { listen: false });
-          const now = await reader.readStream(claim.stream).finally(() => reader.close());
-          const ended = now.slice(now.findIndex((e) => e.position === claim.position) + 1)
-            .some((e) =>
-              (e.type === "RunSucceeded" || e.type === "RunFailed" ||
-                e.type === "RunRetryScheduled") && e.data.runId === claim.data.runId
-            );
-          note(
-            `  killed ${victim.name} (${victim.workerId}) holding ${claim.stream} ` +
-              `attempt ${claim.data.attempt}${ended ? " (its run had just ended)" : ""}`,
+        // 2. A worker that holds a lease right now is killed -9: the worker working on the
+        // ticket whose model call the fake holds, so its run is certainly in progress.
+        const held = `FT-${FAULT_TICKETS}`;
+        const heldStream = issueStream(held);
+        const { worker: victim, claim } = await waitUntil(`the worker holding ${held}`, () => {
+          follower.check();
+          const waiting = cluster.world.llm.requests.some((r) =>
+            r.rawBody.includes(held) && r.status === 0
           );
-          if (!ended) orphan = { victim, claim };
-        }
-        assert.ok(orphan, "a worker was killed while it held a run");
-        const { victim, claim } = orphan;
+          if (!waiting) return undefined;
+          const claim = follower.byStream().get(heldStream)?.findLast((e) =>
+            e.type === "RunClaimed"
+          );
+          const worker = claim?.type === "RunClaimed"
+            ? cluster.workers.find((w) => w.workerId === claim.data.workerId)
+            : undefined;
+          return worker && claim ? { worker, claim } : undefined;
+        }, { timeoutMs: 120_000, intervalMs: 10 });
         assert.ok(claim.type === "RunClaimed");
+        const status = await victim.kill("SIGKILL");
+        assert.equal(status.signal, "SIGKILL");
+        note(
+          `  killed ${victim.name} (${victim.workerId}) holding ${claim.stream} ` +
+            `attempt ${claim.data.attempt}`,
+        );
+        await cluster.addWorker(); // a replacement, on a fresh DATA_DIR
 
         const streams = await cluster.allSucceeded(240_000);
         assertEffectsOnce(cluster, streams);
