@@ -47,7 +47,7 @@ import { note } from "../support/verbose.ts";
  */
 const SCALE_TICKETS = Number(Deno.env.get("SCALE_TICKETS") ?? 100);
 /** Tickets of the faults test. */
-const FAULT_TICKETS = 40;
+const FAULT_TICKETS = 24;
 /** Runs each worker process works on at once. */
 const WORKER_CONCURRENCY = 4;
 

@@ -145,8 +145,7 @@ const midEdit: KillPoint["reached"] = (worker, world) =>
 const KILL_POINTS: KillPoint[] = [
   // First, so its ticket is CR-1: see MID_EDIT_KEY.
   { name: "after the model edited a file, before ChangesGenerated", reached: midEdit },
-  { name: "after RunClaimed", reached: afterLog("run claimed") },
-  ...(["ChangesGenerated", "DiffScanned", "ChangesCommitted", "BranchPushed"] as const).map((
+  ...(["ChangesGenerated", "DiffScanned", "ChangesCommitted"] as const).map((
     step,
   ) => ({ name: `after ${step}`, reached: afterLog(`step ${step}`) })),
   {
