@@ -524,27 +524,31 @@ Deno.test("worktree paths live under the configured worktree dir, named by the r
     const dotGit = await Deno.readTextFile(join(wt.path, ".git"));
     assertMatch(dotGit, /^gitdir: .*online-docs\.git\/worktrees\/run-42\n$/);
 
-    // Relative directories (DATA_DIR defaults to `data/`) resolve against the cwd.
-    const cwd = Deno.cwd();
-    Deno.chdir(f.root);
-    try {
+    // Relative directories (DATA_DIR defaults to `data/`) resolve against the cwd: checked
+    // in a child process started there (a test never changes this process's cwd, which
+    // test files running in parallel share).
+    const module = new URL("../../adapters/git/mod.ts", import.meta.url).href;
+    const script = `
+      import { GitCliWorkspaces } from ${JSON.stringify(module)};
       const relative = new GitCliWorkspaces({ cacheDir: "rel/git", worktreeDir: "rel/wt" });
       const rel = await relative.prepare({
-        repoId: "docs",
-        cloneUrl: "remote.git",
-        baseBranch: "main",
-        branch: "ai/DOC-3",
+        repoId: "docs", cloneUrl: "remote.git", baseBranch: "main", branch: "ai/DOC-3",
         runId: "run-3",
       });
-      assertEquals(rel.startSha, f.mainSha);
-      assertEquals(
-        relative.cachePath("docs"),
-        join(await Deno.realPath(f.root), "rel/git/docs.git"),
-      );
-      assert(await exists(join(f.root, "rel", "wt", "docs", "run-3", "README.md")));
-    } finally {
-      Deno.chdir(cwd);
-    }
+      console.log(JSON.stringify({ startSha: rel.startSha, cache: relative.cachePath("docs") }));
+    `;
+    const child = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-check", script],
+      cwd: f.root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const td = new TextDecoder();
+    assert(child.success, td.decode(child.stderr));
+    const out = JSON.parse(td.decode(child.stdout).trim().split("\n").at(-1)!);
+    assertEquals(out.startSha, f.mainSha);
+    assertEquals(out.cache, join(await Deno.realPath(f.root), "rel/git/docs.git"));
+    assert(await exists(join(f.root, "rel", "wt", "docs", "run-3", "README.md")));
   });
 });
 
