@@ -75,8 +75,24 @@ export function toUser(value: unknown): JiraUser | null {
   return { accountId, displayName: str(u.displayName, accountId) };
 }
 
-/** An `IssueBean` as a {@link JiraIssue}; `customFieldIds` are copied raw. */
-export function toIssue(value: unknown, customFieldIds: readonly string[] = []): JiraIssue {
+/**
+ * How a deployment writes text and people: Jira Cloud in ADF with accountIds,
+ * Data Center in wiki markup with usernames. The rest of an issue reads the same.
+ */
+export interface JiraDialect {
+  text: (value: unknown) => string;
+  user: (value: unknown) => JiraUser | null;
+}
+
+/** The Cloud dialect (REST v3). */
+export const CLOUD_DIALECT: JiraDialect = { text: adfToText, user: (v) => toUser(v) };
+
+/** The parts of an issue both deployments send alike, read in the given dialect. */
+export function toIssueIn(
+  value: unknown,
+  customFieldIds: readonly string[],
+  dialect: JiraDialect,
+): JiraIssue {
   const json = obj(value);
   const fields = obj(json.fields);
   const status = obj(fields.status);
@@ -84,23 +100,30 @@ export function toIssue(value: unknown, customFieldIds: readonly string[] = []):
     key: str(json.key),
     id: str(json.id),
     summary: str(fields.summary),
-    descriptionText: adfToText(fields.description),
+    descriptionText: dialect.text(fields.description),
     status: { name: str(status.name), categoryKey: str(obj(status.statusCategory).key) },
     labels: Array.isArray(fields.labels) ? fields.labels.filter((l) => typeof l === "string") : [],
     components: Array.isArray(fields.components)
       ? fields.components.map((c) => str(obj(c).name)).filter((n) => n !== "")
       : [],
-    assignee: toUser(fields.assignee),
+    assignee: dialect.user(fields.assignee),
     updated: toIsoTime(fields.updated),
   };
   const issueType = str(obj(fields.issuetype).name);
   if (issueType) issue.issueType = issueType;
-  if ("reporter" in fields) issue.reporter = toUser(fields.reporter);
+  if ("reporter" in fields) issue.reporter = dialect.user(fields.reporter);
   if (customFieldIds.length > 0) {
     issue.customFields = Object.fromEntries(
       customFieldIds.map((id) => [id, fields[id] === undefined ? null : fields[id]]),
     );
   }
+  return issue;
+}
+
+/** An `IssueBean` as a {@link JiraIssue}; `customFieldIds` are copied raw. */
+export function toIssue(value: unknown, customFieldIds: readonly string[] = []): JiraIssue {
+  const fields = obj(obj(value).fields);
+  const issue = toIssueIn(value, customFieldIds, CLOUD_DIALECT);
   issue.attachments = list(fields.attachment).map(toAttachment)
     .filter((a): a is JiraAttachment => a !== null).slice(0, MAX_RELATED);
   issue.links = list(fields.issuelinks).map(toIssueLink)
@@ -177,12 +200,17 @@ export function toIssueBrief(value: unknown, chars: number): JiraIssueBrief | nu
 
 /** A `Comment` as a {@link JiraComment}. */
 export function toComment(value: unknown): JiraComment {
+  return toCommentIn(value, CLOUD_DIALECT);
+}
+
+/** A comment read in the given dialect (its body is ADF or wiki markup). */
+export function toCommentIn(value: unknown, dialect: JiraDialect): JiraComment {
   const json = obj(value);
   const created = toIsoTime(json.created);
   return {
     id: str(json.id),
-    author: toUser(json.author) ?? { accountId: "", displayName: "Anonymous" },
-    bodyText: adfToText(json.body),
+    author: dialect.user(json.author) ?? { accountId: "", displayName: "Anonymous" },
+    bodyText: dialect.text(json.body),
     created,
     updated: toIsoTime(json.updated) || created,
   };

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { SKIP_DIRS } from "./paths.ts";
 import type { ToolOutcome } from "../../domain/agent/tool_executor.ts";
 import {
   formatInstructions,
@@ -48,21 +49,6 @@ export const DEFAULT_INSTRUCTION_LIMITS: InstructionLimits = {
   maxDirectories: 20_000,
   maxDepth: 16,
 };
-
-/** Directories never searched. */
-const SKIP_DIRS = new Set([
-  ".git",
-  "node_modules",
-  "vendor",
-  "dist",
-  "build",
-  ".venv",
-  "venv",
-  "target",
-  "__pycache__",
-  ".next",
-  ".cache",
-]);
 
 /** What {@link findInstructionFiles} found, with notes on what it left out. */
 export interface FoundInstructions {

@@ -116,3 +116,19 @@ export class WorktreeRoot {
 function refuse(error: string): RefusedPath {
   return { ok: false, error };
 }
+
+/** Directories a walk of the repository skips: dependencies, build output, caches. */
+export const SKIP_DIRS: ReadonlySet<string> = new Set([
+  ".git",
+  "node_modules",
+  "vendor",
+  "dist",
+  "build",
+  ".venv",
+  "venv",
+  "target",
+  "__pycache__",
+  ".next",
+  ".cache",
+  "coverage",
+]);

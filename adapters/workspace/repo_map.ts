@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { SKIP_DIRS } from "./paths.ts";
 import {
   type MapFile,
   type MapFocus,
@@ -63,22 +64,6 @@ export interface RepoMap {
   /** Every file walked, relative to the root. */
   files: string[];
 }
-
-/** Directories never mapped. */
-const SKIP_DIRS = new Set([
-  ".git",
-  "node_modules",
-  "vendor",
-  "dist",
-  "build",
-  ".venv",
-  "venv",
-  "target",
-  "__pycache__",
-  ".next",
-  ".cache",
-  "coverage",
-]);
 
 /** Walks the worktree breadth-first: regular files only, symlinks neither followed nor listed. */
 export async function walkFiles(

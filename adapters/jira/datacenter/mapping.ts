@@ -13,7 +13,15 @@ import type {
   JiraTransitionField,
   JiraUser,
 } from "../../../domain/ports/jira.ts";
-import { type Json, obj, str, toIsoTime } from "../mapping.ts";
+import {
+  type JiraDialect,
+  type Json,
+  obj,
+  str,
+  toCommentIn,
+  toIsoTime,
+  toIssueIn,
+} from "../mapping.ts";
 import { wikiToText } from "./wiki_to_text.ts";
 
 /** The fields the client asks for on `GET /rest/api/2/issue/{key}`. */
@@ -37,46 +45,17 @@ export function toDcUser(value: unknown): JiraUser | null {
   return { accountId: name, displayName: str(u.displayName, name) };
 }
 
+/** The Data Center dialect (REST v2): wiki markup, users by name. */
+const DC_DIALECT: JiraDialect = { text: wikiToText, user: (v) => toDcUser(v) };
+
 /** A v2 issue as a {@link JiraIssue}; `customFieldIds` are copied raw. */
 export function toDcIssue(value: unknown, customFieldIds: readonly string[] = []): JiraIssue {
-  const json = obj(value);
-  const fields = obj(json.fields);
-  const status = obj(fields.status);
-  const issue: JiraIssue = {
-    key: str(json.key),
-    id: str(json.id),
-    summary: str(fields.summary),
-    descriptionText: wikiToText(fields.description),
-    status: { name: str(status.name), categoryKey: str(obj(status.statusCategory).key) },
-    labels: Array.isArray(fields.labels) ? fields.labels.filter((l) => typeof l === "string") : [],
-    components: Array.isArray(fields.components)
-      ? fields.components.map((c) => str(obj(c).name)).filter((n) => n !== "")
-      : [],
-    assignee: toDcUser(fields.assignee),
-    updated: toIsoTime(fields.updated),
-  };
-  const issueType = str(obj(fields.issuetype).name);
-  if (issueType) issue.issueType = issueType;
-  if ("reporter" in fields) issue.reporter = toDcUser(fields.reporter);
-  if (customFieldIds.length > 0) {
-    issue.customFields = Object.fromEntries(
-      customFieldIds.map((id) => [id, fields[id] === undefined ? null : fields[id]]),
-    );
-  }
-  return issue;
+  return toIssueIn(value, customFieldIds, DC_DIALECT);
 }
 
 /** A v2 comment (`body` a wiki markup string) as a {@link JiraComment}. */
 export function toDcComment(value: unknown): JiraComment {
-  const json = obj(value);
-  const created = toIsoTime(json.created);
-  return {
-    id: str(json.id),
-    author: toDcUser(json.author) ?? { accountId: "", displayName: "Anonymous" },
-    bodyText: wikiToText(json.body),
-    created,
-    updated: toIsoTime(json.updated) || created,
-  };
+  return toCommentIn(value, DC_DIALECT);
 }
 
 /** The `fields` map of a transition listed with `expand=transitions.fields`. */
